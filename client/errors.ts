@@ -1,0 +1,65 @@
+/**
+ * Every error the client raises is a NubraError with a stable `code` (listed in the README,
+ * "Error codes") and a `hint` that tells a user what to do. Messages never carry a token,
+ * MPIN or TOTP secret: build them from the constants below, not from request data.
+ */
+export const NUBRA_ERROR_CODES = {
+	/** Bytes that are not a valid order-update frame. */
+	DECODE_MALFORMED: 'NUBRA_DECODE_MALFORMED',
+	/** A frame above the configured maximum size. */
+	FRAME_TOO_LARGE: 'NUBRA_FRAME_TOO_LARGE',
+	/** The credential is incomplete or contradictory. */
+	AUTH_CONFIG: 'NUBRA_AUTH_CONFIG',
+	/** The phone number is unknown or the TOTP code was refused. */
+	AUTH_TOTP_REJECTED: 'NUBRA_AUTH_TOTP_REJECTED',
+	/** The MPIN was refused. */
+	AUTH_MPIN_REJECTED: 'NUBRA_AUTH_MPIN_REJECTED',
+	/** HTTP 440/401, or `Invalid Token` on the socket: the session is over. */
+	AUTH_SESSION_EXPIRED: 'NUBRA_AUTH_SESSION_EXPIRED',
+	/** The REST host could not be reached (DNS, refused, TLS, timeout). */
+	UNREACHABLE: 'NUBRA_UNREACHABLE',
+	/** Nubra answered with an unexpected status or body. */
+	UNEXPECTED_RESPONSE: 'NUBRA_UNEXPECTED_RESPONSE',
+	/** The stream could not be restored within the reconnect limit. */
+	STREAM_GAVE_UP: 'NUBRA_STREAM_GAVE_UP',
+	/** The server sent a text frame that reports an error. */
+	SERVER_ERROR_MESSAGE: 'NUBRA_SERVER_ERROR_MESSAGE',
+	/** Events arrived faster than they were consumed and the queue policy dropped some. */
+	QUEUE_OVERFLOW: 'NUBRA_QUEUE_OVERFLOW',
+} as const;
+
+export type NubraErrorCode = (typeof NUBRA_ERROR_CODES)[keyof typeof NUBRA_ERROR_CODES];
+
+export interface NubraErrorOptions {
+	/** What the user should do about it, in plain words. */
+	hint?: string;
+	/** HTTP status, where one was involved. */
+	httpStatus?: number;
+	cause?: unknown;
+}
+
+export class NubraError extends Error {
+	readonly code: NubraErrorCode;
+	readonly hint: string | undefined;
+	readonly httpStatus: number | undefined;
+
+	constructor(code: NubraErrorCode, message: string, options: NubraErrorOptions = {}) {
+		super(message, options.cause === undefined ? undefined : { cause: options.cause });
+		this.name = 'NubraError';
+		this.code = code;
+		this.hint = options.hint;
+		this.httpStatus = options.httpStatus;
+	}
+}
+
+/** Thrown by `decodeFrame` for bytes that cannot be an order-update frame. */
+export class NubraDecodeError extends NubraError {
+	constructor(message: string, options: NubraErrorOptions = {}) {
+		super(NUBRA_ERROR_CODES.DECODE_MALFORMED, message, options);
+		this.name = 'NubraDecodeError';
+	}
+}
+
+export function isNubraError(error: unknown): error is NubraError {
+	return error instanceof NubraError;
+}
