@@ -1,0 +1,581 @@
+import {
+	credentialFingerprint,
+	validateCredentials,
+	type NubraCredentials,
+	type ValidatedCredentials,
+} from './credentials';
+import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
+import { httpRequest, type HttpMethod, type HttpResponse } from './http';
+import { totp } from './totp';
+
+/** The logging surface the client needs; n8n's `Logger` fits it as is. */
+export interface NubraLogger {
+	debug(message: string, meta?: Record<string, unknown>): void;
+	info(message: string, meta?: Record<string, unknown>): void;
+	warn(message: string, meta?: Record<string, unknown>): void;
+	error(message: string, meta?: Record<string, unknown>): void;
+}
+
+const SILENT_LOGGER: NubraLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface NubraSession {
+	/** Bearer token for REST calls and the socket `subscribe` frame. */
+	sessionToken: string;
+	/** TOTP login only: lets `/verifypin` mint a new session token without a new TOTP. */
+	authToken?: string;
+	deviceId: string;
+	restBaseUrl: string;
+	/** Epoch milliseconds, from the client's clock (`now`). */
+	obtainedAt: number;
+}
+
+/** Socket URLs announced by `GET /userinfo`; an empty announcement is `undefined`, never ''. */
+export interface NubraUserInfo {
+	userWsUrl?: string;
+	orderServiceWsUrl?: string;
+	marketWsUrl?: string;
+}
+
+export interface NubraAuthClientOptions {
+	/** Read on every call, so an edited credential takes effect without re-activating. */
+	credentials: () => NubraCredentials | Promise<NubraCredentials>;
+	logger?: NubraLogger;
+	/** Clock for TOTP codes and `obtainedAt`; epoch milliseconds. */
+	now?: () => number;
+	/** Per-request deadline; default 15 s. */
+	requestTimeoutMs?: number;
+	/** Aborts every request in flight and refuses new ones (e.g. when the trigger closes). */
+	signal?: AbortSignal;
+}
+
+/** A 64-bit id as REST sends it: a number, or a decimal string when it would lose precision. */
+export type SentinelInt64 = number | string;
+
+/** One row of `GET /sentinel/orders` (camelCase, prices in paise, timestamps RFC 3339). */
+export interface SentinelOrderRow {
+	intentOrderId: SentinelInt64;
+	exchange?: string;
+	status?: string;
+	isMulti?: boolean;
+	legs?: Record<string, unknown>[];
+	refId?: SentinelInt64;
+	refData?: {
+		displayName?: string;
+		asset?: string;
+		exchange?: string;
+		derivativeType?: string;
+		optionType?: string;
+		lotSize?: number;
+		tickSize?: number;
+		[key: string]: unknown;
+	};
+	orderQty?: number;
+	filledQty?: number;
+	filledPrice?: SentinelInt64;
+	orderPrice?: SentinelInt64;
+	ltp?: SentinelInt64;
+	deliveryType?: string;
+	priceType?: string;
+	validityType?: string;
+	executionMode?: string;
+	stratTags?: string[];
+	side?: string;
+	intentOrderType?: string;
+	positionId?: string;
+	exchangeOrderIds?: SentinelInt64[];
+	timestamps?: {
+		intentCreatedAt?: string;
+		sentToColoAt?: string;
+		filledAt?: string;
+		cancelledAt?: string;
+		lastModifiedAt?: string;
+		lastUpdatedAt?: string;
+	};
+	[key: string]: unknown;
+}
+
+export const SENTINEL_BUCKETS = ['open', 'executed', 'cancelled', 'expired', 'rejected', 'gtt'] as const;
+export type SentinelBucket = (typeof SENTINEL_BUCKETS)[number];
+export type SentinelOrders = Record<SentinelBucket, SentinelOrderRow[]>;
+
+export interface SentinelOrdersQuery {
+	intentOrderIds?: SentinelInt64[];
+	stratTags?: string[];
+}
+
+/** Every row of a snapshot, in bucket order (open first). */
+export function flattenSentinelOrders(orders: SentinelOrders): SentinelOrderRow[] {
+	return SENTINEL_BUCKETS.flatMap((bucket) => orders[bucket]);
+}
+
+export interface AuthorizedRequestOptions {
+	query?: Record<string, string>;
+	body?: unknown;
+	/** The session to use; default {@link NubraAuthClient.getSession}. */
+	session?: NubraSession;
+}
+
+/** HTTP statuses that mean "this token is over": re-authenticate, never retry blindly. */
+const REAUTH_STATUSES = new Set([401, 440]);
+/** Statuses with which the login steps refuse what they were given. */
+const REFUSED_STATUSES = new Set([400, 401, 403, 422]);
+
+const URL_HINT =
+	'Check that the environment (or the custom REST Base URL) in the Nubra API credential points to the Nubra REST API.';
+const PASTED_TOKEN_HINT = 'Paste a new session token or switch the credential to TOTP login.';
+const TOTP_HINT =
+	"Check the Phone Number and the TOTP Secret (the base32 key shown when TOTP was enabled, not a 6-digit code), and that the n8n host's clock is correct: TOTP codes are only valid for 30 seconds.";
+const MPIN_HINT =
+	'Check the MPIN in the Nubra API credential: it is the numeric PIN you use to open the Nubra app. Repeated wrong MPINs can lock the account.';
+
+/** Shapes that look like credentials, removed from any text a server sends back. */
+const TOKEN_LIKE: RegExp[] = [
+	/(bearer\s+)\S+/gi,
+	/eyJ[\w-]+\.[\w-]+\.[\w-]*/g,
+	/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+	/[A-Za-z0-9_+/=.-]{24,}/g,
+];
+
+/**
+ * Nubra's own `error` text, made safe to show: known secrets and anything token-shaped are
+ * replaced, markup is dropped and the length is capped.
+ */
+export function sanitiseServerText(text: string, secrets: readonly string[] = []): string {
+	let clean = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+	for (const secret of secrets) {
+		if (secret.length >= 4) clean = clean.split(secret).join('[redacted]');
+	}
+	for (const pattern of TOKEN_LIKE) {
+		clean = clean.replace(pattern, (_match, prefix: unknown) =>
+			typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
+		);
+	}
+	return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+	return value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as Record<string, unknown>)
+		: undefined;
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+	return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function socketUrl(value: unknown): string | undefined {
+	const text = nonEmptyString(value);
+	if (text === undefined) return undefined;
+	try {
+		const url = new URL(text);
+		return url.protocol === 'ws:' || url.protocol === 'wss:' ? text : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+interface ClientState {
+	credentials: ValidatedCredentials;
+	fingerprint: string;
+}
+
+interface CachedSession {
+	session: NubraSession;
+	fingerprint: string;
+}
+
+/**
+ * Logs in to Nubra and keeps one session per credential. Framework-free: the n8n node and
+ * a plain script use it the same way.
+ *
+ * Single flight: a login and a refresh share one slot, so any number of callers that find
+ * the session expired at the same moment cause one round of requests, and all get its result.
+ */
+export class NubraAuthClient {
+	readonly #readCredentials: () => NubraCredentials | Promise<NubraCredentials>;
+	readonly #logger: NubraLogger;
+	readonly #now: () => number;
+	readonly #timeoutMs: number | undefined;
+	readonly #signal: AbortSignal | undefined;
+	#cached: CachedSession | undefined;
+	#inflight: { fingerprint: string; promise: Promise<NubraSession> } | undefined;
+	/** Secrets of the current credential, scrubbed from any server text we quote. */
+	#secrets: string[] = [];
+	/** Tokens this client was issued lately, scrubbed likewise. */
+	#issued: string[] = [];
+
+	constructor(options: NubraAuthClientOptions) {
+		this.#readCredentials = options.credentials;
+		this.#logger = options.logger ?? SILENT_LOGGER;
+		this.#now = options.now ?? Date.now;
+		this.#timeoutMs = options.requestTimeoutMs;
+		this.#signal = options.signal;
+	}
+
+	/** The current session: cached, or a new login when there is none or the credential changed. */
+	async getSession(): Promise<NubraSession> {
+		const state = await this.#state();
+		const cached = this.#cached;
+		if (cached?.fingerprint === state.fingerprint) return cached.session;
+		if (cached !== undefined) {
+			this.#cached = undefined;
+			this.#logger.info('Nubra credential changed; starting a new session');
+		}
+		return this.#singleFlight(state, () => this.#establish(state));
+	}
+
+	/** A fresh login, whatever is cached (session-token mode: adopts the pasted token). */
+	async login(): Promise<NubraSession> {
+		const state = await this.#state();
+		return this.#singleFlight(state, () => this.#establish(state));
+	}
+
+	/**
+	 * A new session after the current one was refused. TOTP mode first asks `/verifypin` with
+	 * the still-valid auth token, then falls back to a full login; session-token mode has
+	 * nothing to renew and throws `NUBRA_AUTH_SESSION_EXPIRED`.
+	 *
+	 * @param reason - for the debug log only.
+	 * @param failed - the session that was refused; when a newer one already exists (another
+	 *   caller refreshed first) it is returned without any request.
+	 */
+	async refresh(reason = 'requested', failed?: NubraSession): Promise<NubraSession> {
+		const state = await this.#state();
+		const cached = this.#cached;
+		if (failed !== undefined && cached?.fingerprint === state.fingerprint && cached.session !== failed) {
+			return cached.session;
+		}
+		return this.#singleFlight(state, () => this.#renew(state, reason));
+	}
+
+	/** Socket URLs from `GET /userinfo`. */
+	async userInfo(session?: NubraSession): Promise<NubraUserInfo> {
+		const body = await this.authorizedRequest('GET', '/userinfo', { session });
+		const env = record(record(body)?.env_info);
+		if (env === undefined) {
+			throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'Nubra answered GET /userinfo without env_info', {
+				hint: URL_HINT,
+			});
+		}
+		const info: NubraUserInfo = {
+			userWsUrl: socketUrl(env.user_ws_url),
+			orderServiceWsUrl: socketUrl(env.order_service_ws_url),
+			marketWsUrl: socketUrl(env.market_ws_url),
+		};
+		this.#logger.debug('Nubra /userinfo read', {
+			userWsUrl: info.userWsUrl !== undefined,
+			orderServiceWsUrl: info.orderServiceWsUrl !== undefined,
+		});
+		return info;
+	}
+
+	/** The order book snapshot of `GET /sentinel/orders`, grouped by bucket. */
+	async fetchSentinelOrders(session?: NubraSession, query: SentinelOrdersQuery = {}): Promise<SentinelOrders> {
+		const params: Record<string, string> = {};
+		if (query.intentOrderIds?.length) params.intentOrderId = query.intentOrderIds.join(',');
+		if (query.stratTags?.length) params.stratTags = query.stratTags.join(',');
+		const body = await this.authorizedRequest('GET', '/sentinel/orders', { session, query: params });
+		const orders = record(record(body)?.orders);
+		if (orders === undefined) {
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				'Nubra answered GET /sentinel/orders without an orders object',
+				{ hint: URL_HINT },
+			);
+		}
+		const result = {} as SentinelOrders;
+		for (const bucket of SENTINEL_BUCKETS) {
+			const rows = orders[bucket];
+			result[bucket] = Array.isArray(rows)
+				? rows.filter((row): row is SentinelOrderRow => record(row) !== undefined)
+				: [];
+		}
+		return result;
+	}
+
+	/**
+	 * One REST call with the session token. A 440 or 401 triggers one refresh and one retry;
+	 * a second refusal is `NUBRA_AUTH_SESSION_EXPIRED`. Other non-2xx answers are
+	 * `NUBRA_UNEXPECTED_RESPONSE` with the status and Nubra's (sanitised) error text.
+	 */
+	async authorizedRequest(
+		method: HttpMethod,
+		path: string,
+		options: AuthorizedRequestOptions = {},
+	): Promise<unknown> {
+		let session = options.session ?? (await this.getSession());
+		let response = await this.#authorizedSend(method, path, session, options);
+		if (REAUTH_STATUSES.has(response.status)) {
+			this.#logger.debug('Nubra refused the session; re-authenticating once', {
+				request: `${method} ${path}`,
+				status: response.status,
+			});
+			session = await this.refresh(`HTTP ${response.status} on ${method} ${path}`, session);
+			response = await this.#authorizedSend(method, path, session, options);
+			if (REAUTH_STATUSES.has(response.status)) {
+				this.#forget(session);
+				throw new NubraError(
+					NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED,
+					`Nubra refused a freshly issued session (HTTP ${response.status} on ${method} ${path})`,
+					{
+						httpStatus: response.status,
+						hint: 'Nubra keeps one session per account: another app or workflow logging in with the same phone number ends this one. Use one credential per account, then retry.',
+					},
+				);
+			}
+		}
+		if (response.status < 200 || response.status >= 300) {
+			throw this.#unexpected(response, `${method} ${path}`);
+		}
+		return response.body;
+	}
+
+	/**
+	 * Ends the TOTP login on Nubra's side, best effort: failures are logged at debug and
+	 * swallowed. A pasted session token is never logged out: the user may still be using it.
+	 */
+	async logout(): Promise<void> {
+		const session = this.#cached?.session;
+		this.#cached = undefined;
+		if (session?.authToken === undefined) return;
+		try {
+			const state = await this.#state();
+			const response = await this.#send(state, 'POST', `${session.restBaseUrl}/logout`, {
+				authorization: `Bearer ${session.authToken}`,
+				'x-device-id': session.deviceId,
+			});
+			this.#logger.debug('Nubra logout answered', { status: response.status });
+		} catch (error) {
+			this.#logger.debug('Nubra logout failed; ignoring', {
+				code: isNubraError(error) ? error.code : 'UNKNOWN',
+			});
+		}
+	}
+
+	async #state(): Promise<ClientState> {
+		const credentials = validateCredentials(await this.#readCredentials());
+		this.#secrets = [credentials.mpin, credentials.totpSecret, credentials.sessionToken].filter(
+			(s): s is string => typeof s === 'string' && s !== '',
+		);
+		return { credentials, fingerprint: credentialFingerprint(credentials) };
+	}
+
+	#singleFlight(state: ClientState, task: () => Promise<NubraSession>): Promise<NubraSession> {
+		const inflight = this.#inflight;
+		if (inflight?.fingerprint === state.fingerprint) return inflight.promise;
+		// A login for an older version of the credential finishes first, so two never race.
+		const previous = inflight?.promise.then(
+			() => undefined,
+			() => undefined,
+		);
+		const promise = (async () => {
+			await previous;
+			const session = await task();
+			this.#cached = { session, fingerprint: state.fingerprint };
+			return session;
+		})();
+		const slot = { fingerprint: state.fingerprint, promise };
+		this.#inflight = slot;
+		const clear = () => {
+			if (this.#inflight === slot) this.#inflight = undefined;
+		};
+		promise.then(clear, clear);
+		return promise;
+	}
+
+	async #establish(state: ClientState): Promise<NubraSession> {
+		const { credentials } = state;
+		const restBaseUrl = credentials.endpoints.restBaseUrl;
+		if (credentials.authentication === 'sessionToken') {
+			this.#logger.debug('Nubra session token taken from the credential', { host: hostOf(restBaseUrl) });
+			return {
+				sessionToken: credentials.sessionToken as string,
+				deviceId: credentials.deviceId,
+				restBaseUrl,
+				obtainedAt: this.#now(),
+			};
+		}
+		const authToken = await this.#totpLogin(state);
+		const session = await this.#verifyPin(state, authToken, 'login');
+		this.#logger.info('Nubra login succeeded', { host: hostOf(restBaseUrl), deviceId: credentials.deviceId });
+		return session;
+	}
+
+	async #renew(state: ClientState, reason: string): Promise<NubraSession> {
+		const cached = this.#cached?.fingerprint === state.fingerprint ? this.#cached : undefined;
+		this.#logger.debug('Nubra session refresh', { reason });
+		if (state.credentials.authentication === 'sessionToken') {
+			// A token the user has just replaced is new, not expired.
+			if (cached === undefined) return this.#establish(state);
+			throw new NubraError(
+				NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED,
+				'The pasted Nubra session token has expired or is no longer valid',
+				{ httpStatus: 440, hint: PASTED_TOKEN_HINT },
+			);
+		}
+		const authToken = cached?.session.authToken;
+		if (authToken !== undefined) {
+			try {
+				const session = await this.#verifyPin(state, authToken, 'refresh');
+				this.#logger.debug('Nubra session renewed with the auth token', { host: hostOf(session.restBaseUrl) });
+				return session;
+			} catch (error) {
+				if (!(isNubraError(error) && error.httpStatus !== undefined && REAUTH_STATUSES.has(error.httpStatus))) {
+					throw error;
+				}
+				this.#logger.debug('Nubra auth token expired too; logging in again', { status: error.httpStatus });
+			}
+		}
+		return this.#establish(state);
+	}
+
+	async #totpLogin(state: ClientState): Promise<string> {
+		const { credentials } = state;
+		const code = totp(credentials.totpSecret as string, this.#now());
+		const response = await this.#send(
+			state,
+			'POST',
+			`${credentials.endpoints.restBaseUrl}/totp/login`,
+			{ 'x-device-id': credentials.deviceId },
+			// Nubra's API takes the code as a number (its SDK sends int(totp)).
+			{ phone: credentials.phone, totp: Number.parseInt(code, 10), otp: '' },
+		);
+		if (REFUSED_STATUSES.has(response.status)) {
+			throw new NubraError(
+				NUBRA_ERROR_CODES.AUTH_TOTP_REJECTED,
+				`Nubra refused the TOTP login (HTTP ${response.status}): the phone number is not registered or the TOTP code was wrong${this.#quote(response, [code])}`,
+				{ httpStatus: response.status, hint: TOTP_HINT },
+			);
+		}
+		if (response.status < 200 || response.status >= 300) {
+			throw this.#unexpected(response, 'POST /totp/login', [code]);
+		}
+		const authToken = nonEmptyString(record(response.body)?.auth_token);
+		if (authToken === undefined) {
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				`Nubra answered POST /totp/login (HTTP ${response.status}) without an auth token`,
+				{ httpStatus: response.status, hint: URL_HINT },
+			);
+		}
+		this.#remember(authToken);
+		this.#logger.debug('Nubra TOTP login accepted', { host: hostOf(credentials.endpoints.restBaseUrl) });
+		return authToken;
+	}
+
+	async #verifyPin(state: ClientState, authToken: string, purpose: 'login' | 'refresh'): Promise<NubraSession> {
+		const { credentials } = state;
+		const restBaseUrl = credentials.endpoints.restBaseUrl;
+		const response = await this.#send(
+			state,
+			'POST',
+			`${restBaseUrl}/verifypin`,
+			{ authorization: `Bearer ${authToken}`, 'x-device-id': credentials.deviceId },
+			{ pin: credentials.mpin },
+		);
+		if (response.status === 440 || (purpose === 'refresh' && response.status === 401)) {
+			throw new NubraError(
+				NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED,
+				`The Nubra login expired before the MPIN step (HTTP ${response.status})`,
+				{
+					httpStatus: response.status,
+					hint: "Try again. If it repeats, check that the n8n host's clock is correct.",
+				},
+			);
+		}
+		if (REFUSED_STATUSES.has(response.status)) {
+			throw new NubraError(
+				NUBRA_ERROR_CODES.AUTH_MPIN_REJECTED,
+				`Nubra accepted the TOTP code but refused the MPIN (HTTP ${response.status})${this.#quote(response)}`,
+				{ httpStatus: response.status, hint: MPIN_HINT },
+			);
+		}
+		if (response.status < 200 || response.status >= 300) {
+			throw this.#unexpected(response, 'POST /verifypin');
+		}
+		const sessionToken = nonEmptyString(record(response.body)?.session_token);
+		if (sessionToken === undefined) {
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				`Nubra answered POST /verifypin (HTTP ${response.status}) without a session token`,
+				{ httpStatus: response.status, hint: URL_HINT },
+			);
+		}
+		this.#remember(sessionToken);
+		return { sessionToken, authToken, deviceId: credentials.deviceId, restBaseUrl, obtainedAt: this.#now() };
+	}
+
+	async #authorizedSend(
+		method: HttpMethod,
+		path: string,
+		session: NubraSession,
+		options: AuthorizedRequestOptions,
+	): Promise<HttpResponse> {
+		const state = await this.#state();
+		const url = new URL(`${session.restBaseUrl}${path}`);
+		for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+		return this.#send(
+			state,
+			method,
+			url,
+			{ authorization: `Bearer ${session.sessionToken}`, 'x-device-id': session.deviceId },
+			options.body,
+		);
+	}
+
+	#send(
+		state: ClientState,
+		method: HttpMethod,
+		url: string | URL,
+		headers: Record<string, string>,
+		body?: unknown,
+	): Promise<HttpResponse> {
+		return httpRequest({
+			method,
+			url,
+			headers: { 'user-agent': 'n8n-nodes-nubra', 'x-device-os': 'n8n', ...headers },
+			body,
+			timeoutMs: this.#timeoutMs,
+			rejectUnauthorized: state.credentials.endpoints.rejectUnauthorized,
+			signal: this.#signal,
+		});
+	}
+
+	#remember(token: string): void {
+		this.#issued = [token, ...this.#issued.filter((t) => t !== token)].slice(0, 8);
+	}
+
+	/** Drops a session the server keeps refusing, so the next caller starts over. */
+	#forget(session: NubraSession): void {
+		if (this.#cached?.session === session) this.#cached = undefined;
+	}
+
+	#quote(response: HttpResponse, extraSecrets: string[] = []): string {
+		const body = record(response.body);
+		const text = nonEmptyString(body?.error) ?? nonEmptyString(body?.message);
+		if (text === undefined) return '';
+		return `. Nubra said: "${sanitiseServerText(text, [...this.#secrets, ...this.#issued, ...extraSecrets])}"`;
+	}
+
+	#unexpected(response: HttpResponse, request: string, extraSecrets: string[] = []): NubraError {
+		const { status } = response;
+		let hint = 'This is usually temporary; if it persists, check Nubra\'s status and the credential\'s environment.';
+		if (status === 404 || status === 405) hint = URL_HINT;
+		else if (status === 429) hint = 'Nubra is rate-limiting this account; wait a minute before trying again.';
+		else if (status === 403) hint = 'Nubra refused access; check that the account is active and API access is enabled.';
+		const nonJson = typeof response.body === 'string' ? ' (not a JSON answer)' : '';
+		return new NubraError(
+			NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+			`Nubra answered HTTP ${status} to ${request}${nonJson}${this.#quote(response, extraSecrets)}`,
+			{ httpStatus: status, hint },
+		);
+	}
+}
+
+function hostOf(url: string): string {
+	try {
+		return new URL(url).host;
+	} catch {
+		return 'unknown host';
+	}
+}
