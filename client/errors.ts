@@ -24,6 +24,8 @@ export const NUBRA_ERROR_CODES = {
 	STREAM_GAVE_UP: 'NUBRA_STREAM_GAVE_UP',
 	/** The server sent a text frame that reports an error. */
 	SERVER_ERROR_MESSAGE: 'NUBRA_SERVER_ERROR_MESSAGE',
+	/** A filter the user configured cannot work (an invalid regular expression, …). */
+	INVALID_FILTER: 'NUBRA_INVALID_FILTER',
 	/** Events arrived faster than they were consumed and the queue policy dropped some. */
 	QUEUE_OVERFLOW: 'NUBRA_QUEUE_OVERFLOW',
 } as const;

@@ -1,0 +1,662 @@
+import WebSocket from 'ws';
+
+import { backoffDelay } from './backoff';
+import { FrameDecoder } from './codec';
+import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from './errors';
+import type { EventPredicate } from './filter';
+import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from './logger';
+import { normaliseSnapshotRow, snapshotRows } from './snapshot';
+import { OrderStateTracker } from './tracker';
+import type { NubraApiVersion, NubraEvent } from './types';
+
+/** What the stream needs from the auth client (NubraAuthClient fits it). */
+export interface StreamAuth {
+	getSession(): Promise<{ sessionToken: string }>;
+	/** Mints a fresh session (Invalid Token, HTTP 440): verifypin first, full login after. */
+	refresh(reason?: string): Promise<{ sessionToken: string }>;
+	userInfo(session: { sessionToken: string }): Promise<{ userWsUrl?: string; orderServiceWsUrl?: string }>;
+	/** `GET /sentinel/orders`: the whole body or its `orders` object. */
+	fetchSentinelOrders(session: { sessionToken: string }): Promise<unknown>;
+}
+
+/**
+ * Which socket to read: the documented user socket announced by `/userinfo`, the
+ * order-service socket seen in SDK 0.5 (`?token=` + `direct_intent`), or a fixed URL.
+ */
+export type SocketChoice =
+	| { kind: 'user' }
+	| { kind: 'order-service' }
+	| { kind: 'explicit'; url: string; channel?: 'user' | 'order-service' };
+
+/** What to do when events arrive faster than the handler takes them. */
+export type OverflowPolicy = 'pause' | 'drop-oldest' | 'drop-newest';
+
+export interface NubraStreamOptions {
+	auth: StreamAuth;
+	/** The environment's socket, used when `/userinfo` announces none (or an empty one). */
+	defaultSocketUrl: () => string | Promise<string>;
+	socket?: SocketChoice;
+	/** Ping interval, ms (default 20 000, as the official SDK). */
+	heartbeatIntervalMs?: number;
+	/** No pong within this after a ping means the connection is dead, ms (default 10 000). */
+	heartbeatTimeoutMs?: number;
+	/** Websocket opening handshake deadline, ms (default 15 000). */
+	handshakeTimeoutMs?: number;
+	/** First reconnect delay, ms (default 1 000). */
+	reconnectInitialDelayMs?: number;
+	/** Reconnect delay cap, ms (default 30 000). */
+	reconnectMaxDelayMs?: number;
+	/** Consecutive failed attempts before giving up; 0 = never (default 50). */
+	maxReconnectAttempts?: number;
+	/** Read `/sentinel/orders` after each reconnect and emit what changed (default true). */
+	catchUp?: boolean;
+	/** Largest frame accepted, bytes (default 1 MiB). */
+	maxFrameBytes?: number;
+	/** Events held while the handler is busy (default 10 000). */
+	queueLimit?: number;
+	/** Default 'pause': stop reading the socket until the queue drains, so nothing is lost. */
+	overflow?: OverflowPolicy;
+	/** Only events passing this reach the handler (all are still tracked for deduplication). */
+	filter?: EventPredicate;
+	/** Also hand over the full decoded message with each live event. */
+	includeMessage?: boolean;
+	/** Remembered order states; pass a restored one to catch up across restarts. */
+	tracker?: OrderStateTracker;
+	/** Verify TLS certificates (default true). */
+	rejectUnauthorized?: boolean;
+	logger?: NubraLogger;
+	random?: () => number;
+}
+
+export interface DeliveredEvent {
+	event: NubraEvent;
+	/** True when the event comes from the catch-up snapshot, not from the socket. */
+	recovered: boolean;
+	receivedAt: Date;
+	/** Stable for the same order state: see `stateKey`. */
+	dedupKey: string;
+	/** The full decoded message (live events, with `includeMessage`). */
+	message?: Record<string, unknown>;
+	/** `performance.now()` when the frame was read (for latency measurement). */
+	receivedAtMono: number;
+}
+
+export type StreamStatus =
+	| { state: 'connecting'; attempt: number }
+	| { state: 'connected'; url: string; attempt: number }
+	| { state: 'disconnected'; reason: string; code?: NubraErrorCode }
+	| { state: 'reconnecting'; inMs: number; attempt: number; reason: string }
+	| { state: 'recovered'; count: number }
+	| { state: 'gave-up'; error: NubraError }
+	| { state: 'warning'; code: NubraErrorCode | 'NUBRA_UNKNOWN_FRAME'; message: string };
+
+export interface StreamStats {
+	framesReceived: number;
+	eventsDelivered: number;
+	eventsFiltered: number;
+	duplicatesSuppressed: number;
+	malformedFrames: number;
+	unknownFrames: number;
+	recoveredEvents: number;
+	connections: number;
+	droppedEvents: number;
+}
+
+export type EventHandler = (delivered: DeliveredEvent) => void | Promise<void>;
+export type StatusHandler = (status: StreamStatus) => void;
+
+/** How one connection ended, and what the loop should do next. */
+interface ConnectionEnd {
+	reason: string;
+	code?: NubraErrorCode;
+	/** The session is bad (Invalid Token): refresh before reconnecting. */
+	refreshSession: boolean;
+	/** The connection worked (subscribed and heard from): the attempt counter starts over. */
+	wasHealthy: boolean;
+	error?: unknown;
+}
+
+const SUBSCRIBE_CHANNELS = {
+	user: 'notifications notification',
+	'order-service': 'direct_intent notification',
+} as const;
+
+const CLOSE_BOUND_MS = 3_000;
+
+function describe(error: unknown): string {
+	if (isNubraError(error)) return error.message;
+	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The order-update stream: subscribes, decodes, deduplicates, filters and hands events to
+ * one handler in arrival order; reconnects with backoff, notices half-open sockets by their
+ * missing pongs, refreshes expired sessions, and catches up from `/sentinel/orders` after
+ * every reconnect. No n8n in here: the trigger node only wires it up.
+ */
+export class NubraStream {
+	readonly #o: Required<
+		Omit<NubraStreamOptions, 'filter' | 'tracker' | 'logger' | 'random' | 'socket'>
+	>;
+	readonly #socketChoice: SocketChoice;
+	readonly #filter: EventPredicate | undefined;
+	readonly #tracker: OrderStateTracker;
+	readonly #logger: NubraLogger;
+	readonly #random: () => number;
+	readonly #decoder = new FrameDecoder();
+	readonly #abort = new AbortController();
+	readonly #timers = new Set<NodeJS.Timeout>();
+	readonly #eventHandlers: EventHandler[] = [];
+	readonly #statusHandlers: StatusHandler[] = [];
+	readonly #queue: DeliveredEvent[] = [];
+	readonly #stats: StreamStats = {
+		framesReceived: 0,
+		eventsDelivered: 0,
+		eventsFiltered: 0,
+		duplicatesSuppressed: 0,
+		malformedFrames: 0,
+		unknownFrames: 0,
+		recoveredEvents: 0,
+		connections: 0,
+		droppedEvents: 0,
+	};
+
+	#socket: WebSocket | undefined;
+	#pumping = false;
+	#paused = false;
+	#sessionToken: string | undefined;
+	#apiVersion: NubraApiVersion = 'v3';
+	#hasBaseline: boolean;
+	#loop: Promise<void> | undefined;
+	#closing: Promise<void> | undefined;
+
+	constructor(options: NubraStreamOptions) {
+		this.#o = {
+			auth: options.auth,
+			defaultSocketUrl: options.defaultSocketUrl,
+			heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
+			heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
+			handshakeTimeoutMs: options.handshakeTimeoutMs ?? 15_000,
+			reconnectInitialDelayMs: options.reconnectInitialDelayMs ?? 1_000,
+			reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 30_000,
+			maxReconnectAttempts: options.maxReconnectAttempts ?? 50,
+			catchUp: options.catchUp ?? true,
+			maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+			queueLimit: options.queueLimit ?? 10_000,
+			overflow: options.overflow ?? 'pause',
+			includeMessage: options.includeMessage ?? false,
+			rejectUnauthorized: options.rejectUnauthorized ?? true,
+		};
+		this.#socketChoice = options.socket ?? { kind: 'user' };
+		this.#filter = options.filter;
+		this.#tracker = options.tracker ?? new OrderStateTracker();
+		// A tracker restored from a previous run already knows the orders: catch up at once.
+		this.#hasBaseline = this.#tracker.size > 0;
+		this.#logger = options.logger ?? silentLogger;
+		this.#random = options.random ?? Math.random;
+	}
+
+	get stats(): Readonly<StreamStats> {
+		return this.#stats;
+	}
+
+	get tracker(): OrderStateTracker {
+		return this.#tracker;
+	}
+
+	get closed(): boolean {
+		return this.#abort.signal.aborted;
+	}
+
+	onEvent(handler: EventHandler): this {
+		this.#eventHandlers.push(handler);
+		return this;
+	}
+
+	onStatus(handler: StatusHandler): this {
+		this.#statusHandlers.push(handler);
+		return this;
+	}
+
+	/**
+	 * Connects and subscribes. Resolves once the first subscription is sent; rejects (and
+	 * closes the stream) when that first attempt fails, so a caller can fail activation with
+	 * the reason. Later failures reconnect on their own and are reported as statuses.
+	 */
+	async start(): Promise<void> {
+		if (this.#loop) throw new Error('NubraStream.start() was already called');
+		let settle!: { resolve: () => void; reject: (error: unknown) => void };
+		const firstConnection = new Promise<void>((resolve, reject) => {
+			settle = { resolve, reject };
+		});
+		this.#loop = this.#run(settle);
+		try {
+			await firstConnection;
+		} catch (error) {
+			await this.close();
+			throw error;
+		}
+	}
+
+	/** Idempotent and bounded: leaves no socket, timer or listener behind. */
+	close(): Promise<void> {
+		this.#closing ??= this.#shutdown();
+		return this.#closing;
+	}
+
+	async #shutdown(): Promise<void> {
+		this.#abort.abort();
+		for (const timer of this.#timers) clearTimeout(timer);
+		this.#timers.clear();
+		const socket = this.#socket;
+		this.#socket = undefined;
+		if (socket) {
+			socket.removeAllListeners('message');
+			socket.terminate();
+		}
+		const loop = this.#loop ?? Promise.resolve();
+		let bound: NodeJS.Timeout | undefined;
+		await Promise.race([
+			loop.catch(() => undefined),
+			new Promise<void>((resolve) => {
+				bound = setTimeout(resolve, CLOSE_BOUND_MS);
+			}),
+		]);
+		clearTimeout(bound);
+		this.#queue.length = 0;
+	}
+
+	async #run(first: { resolve: () => void; reject: (error: unknown) => void }): Promise<void> {
+		let started = false;
+		let attempt = 0;
+		let refreshSession = false;
+		while (!this.closed) {
+			attempt++;
+			this.#status({ state: 'connecting', attempt });
+			const end = await this.#connection(attempt, refreshSession, () => {
+				if (!started) {
+					started = true;
+					first.resolve();
+				}
+			});
+			if (this.closed) break;
+			if (!started) {
+				first.reject(end.error ?? new NubraError(end.code ?? NUBRA_ERROR_CODES.UNREACHABLE, end.reason));
+				return;
+			}
+			this.#status({ state: 'disconnected', reason: end.reason, code: end.code });
+			this.#logger.warn(`Nubra order feed disconnected: ${end.reason}`);
+			if (end.wasHealthy) attempt = 0;
+			refreshSession = end.refreshSession;
+			const limit = this.#o.maxReconnectAttempts;
+			if (limit > 0 && attempt >= limit) {
+				this.#giveUp(end, attempt);
+				return;
+			}
+			const inMs = backoffDelay(Math.max(attempt, 1), {
+				initialDelayMs: this.#o.reconnectInitialDelayMs,
+				maxDelayMs: this.#o.reconnectMaxDelayMs,
+			}, this.#random);
+			this.#status({ state: 'reconnecting', inMs, attempt: attempt + 1, reason: end.reason });
+			await this.#sleep(inMs);
+		}
+	}
+
+	#giveUp(end: ConnectionEnd, attempts: number): void {
+		const hint = isNubraError(end.error) && end.error.hint ? ` ${end.error.hint}` : '';
+		const error = new NubraError(
+			NUBRA_ERROR_CODES.STREAM_GAVE_UP,
+			`The Nubra order feed could not be restored after ${attempts} attempts. Last error: ${end.reason}`,
+			{
+				hint: `Check the credential and that Nubra is reachable from this n8n host, then reactivate the workflow.${hint}`,
+				cause: end.error,
+			},
+		);
+		this.#logger.error(error.message);
+		this.#status({ state: 'gave-up', error });
+	}
+
+	/** One connection from login to close. Never throws: failures become a ConnectionEnd. */
+	async #connection(
+		attempt: number,
+		refreshSession: boolean,
+		onSubscribed: () => void,
+	): Promise<ConnectionEnd> {
+		let subscribed = false;
+		let heardFrom = false;
+		try {
+			const auth = this.#o.auth;
+			const session = refreshSession
+				? await auth.refresh('the socket said Invalid Token')
+				: await auth.getSession();
+			this.#sessionToken = session.sessionToken;
+			const { url, channel } = await this.#resolveSocket(session);
+			if (this.closed) return { reason: 'closed', refreshSession: false, wasHealthy: false };
+			const socket = await this.#open(url, channel, session.sessionToken);
+			this.#stats.connections++;
+			this.#status({ state: 'connected', url: redactUrl(url), attempt });
+			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
+			subscribed = true;
+			onSubscribed();
+			return await new Promise<ConnectionEnd>((resolve) => {
+				let ended = false;
+				const onAbort = () => end({ reason: 'closed', refreshSession: false, wasHealthy: false });
+				const end = (result: ConnectionEnd) => {
+					if (ended) return;
+					ended = true;
+					this.#abort.signal.removeEventListener('abort', onAbort);
+					stopHeartbeat();
+					socket.removeAllListeners();
+					socket.on('error', () => undefined);
+					socket.terminate();
+					if (this.#socket === socket) this.#socket = undefined;
+					resolve({ ...result, wasHealthy: subscribed && heardFrom });
+				};
+				const stopHeartbeat = this.#heartbeat(socket, () => {
+					heardFrom = true;
+				}, (reason) => end({ reason, refreshSession: false, wasHealthy: false }));
+				socket.on('message', (data: Buffer, isBinary: boolean) => {
+					heardFrom = true;
+					if (isBinary) this.#onFrame(data);
+					else this.#onText(data.toString('utf8'), (result) => end(result));
+				});
+				socket.on('close', (code: number, reason: Buffer) => {
+					const text = reason.length > 0 ? `: ${this.#redact(reason.toString('utf8'))}` : '';
+					end({ reason: `the server closed the connection (code ${code}${text})`, refreshSession: false, wasHealthy: false });
+				});
+				socket.on('error', (error: Error & { code?: string }) => {
+					const tooLarge = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+					if (tooLarge) {
+						this.#warn(
+							NUBRA_ERROR_CODES.FRAME_TOO_LARGE,
+							`A frame larger than ${this.#o.maxFrameBytes} bytes was refused; reconnecting and catching up`,
+						);
+					}
+					end({
+						reason: tooLarge ? 'a frame exceeded the maximum size' : this.#redact(describe(error)),
+						code: tooLarge ? NUBRA_ERROR_CODES.FRAME_TOO_LARGE : NUBRA_ERROR_CODES.UNREACHABLE,
+						refreshSession: false,
+						wasHealthy: false,
+					});
+				});
+				this.#abort.signal.addEventListener('abort', onAbort, { once: true });
+				if (this.#o.catchUp) {
+					void this.#catchUp(session).catch((error: unknown) => {
+						this.#logger.warn(`Nubra catch-up failed: ${this.#redact(describe(error))}`);
+					});
+				}
+			});
+		} catch (error) {
+			const code = isNubraError(error) ? error.code : NUBRA_ERROR_CODES.UNREACHABLE;
+			return {
+				reason: this.#redact(describe(error)),
+				code,
+				refreshSession: code === NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED,
+				wasHealthy: false,
+				error,
+			};
+		}
+	}
+
+	async #resolveSocket(
+		session: { sessionToken: string },
+	): Promise<{ url: string; channel: 'user' | 'order-service' }> {
+		const choice = this.#socketChoice;
+		if (choice.kind === 'explicit') return { url: choice.url, channel: choice.channel ?? 'user' };
+		const info = await this.#o.auth.userInfo(session);
+		const fallback = await this.#o.defaultSocketUrl();
+		if (choice.kind === 'order-service') {
+			// UAT announces an empty order-service URL: fall back, never connect to ''.
+			return { url: info.orderServiceWsUrl || info.userWsUrl || fallback, channel: 'order-service' };
+		}
+		return { url: info.userWsUrl || fallback, channel: 'user' };
+	}
+
+	#open(url: string, channel: 'user' | 'order-service', token: string): Promise<WebSocket> {
+		const target =
+			channel === 'order-service'
+				? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`
+				: url;
+		return new Promise<WebSocket>((resolve, reject) => {
+			const socket = new WebSocket(target, {
+				handshakeTimeout: this.#o.handshakeTimeoutMs,
+				maxPayload: this.#o.maxFrameBytes,
+				rejectUnauthorized: this.#o.rejectUnauthorized,
+				perMessageDeflate: false,
+			});
+			this.#socket = socket;
+			const fail = (reason: string) => {
+				socket.removeAllListeners();
+				socket.on('error', () => undefined);
+				socket.terminate();
+				if (this.#socket === socket) this.#socket = undefined;
+				reject(
+					new NubraError(
+						NUBRA_ERROR_CODES.UNREACHABLE,
+						`Could not open the Nubra order socket at ${redactUrl(url)}: ${this.#redact(reason)}`,
+						{ hint: 'Check the environment or socket URL in the credential and the network from this n8n host.' },
+					),
+				);
+			};
+			socket.once('error', (error) => fail(describe(error)));
+			socket.once('unexpected-response', (_request, response) =>
+				fail(`HTTP ${response.statusCode ?? '?'} on the websocket upgrade`),
+			);
+			socket.once('close', (code) => fail(`closed during the handshake (code ${code})`));
+			socket.once('open', () => {
+				socket.removeAllListeners();
+				socket.send(`subscribe ${token} ${SUBSCRIBE_CHANNELS[channel]}`);
+				resolve(socket);
+			});
+		});
+	}
+
+	/**
+	 * Pings every interval; a ping whose pong does not come within the timeout means the
+	 * connection is half-open, so it is ended. Returns the function that stops it.
+	 */
+	#heartbeat(socket: WebSocket, onPong: () => void, onDead: (reason: string) => void): () => void {
+		let pongDeadline: NodeJS.Timeout | undefined;
+		const interval = setInterval(() => {
+			if (pongDeadline !== undefined) return;
+			pongDeadline = setTimeout(() => {
+				onDead(
+					`no pong within ${this.#o.heartbeatTimeoutMs} ms of a ping: the connection is half-open`,
+				);
+			}, this.#o.heartbeatTimeoutMs);
+			try {
+				socket.ping();
+			} catch (error) {
+				onDead(`ping failed: ${describe(error)}`);
+			}
+		}, this.#o.heartbeatIntervalMs);
+		socket.on('pong', () => {
+			clearTimeout(pongDeadline);
+			pongDeadline = undefined;
+			onPong();
+		});
+		return () => {
+			clearInterval(interval);
+			clearTimeout(pongDeadline);
+		};
+	}
+
+	#onText(text: string, end: (result: ConnectionEnd) => void): void {
+		const safe = this.#redact(text).slice(0, 500);
+		if (text.trim() === 'Invalid Token') {
+			this.#logger.warn('Nubra rejected the session token on the socket; refreshing the session');
+			end({
+				reason: 'the server said Invalid Token',
+				code: NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED,
+				refreshSession: true,
+				wasHealthy: false,
+			});
+			return;
+		}
+		if (/error|exception|failed/i.test(text)) {
+			this.#warn(NUBRA_ERROR_CODES.SERVER_ERROR_MESSAGE, `Nubra sent an error message: ${safe}`);
+			return;
+		}
+		this.#logger.debug(`Nubra socket message: ${safe}`);
+	}
+
+	#onFrame(data: Buffer): void {
+		this.#stats.framesReceived++;
+		const receivedAtMono = performance.now();
+		let frame;
+		try {
+			frame = this.#decoder.decode(data, { includeMessage: this.#o.includeMessage });
+		} catch (error) {
+			this.#stats.malformedFrames++;
+			this.#warn(
+				NUBRA_ERROR_CODES.DECODE_MALFORMED,
+				`A malformed frame of ${data.length} bytes was skipped: ${describe(error)}`,
+			);
+			return;
+		}
+		if (frame.kind === 'unknown' || frame.kind === 'portfolio') {
+			this.#stats.unknownFrames++;
+			this.#logger.debug(`Skipped a ${frame.kind} frame (${frame.typeUrl})`);
+			return;
+		}
+		this.#apiVersion = frame.kind;
+		for (const event of frame.events) {
+			const dedupKey = this.#tracker.observeLive(event);
+			if (dedupKey === null) {
+				this.#stats.duplicatesSuppressed++;
+				continue;
+			}
+			this.#deliver({
+				event,
+				recovered: false,
+				receivedAt: new Date(),
+				dedupKey,
+				message: frame.message,
+				receivedAtMono,
+			});
+		}
+	}
+
+	async #catchUp(session: { sessionToken: string }): Promise<void> {
+		const body = await this.#o.auth.fetchSentinelOrders(session);
+		if (this.closed) return;
+		const rows = snapshotRows(body);
+		if (!this.#hasBaseline) {
+			// First connection of a fresh activation: today's existing orders are history, not news.
+			for (const row of rows) {
+				const event = normaliseSnapshotRow(row, this.#apiVersion);
+				if (event.order_id !== null) this.#tracker.baseline(event);
+			}
+			this.#hasBaseline = true;
+			this.#logger.debug(`Nubra catch-up baseline: ${rows.length} orders known`);
+			return;
+		}
+		let count = 0;
+		for (const row of rows) {
+			const event = normaliseSnapshotRow(row, this.#apiVersion);
+			if (event.order_id === null) continue;
+			const dedupKey = this.#tracker.observeRecovered(event);
+			if (dedupKey === null) continue;
+			count++;
+			this.#stats.recoveredEvents++;
+			this.#deliver({
+				event,
+				recovered: true,
+				receivedAt: new Date(),
+				dedupKey,
+				receivedAtMono: performance.now(),
+			});
+		}
+		this.#status({ state: 'recovered', count });
+		if (count > 0) this.#logger.info(`Nubra catch-up recovered ${count} order updates`);
+	}
+
+	#deliver(delivered: DeliveredEvent): void {
+		if (this.#filter && !this.#filter(delivered.event)) {
+			this.#stats.eventsFiltered++;
+			return;
+		}
+		if (this.#queue.length >= this.#o.queueLimit) {
+			if (this.#o.overflow === 'drop-newest') return this.#dropped(1);
+			if (this.#o.overflow === 'drop-oldest') {
+				this.#queue.shift();
+				this.#dropped(1);
+			} else if (!this.#paused && this.#socket) {
+				this.#paused = true;
+				this.#socket.pause();
+			}
+		}
+		this.#queue.push(delivered);
+		if (!this.#pumping) void this.#pump();
+	}
+
+	#dropped(count: number): void {
+		this.#stats.droppedEvents += count;
+		this.#warn(
+			NUBRA_ERROR_CODES.QUEUE_OVERFLOW,
+			`${count} event(s) dropped: the workflow is slower than the order feed (overflow policy "${this.#o.overflow}")`,
+		);
+	}
+
+	/** Hands queued events to the handlers one at a time, in arrival order. */
+	async #pump(): Promise<void> {
+		this.#pumping = true;
+		try {
+			while (this.#queue.length > 0 && !this.closed) {
+				const delivered = this.#queue.shift() as DeliveredEvent;
+				this.#stats.eventsDelivered++;
+				for (const handler of this.#eventHandlers) {
+					try {
+						const result = handler(delivered);
+						if (result !== undefined) await result;
+					} catch (error) {
+						this.#logger.error(`A Nubra event handler failed: ${this.#redact(describe(error))}`);
+					}
+				}
+				if (this.#paused && this.#queue.length <= this.#o.queueLimit / 2) {
+					this.#paused = false;
+					this.#socket?.resume();
+				}
+			}
+		} finally {
+			this.#pumping = false;
+		}
+	}
+
+	#warn(code: NubraErrorCode | 'NUBRA_UNKNOWN_FRAME', message: string): void {
+		this.#logger.warn(message);
+		this.#status({ state: 'warning', code, message });
+	}
+
+	#status(status: StreamStatus): void {
+		for (const handler of this.#statusHandlers) {
+			try {
+				handler(status);
+			} catch (error) {
+				this.#logger.error(`A Nubra status handler failed: ${describe(error)}`);
+			}
+		}
+	}
+
+	#redact(text: string): string {
+		return redactSecrets(text, [this.#sessionToken]);
+	}
+
+	#sleep(ms: number): Promise<void> {
+		return new Promise<void>((resolve) => {
+			if (this.closed) return resolve();
+			const timer = setTimeout(() => {
+				this.#timers.delete(timer);
+				this.#abort.signal.removeEventListener('abort', onAbort);
+				resolve();
+			}, ms);
+			const onAbort = () => {
+				clearTimeout(timer);
+				this.#timers.delete(timer);
+				resolve();
+			};
+			this.#timers.add(timer);
+			this.#abort.signal.addEventListener('abort', onAbort, { once: true });
+		});
+	}
+}

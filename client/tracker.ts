@@ -1,0 +1,218 @@
+import { FINAL_STATUSES, type NubraEvent, type NubraStatus } from './types';
+
+/** What the tracker remembers of one order: enough to tell a new state from a repeat. */
+interface OrderMemory {
+	status: NubraStatus;
+	filledQty: number;
+	orderQty: number;
+	orderPrice: number;
+	/** Recent state keys, so a frame replayed out of order is still recognised. */
+	keys: string[];
+	/** Set when the last state came from a catch-up: the same state arriving live is a repeat. */
+	recovered: boolean;
+}
+
+/** The parts of an order's state that a REST snapshot and a frame can both tell. */
+export interface ComparableState {
+	status: NubraStatus;
+	filledQty: number;
+	orderQty: number;
+	orderPrice: number;
+}
+
+/** A compact, JSON-safe copy of the tracker for n8n's workflow static data. */
+export interface TrackerSnapshot {
+	v: 1;
+	/** order key → [status, filled quantity, order quantity, order price] */
+	orders: Record<string, [NubraStatus, number, number, number]>;
+}
+
+export interface TrackerOptions {
+	/** Orders remembered at most; the least recently changed are forgotten first. */
+	maxOrders?: number;
+	/** Orders written into a snapshot at most (static data is saved with the workflow). */
+	maxSnapshotOrders?: number;
+}
+
+const RECENT_KEYS_PER_ORDER = 16;
+
+/** Progress of a status, so a snapshot older than what the socket already said is not re-emitted. */
+const STATUS_RANK: Readonly<Record<NubraStatus, number>> = {
+	UNKNOWN: 0,
+	PENDING: 1,
+	SENT: 2,
+	OPEN: 3,
+	TRIGGERED: 3,
+	PARTIALLY_FILLED: 4,
+	FILLED: 5,
+	REJECTED: 5,
+	CANCELLED: 5,
+	EXPIRED: 5,
+};
+
+function numeric(value: unknown): number {
+	if (typeof value === 'number') return value;
+	if (typeof value === 'string') return Number(value);
+	return 0;
+}
+
+/**
+ * The identity of an order. V1 basket frames name the basket by `basket_id`, which the
+ * decoder puts in `order_id`: the REST snapshot knows the same strategy by that id too.
+ */
+export function orderKey(event: NubraEvent): string {
+	return String(event.order_id);
+}
+
+/**
+ * The deduplication key of an event: stable for the same order state, whichever frame,
+ * replay or catch-up carried it (order, event kind, status, quantities, price, response).
+ */
+export function stateKey(event: NubraEvent): string {
+	return [
+		orderKey(event),
+		event.event,
+		event.status,
+		String(event.filled_qty ?? ''),
+		String(event.order_qty ?? ''),
+		String(event.order_price ?? ''),
+		event.response_type ?? '',
+		event.request ?? '',
+		String(event.trade_ref_id ?? ''),
+	].join('|');
+}
+
+/**
+ * Remembers the last state of each order so nothing is emitted twice: across duplicate
+ * frames, reconnects, catch-ups and (through snapshots) restarts. Bounded in memory.
+ */
+export function comparableState(event: NubraEvent): ComparableState {
+	return {
+		status: event.status,
+		filledQty: numeric(event.filled_qty),
+		orderQty: numeric(event.order_qty),
+		orderPrice: numeric(event.order_price),
+	};
+}
+
+function sameState(memory: OrderMemory, state: ComparableState): boolean {
+	return (
+		memory.status === state.status &&
+		memory.filledQty === state.filledQty &&
+		memory.orderQty === state.orderQty &&
+		memory.orderPrice === state.orderPrice
+	);
+}
+
+/**
+ * Remembers the last state of each order so nothing is emitted twice: across duplicate
+ * frames, reconnects, catch-ups and (through snapshots) restarts. Bounded in memory: the
+ * least recently changed orders are forgotten first, and orders in a final state stop
+ * changing, so they are the ones that go.
+ */
+export class OrderStateTracker {
+	readonly #orders = new Map<string, OrderMemory>();
+	readonly #maxOrders: number;
+	readonly #maxSnapshotOrders: number;
+
+	constructor(options: TrackerOptions = {}) {
+		this.#maxOrders = options.maxOrders ?? 50_000;
+		this.#maxSnapshotOrders = options.maxSnapshotOrders ?? 2_000;
+	}
+
+	get size(): number {
+		return this.#orders.size;
+	}
+
+	/**
+	 * Records a live event. Returns its state key, or null when the same state was already
+	 * seen (a duplicate to drop).
+	 */
+	observeLive(event: NubraEvent): string | null {
+		const key = stateKey(event);
+		const id = orderKey(event);
+		const state = comparableState(event);
+		const memory = this.#orders.get(id);
+		if (memory === undefined) {
+			this.#remember(id, { ...state, keys: [key], recovered: false });
+			return key;
+		}
+		if (memory.keys.includes(key)) return null;
+		const repeatOfRecovered = memory.recovered && sameState(memory, state);
+		this.#update(id, memory, state, key, false);
+		return repeatOfRecovered ? null : key;
+	}
+
+	/**
+	 * Whether a snapshot state (from the REST catch-up) is news: an order never seen, or one
+	 * that has moved on (more filled, a later status, a new quantity or price) since the
+	 * socket last spoke of it. A snapshot older than the socket's last word is not news.
+	 */
+	isNewer(id: string, state: ComparableState): boolean {
+		const memory = this.#orders.get(id);
+		if (memory === undefined) return true;
+		if (FINAL_STATUSES.has(memory.status)) return false;
+		if (state.filledQty !== memory.filledQty) return state.filledQty > memory.filledQty;
+		if (state.status !== memory.status) {
+			return STATUS_RANK[state.status] >= STATUS_RANK[memory.status];
+		}
+		return state.orderQty !== memory.orderQty || state.orderPrice !== memory.orderPrice;
+	}
+
+	/** Records a recovered (catch-up) state. Returns its key, or null if it was not news. */
+	observeRecovered(event: NubraEvent): string | null {
+		const id = orderKey(event);
+		const state = comparableState(event);
+		if (!this.isNewer(id, state)) return null;
+		const key = stateKey(event);
+		const memory = this.#orders.get(id);
+		if (memory === undefined) this.#remember(id, { ...state, keys: [key], recovered: true });
+		else this.#update(id, memory, state, key, true);
+		return key;
+	}
+
+	/** Takes a state as known without emitting it (the first snapshot after activation). */
+	baseline(event: NubraEvent): void {
+		const id = orderKey(event);
+		if (this.#orders.has(id)) return;
+		this.#remember(id, { ...comparableState(event), keys: [stateKey(event)], recovered: true });
+	}
+
+	snapshot(): TrackerSnapshot {
+		const orders: TrackerSnapshot['orders'] = {};
+		const entries = [...this.#orders.entries()].slice(-this.#maxSnapshotOrders);
+		for (const [id, m] of entries) orders[id] = [m.status, m.filledQty, m.orderQty, m.orderPrice];
+		return { v: 1, orders };
+	}
+
+	restore(snapshot: TrackerSnapshot | undefined): void {
+		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null) return;
+		for (const [id, entry] of Object.entries(snapshot.orders)) {
+			if (!Array.isArray(entry) || this.#orders.has(id)) continue;
+			const [status, filledQty, orderQty, orderPrice] = entry;
+			this.#remember(id, { status, filledQty, orderQty, orderPrice, keys: [], recovered: true });
+		}
+	}
+
+	#update(id: string, memory: OrderMemory, state: ComparableState, key: string, recovered: boolean) {
+		memory.keys.push(key);
+		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
+		memory.status = state.status;
+		memory.filledQty = Math.max(memory.filledQty, state.filledQty);
+		memory.orderQty = state.orderQty;
+		memory.orderPrice = state.orderPrice;
+		memory.recovered = recovered;
+		// Map keeps insertion order: re-inserting moves the order to the most recent end.
+		this.#orders.delete(id);
+		this.#orders.set(id, memory);
+	}
+
+	#remember(id: string, memory: OrderMemory): void {
+		this.#orders.set(id, memory);
+		while (this.#orders.size > this.#maxOrders) {
+			const oldest = this.#orders.keys().next().value;
+			if (oldest === undefined) break;
+			this.#orders.delete(oldest);
+		}
+	}
+}
