@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OrderBook } from './book';
+import { Control } from './control';
+import { SimulatorEmitter } from './events';
+import { createRestHandler } from './rest';
+import { SessionStore } from './sessions';
+import { ORDER_SERVICE_WS_PATH, SubscriberHub, USER_WS_PATH } from './socket';
+import type { RunningSimulator, SimulatorOptions } from './types';
+
+export * from './types';
+export { generateScenario, mulberry32, DEFAULT_MIX } from './scenario';
+export { wireStatus, wireResponseType } from './encode';
+export { DEMO_OTP } from './rest';
+export { INVALID_TOKEN_TEXT } from './socket';
+export { ONE_MIB } from './malformed';
+export type { OrderChange } from './book';
+
+/** The demo TOTP secret: a local fake's, printed by the CLI on purpose. Base32, 160 bits. */
+export const DEMO_TOTP_SECRET = 'NUBRASIMULATORDEMOSECRET234567AB';
+export const DEMO_PHONE = '9876543210';
+export const DEMO_MPIN = '2468';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * Starts a local Nubra on one port: the REST login and snapshot endpoints, the user socket at
+ * `/ws` and the order-service socket at `/oms-socket/ws`.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+	const host = options.host ?? '127.0.0.1';
+	const log = options.log ?? (() => undefined);
+	const credentials = {
+		phone: options.phone ?? DEMO_PHONE,
+		mpin: options.mpin ?? DEMO_MPIN,
+		totpSecret: options.totpSecret ?? DEMO_TOTP_SECRET,
+	};
+	const sessions = new SessionStore({
+		sessionTokenTtlMs: options.sessionTokenTtlMs ?? 7 * HOUR_MS,
+		authTokenTtlMs: options.authTokenTtlMs ?? 24 * HOUR_MS,
+		singleSession: options.singleSession ?? false,
+	});
+	const emitter = new SimulatorEmitter();
+	const book = new OrderBook(options.bigIds ?? false);
+	const hub = new SubscriberHub({
+		sessions,
+		emitter,
+		apiVersion: options.apiVersion ?? 'v3',
+		maxFrameBytes: options.maxFrameBytes,
+		log,
+	});
+	const control = new Control({ book, hub, sessions, emitter });
+
+	const urls = { rest: '', ws: '', orderService: '' };
+	const server = createServer(
+		createRestHandler({
+			sessions,
+			...credentials,
+			orders: () => book.all(),
+			envInfo: () => ({
+				user_ws_url: options.userWsUrl ?? urls.ws,
+				market_ws_url: urls.ws.replace(/\/ws$/, '/market/ws'),
+				order_service_ws_url: options.orderServiceWsUrl ?? urls.orderService,
+			}),
+			emitter,
+			log,
+		}),
+	);
+	server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
+	await listen(server, options.port ?? 0, host);
+
+	const { port } = server.address() as AddressInfo;
+	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+	urls.rest = `http://${urlHost}:${port}`;
+	urls.ws = `ws://${urlHost}:${port}${USER_WS_PATH}`;
+	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_WS_PATH}`;
+	log(`Nubra simulator listening on ${urls.rest}`);
+
+	let closing: Promise<void> | undefined;
+	return {
+		restUrl: urls.rest,
+		wsUrl: urls.ws,
+		orderServiceWsUrl: urls.orderService,
+		credentials,
+		control,
+		close: () => {
+			closing ??= (async () => {
+				control.shutdown();
+				await hub.close();
+				server.closeAllConnections();
+				await new Promise<void>((resolve) => server.close(() => resolve()));
+				emitter.removeAll();
+				log('Nubra simulator closed');
+			})();
+			return closing;
+		},
+	};
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+}
