@@ -1,0 +1,268 @@
+/**
+ * Smoke test of the e2e harness against the pinned, real n8n: custom nodes load from
+ * N8N_CUSTOM_EXTENSIONS (as CUSTOM.<name>, resolving their own node_modules), CLI import +
+ * publish activates workflows, the production webhook answers, executions are visible over
+ * REST and the public API, "Listen for test event" works for a custom trigger, and stop()
+ * ends the process group and removes the user folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import {
+	connect,
+	createUserFolder,
+	importWorkflows,
+	N8nPublicApi,
+	type N8nInstance,
+	type N8nSession,
+	nodeOutput,
+	PACKAGE_ROOT,
+	setupOwner,
+	startN8n,
+	waitFor,
+	waitForExecutions,
+	type WorkflowJson,
+} from './harness';
+
+jest.setTimeout(300_000);
+
+const PROBE_NODE = `'use strict';
+class E2eProbe {
+	constructor() {
+		this.description = {
+			displayName: 'E2E Probe',
+			name: 'e2eProbe',
+			group: ['transform'],
+			version: 1,
+			description: 'Reports where its dependencies resolve from',
+			defaults: { name: 'E2E Probe' },
+			inputs: ['main'],
+			outputs: ['main'],
+			properties: [],
+		};
+	}
+	async execute() {
+		const ws = require('ws');
+		return [
+			this.getInputData().map((item) => ({
+				json: {
+					received: item.json.body ?? null,
+					wsResolvedFrom: require.resolve('ws'),
+					wsVersion: require('ws/package.json').version,
+					hasWebSocket: typeof ws.WebSocket === 'function',
+				},
+			})),
+		];
+	}
+}
+module.exports = { E2eProbe };
+`;
+
+const TICK_TRIGGER = `'use strict';
+class E2eTick {
+	constructor() {
+		this.description = {
+			displayName: 'E2E Tick',
+			name: 'e2eTick',
+			group: ['trigger'],
+			version: 1,
+			description: 'Emits one item shortly after it starts',
+			defaults: { name: 'E2E Tick' },
+			inputs: [],
+			outputs: ['main'],
+			properties: [{ displayName: 'Delay', name: 'delayMs', type: 'number', default: 100 }],
+		};
+	}
+	async trigger() {
+		const delayMs = this.getNodeParameter('delayMs', 100);
+		const mode = this.getMode();
+		const timer = setTimeout(() => this.emit([[{ json: { tick: true, mode } }]]), delayMs);
+		return { closeFunction: async () => clearTimeout(timer) };
+	}
+}
+module.exports = { E2eTick };
+`;
+
+/**
+ * A throwaway community-node package laid out like this one: nodes in dist/, its own
+ * node_modules/ws beside dist/ (a copy, not a symlink, so resolution really ends there).
+ */
+function writeProbePackage(root: string): string {
+	const dist = join(root, 'dist');
+	for (const [file, source] of [
+		['nodes/E2eProbe/E2eProbe.node.js', PROBE_NODE],
+		['nodes/E2eTick/E2eTick.node.js', TICK_TRIGGER],
+	]) {
+		mkdirSync(dirname(join(dist, file)), { recursive: true });
+		writeFileSync(join(dist, file), source);
+	}
+	writeFileSync(
+		join(root, 'package.json'),
+		JSON.stringify({ name: 'n8n-nodes-e2e-probe', version: '0.0.0', private: true }),
+	);
+	cpSync(join(PACKAGE_ROOT, 'node_modules', 'ws'), join(root, 'node_modules', 'ws'), {
+		recursive: true,
+	});
+	return dist;
+}
+
+const WEBHOOK_PATH = `e2e-smoke-${randomUUID().slice(0, 8)}`;
+
+const webhookWorkflow: WorkflowJson = {
+	name: 'E2E smoke: webhook -> custom probe',
+	nodes: [
+		{
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId: randomUUID(),
+			parameters: { httpMethod: 'POST', path: WEBHOOK_PATH, responseMode: 'lastNode', options: {} },
+		},
+		{
+			name: 'Probe',
+			type: 'CUSTOM.e2eProbe',
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: {},
+		},
+	],
+	connections: connect([['Webhook', 'Probe']]),
+};
+
+const tickWorkflow: WorkflowJson = {
+	name: 'E2E smoke: custom trigger',
+	nodes: [
+		{
+			name: 'Tick',
+			type: 'CUSTOM.e2eTick',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: { delayMs: 100 },
+		},
+	],
+	connections: {},
+};
+
+describe('e2e harness with the pinned n8n', () => {
+	let workDir: string;
+	let n8n: N8nInstance | undefined;
+	let session: N8nSession;
+	let webhookWorkflowId: string;
+	let tickWorkflowId: string;
+
+	beforeAll(async () => {
+		workDir = mkdtempSync(join(tmpdir(), 'n8n-e2e-probe-'));
+		const extensions = writeProbePackage(join(workDir, 'n8n-nodes-e2e-probe'));
+		const userFolder = createUserFolder();
+		try {
+			[webhookWorkflowId, tickWorkflowId] = await importWorkflows(userFolder, [
+				webhookWorkflow,
+				tickWorkflow,
+			]);
+		} catch (error) {
+			rmSync(userFolder, { recursive: true, force: true });
+			throw error;
+		}
+		n8n = await startN8n({ customExtensionsDir: extensions, userFolder });
+		console.log(
+			`n8n ready in ${n8n.startupMs} ms at ${n8n.baseUrl} (pid ${n8n.pid}, log ${n8n.logFile})`,
+		);
+		({ session } = await setupOwner(n8n.baseUrl));
+	});
+
+	afterAll(async () => {
+		await n8n?.stop();
+		if (workDir) rmSync(workDir, { recursive: true, force: true });
+	});
+
+	it('answers on the production webhook of a published workflow, via the custom node', async () => {
+		const response = await fetch(`${n8n!.baseUrl}/webhook/${WEBHOOK_PATH}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ hello: 'nubra' }),
+		});
+		expect(response.status).toBe(200);
+		const body = (await response.json()) as Record<string, unknown>;
+		expect(body.received).toEqual({ hello: 'nubra' });
+		expect(body.hasWebSocket).toBe(true);
+		// The custom node's require('ws') resolved from its own package's node_modules.
+		expect(body.wsResolvedFrom).toBe(
+			join(workDir, 'n8n-nodes-e2e-probe', 'node_modules', 'ws', 'index.js'),
+		);
+	});
+
+	it('lists the executions over REST and the public API', async () => {
+		const [execution] = await waitForExecutions(session, webhookWorkflowId, 1);
+		expect(execution).toMatchObject({
+			workflowId: webhookWorkflowId,
+			mode: 'webhook',
+			status: 'success',
+		});
+
+		const api = new N8nPublicApi(n8n!.baseUrl, await session.createApiKey());
+		const withData = await api.getExecution(execution.id);
+		expect(nodeOutput(withData, 'Probe')[0]).toMatchObject({ received: { hello: 'nubra' } });
+		const listed = await api.listExecutions({ workflowId: webhookWorkflowId });
+		expect(listed.map((item) => item.id)).toContain(execution.id);
+	});
+
+	it('activates a custom trigger (CUSTOM.<name>) at start-up', async () => {
+		expect(await session.activeWorkflowIds()).toEqual(
+			expect.arrayContaining([webhookWorkflowId, tickWorkflowId]),
+		);
+		const [execution] = await waitForExecutions(
+			session,
+			tickWorkflowId,
+			1,
+			(item) => item.mode === 'trigger',
+		);
+		expect(execution.status).toBe('success');
+	});
+
+	it('runs "Listen for test event" for a custom trigger', async () => {
+		const started = await session.runWorkflowManually(tickWorkflowId, 'Tick');
+		expect(started.executionId).toEqual(expect.any(String));
+		const [execution] = await waitForExecutions(
+			session,
+			tickWorkflowId,
+			1,
+			(item) => item.id === started.executionId && item.status === 'success',
+		);
+		expect(execution.mode).toBe('manual');
+	});
+
+	it('deactivates and re-activates a workflow on the running n8n', async () => {
+		await session.deactivateWorkflow(webhookWorkflowId);
+		const url = `${n8n!.baseUrl}/webhook/${WEBHOOK_PATH}`;
+		const inactive = await fetch(url, { method: 'POST' });
+		expect(inactive.status).toBe(404);
+		await session.activateWorkflow(webhookWorkflowId);
+		const active = await fetch(url, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: '{}',
+		});
+		expect(active.status).toBe(200);
+	});
+
+	it('stop() ends the process group and removes the user folder', async () => {
+		const instance = n8n!;
+		await instance.stop();
+		expect(instance.hasExited()).toBe(true);
+		expect(existsSync(instance.userFolder)).toBe(false);
+		await waitFor(
+			() => {
+				try {
+					process.kill(-instance.pid, 0);
+					return false;
+				} catch {
+					return true;
+				}
+			},
+			{ timeoutMs: 5_000, description: 'no process left in the group' },
+		);
+	});
+});

@@ -1,0 +1,6 @@
+export * from './n8n';
+export * from './paths';
+export * from './ports';
+export * from './rest';
+export * from './wait';
+export * from './workflows';

@@ -1,0 +1,403 @@
+/**
+ * Starts the pinned n8n (test/e2e/n8n-host, installed by scripts/ensure-n8n.js) as a child
+ * process on loopback, with a fresh user folder and free ports, and runs its CLI.
+ *
+ * Every process started here runs in its own process group (it is the group leader), so
+ * stopping it by PID also stops n8n's task-runner child. Instances still running when the
+ * test process exits are killed (SIGKILL) from an exit hook as a last resort.
+ */
+import { spawn } from 'node:child_process';
+import {
+	closeSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readFileSync,
+	realpathSync,
+	rmSync,
+	statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { N8N_BIN, N8N_HOST_DIR, RUN_DIR } from './paths';
+import { getFreePorts } from './ports';
+import { waitFor } from './wait';
+
+/** Printed by `n8n start` once the server listens and active workflows are initialised. */
+export const READY_LOG_LINE = 'Editor is now accessible via';
+
+/** Environment variables n8n gets from the parent process; everything else is set explicitly. */
+const INHERITED_ENV = [
+	'PATH',
+	'HOME',
+	'TMPDIR',
+	'TMP',
+	'TEMP',
+	'LANG',
+	'LC_ALL',
+	'TZ',
+	'USER',
+	'LOGNAME',
+];
+
+/**
+ * The settings every n8n process of the harness shares (CLI and server): SQLite in the user
+ * folder, no telemetry, no calls home, nothing that nags, production mode (jest sets
+ * NODE_ENV=test, which switches n8n into its own unit-test behaviour).
+ */
+export function baseN8nEnv(userFolder: string): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const name of INHERITED_ENV) {
+		const value = process.env[name];
+		if (value !== undefined) env[name] = value;
+	}
+	return {
+		...env,
+		NODE_ENV: 'production',
+		N8N_USER_FOLDER: userFolder,
+		DB_TYPE: 'sqlite',
+		GENERIC_TIMEZONE: 'UTC',
+		N8N_LOG_LEVEL: process.env.N8N_E2E_LOG_LEVEL ?? 'info',
+		N8N_LOG_OUTPUT: 'console',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_AI_ENABLED: 'false',
+		N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'false',
+		N8N_PYTHON_ENABLED: 'false',
+		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		N8N_SECURE_COOKIE: 'false',
+	};
+}
+
+/** A fresh, empty N8N_USER_FOLDER (n8n keeps its SQLite database and settings in `.n8n/`). */
+export function createUserFolder(): string {
+	return mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
+}
+
+function assertInstalled(): void {
+	if (!existsSync(N8N_BIN)) {
+		throw new Error(
+			`${N8N_BIN} is missing: run \`node scripts/ensure-n8n.js\` (npm test does) ` +
+				'to install the pinned n8n',
+		);
+	}
+}
+
+function n8nEntry(): string {
+	return realpathSync(N8N_BIN);
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pid, signal);
+	} catch {
+		// Already gone.
+	}
+}
+
+function groupAlive(pid: number): boolean {
+	try {
+		process.kill(-pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** Whether `promise` settles within `ms` (the timer is cleared either way). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<boolean>((resolve) => {
+		timer = setTimeout(() => resolve(false), ms);
+	});
+	try {
+		return await Promise.race([promise.then(() => true), timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+function tail(text: string, lines = 60): string {
+	return text.split('\n').slice(-lines).join('\n');
+}
+
+export interface CliResult {
+	code: number | null;
+	signal: NodeJS.Signals | null;
+	/** stdout and stderr, interleaved. */
+	output: string;
+}
+
+export interface CliOptions {
+	timeoutMs?: number;
+	/** Resolve with a failed result instead of throwing. */
+	allowFailure?: boolean;
+}
+
+/** Lines n8n's CLI prints when a command fails but still exits 0. */
+const CLI_FAILURE = /GOT ERROR|Error updating database|An error occurred|Error importing|^Error:/m;
+
+let cliRuns = 0;
+
+/**
+ * Runs `n8n <args>` against `userFolder` (before `n8n start`, or after it stopped: the CLI and
+ * the server must not share the SQLite database at the same time). Output goes to a file, not
+ * a pipe. Throws when the command fails, unless `allowFailure`.
+ */
+export async function n8nCli(
+	userFolder: string,
+	args: string[],
+	env: Record<string, string> = {},
+	options: CliOptions = {},
+): Promise<CliResult> {
+	assertInstalled();
+	const { timeoutMs = 180_000, allowFailure = false } = options;
+	const outputFile = join(userFolder, `cli-${process.pid}-${++cliRuns}.log`);
+	const fd = openSync(outputFile, 'w');
+	let result: CliResult;
+	try {
+		const child = spawn(process.execPath, [n8nEntry(), ...args], {
+			cwd: N8N_HOST_DIR,
+			env: { ...baseN8nEnv(userFolder), ...env },
+			stdio: ['ignore', fd, fd],
+			detached: true,
+		});
+		const pid = child.pid;
+		if (pid === undefined) throw new Error(`could not start n8n ${args.join(' ')}`);
+		const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+			(resolve, reject) => {
+				const timer = setTimeout(() => {
+					killGroup(pid, 'SIGKILL');
+					reject(new Error(`n8n ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+				}, timeoutMs);
+				child.once('error', (error) => {
+					clearTimeout(timer);
+					reject(error);
+				});
+				child.once('exit', (code, signal) => {
+					clearTimeout(timer);
+					resolve({ code, signal });
+				});
+			},
+		);
+		killGroup(pid, 'SIGKILL');
+		result = { ...exit, output: readFileSync(outputFile, 'utf8') };
+	} finally {
+		closeSync(fd);
+		rmSync(outputFile, { force: true });
+	}
+	if (!allowFailure && (result.code !== 0 || CLI_FAILURE.test(result.output))) {
+		const how = result.signal ?? `exit ${result.code}`;
+		throw new Error(`n8n ${args.join(' ')} failed (${how}):\n${tail(result.output)}`);
+	}
+	return result;
+}
+
+export interface StartN8nOptions {
+	/**
+	 * Absolute path(s) to load custom nodes from (N8N_CUSTOM_EXTENSIONS), e.g. the package's
+	 * dist/. Node types load as `CUSTOM.<name>`.
+	 */
+	customExtensionsDir: string | string[];
+	/** Extra environment for n8n; wins over the harness defaults. */
+	env?: Record<string, string>;
+	/** Where to write n8n's log (kept after stop). Default: .n8n-run/logs/ in the repository. */
+	logDir?: string;
+	/**
+	 * A user folder prepared with createUserFolder() and n8nCli() (imports, publish). It then
+	 * belongs to the instance: stop() removes it. Default: a fresh one.
+	 */
+	userFolder?: string;
+	/** Bound for start-up, until the ready line is logged. Default 180 s. */
+	startTimeoutMs?: number;
+	/** Bound for SIGTERM before SIGKILL in stop(). Default 20 s. */
+	stopTimeoutMs?: number;
+}
+
+export interface N8nInstance {
+	/** http://127.0.0.1:<port> */
+	baseUrl: string;
+	port: number;
+	/** The task broker's port (N8N_RUNNERS_BROKER_PORT). */
+	brokerPort: number;
+	userFolder: string;
+	pid: number;
+	logFile: string;
+	/** Milliseconds from spawn to ready. */
+	startupMs: number;
+	/** n8n's output so far. */
+	logs(): string;
+	/** Waits until n8n's output matches `pattern` (searching only after `fromOffset`). */
+	waitForLog(pattern: RegExp | string, timeoutMs?: number, fromOffset?: number): Promise<string>;
+	/** Whether the n8n process has exited. */
+	hasExited(): boolean;
+	/** SIGTERM, then SIGKILL after a bound, to the whole process group; removes the user folder. */
+	stop(): Promise<void>;
+}
+
+const running = new Set<{ pid: number; userFolder: string }>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+	if (exitHookInstalled) return;
+	exitHookInstalled = true;
+	process.once('exit', () => {
+		for (const instance of running) {
+			killGroup(instance.pid, 'SIGKILL');
+			rmSync(instance.userFolder, { recursive: true, force: true });
+		}
+	});
+}
+
+/** Starts `n8n start` and resolves once it is ready (server up, active workflows initialised). */
+export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
+	assertInstalled();
+	const extensionDirs = Array.isArray(options.customExtensionsDir)
+		? options.customExtensionsDir
+		: [options.customExtensionsDir];
+	for (const dir of extensionDirs) {
+		if (!dir.startsWith('/') || !existsSync(dir) || !statSync(dir).isDirectory()) {
+			throw new Error(`customExtensionsDir must be an absolute path to a directory: ${dir}`);
+		}
+	}
+	const { startTimeoutMs = 180_000, stopTimeoutMs = 20_000 } = options;
+	const userFolder = options.userFolder ?? createUserFolder();
+	const [port, brokerPort] = await getFreePorts(2);
+	const baseUrl = `http://127.0.0.1:${port}`;
+
+	const logDir = options.logDir ?? join(RUN_DIR, 'logs');
+	mkdirSync(logDir, { recursive: true });
+	const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+	const logFile = join(logDir, `n8n-${stamp}-${port}.log`);
+	const logFd = openSync(logFile, 'w');
+
+	const env: Record<string, string> = {
+		...baseN8nEnv(userFolder),
+		N8N_CUSTOM_EXTENSIONS: extensionDirs.join(';'),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PORT: String(port),
+		N8N_PROTOCOL: 'http',
+		WEBHOOK_URL: `${baseUrl}/`,
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: String(Math.max(1, Math.floor(stopTimeoutMs / 2000))),
+		...options.env,
+	};
+
+	const started = Date.now();
+	const child = spawn(process.execPath, [n8nEntry(), 'start'], {
+		cwd: N8N_HOST_DIR,
+		env,
+		stdio: ['ignore', logFd, logFd],
+		detached: true,
+	});
+	closeSync(logFd);
+	const pid = child.pid;
+	if (pid === undefined) throw new Error('could not start n8n');
+
+	let exitInfo: string | undefined;
+	const exited = new Promise<void>((resolve) => {
+		child.once('exit', (code, signal) => {
+			exitInfo = signal ?? `exit ${code}`;
+			resolve();
+		});
+		child.once('error', (error) => {
+			exitInfo = `spawn error: ${error.message}`;
+			resolve();
+		});
+	});
+	const entry = { pid, userFolder };
+	running.add(entry);
+	installExitHook();
+
+	const logs = (): string => {
+		try {
+			return readFileSync(logFile, 'utf8');
+		} catch {
+			return '';
+		}
+	};
+
+	let stopping: Promise<void> | undefined;
+	const stop = (): Promise<void> => {
+		stopping ??= (async () => {
+			if (exitInfo === undefined) {
+				killGroup(pid, 'SIGTERM');
+				if (!(await settlesWithin(exited, stopTimeoutMs))) {
+					killGroup(pid, 'SIGKILL');
+					await settlesWithin(exited, 10_000);
+				}
+			}
+			// n8n is gone; make sure its task runner is too.
+			if (groupAlive(pid)) {
+				killGroup(pid, 'SIGKILL');
+				await waitFor(() => !groupAlive(pid), {
+					timeoutMs: 10_000,
+					intervalMs: 50,
+					description: `process group ${pid} to end`,
+				}).catch(() => undefined);
+			}
+			running.delete(entry);
+			rmSync(userFolder, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+		})();
+		return stopping;
+	};
+
+	const waitForLog = async (
+		pattern: RegExp | string,
+		timeoutMs = 30_000,
+		fromOffset = 0,
+	): Promise<string> =>
+		await waitFor(
+			() => {
+				const text = logs().slice(fromOffset);
+				const match = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+				if (match) return text;
+				if (exitInfo !== undefined) throw new Error(`n8n exited (${exitInfo})`);
+				return undefined;
+			},
+			{ timeoutMs, intervalMs: 100, description: `n8n log to match ${String(pattern)}` },
+		);
+
+	try {
+		const outcome = await waitFor(
+			async () => {
+				if (exitInfo !== undefined) return 'exited';
+				if (!logs().includes(READY_LOG_LINE)) return undefined;
+				const response = await fetch(`${baseUrl}/healthz/readiness`);
+				await response.arrayBuffer();
+				return response.status === 200 ? 'ready' : undefined;
+			},
+			{ timeoutMs: startTimeoutMs, intervalMs: 200, description: `n8n to be ready at ${baseUrl}` },
+		);
+		if (outcome === 'exited') throw new Error(`n8n exited during start-up (${exitInfo})`);
+	} catch (error) {
+		await stop();
+		const message = error instanceof Error ? error.message : String(error);
+		throw new Error(`${message}\n--- n8n log (${logFile}) ---\n${tail(logs())}`);
+	}
+
+	return {
+		baseUrl,
+		port,
+		brokerPort,
+		userFolder,
+		pid,
+		logFile,
+		startupMs: Date.now() - started,
+		logs,
+		waitForLog,
+		hasExited: () => exitInfo !== undefined,
+		stop,
+	};
+}

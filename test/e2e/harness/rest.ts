@@ -1,0 +1,301 @@
+/**
+ * Talking to a running n8n: the owner account and a logged-in REST session (the editor's own
+ * API, /rest/...), an API key for the public API (/api/v1/...), executions, activation and
+ * "Listen for test event" (manual runs).
+ */
+import { randomUUID } from 'node:crypto';
+
+import { waitFor, type WaitOptions } from './wait';
+
+export class N8nHttpError extends Error {
+	constructor(
+		readonly method: string,
+		readonly url: string,
+		readonly status: number,
+		readonly body: string,
+	) {
+		super(`${method} ${url} -> ${status}: ${body.slice(0, 500)}`);
+		this.name = 'N8nHttpError';
+	}
+}
+
+export interface OwnerAccount {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+
+/** The summary n8n lists executions with (REST and public API share these fields). */
+export interface ExecutionSummary {
+	id: string;
+	workflowId: string;
+	mode: string;
+	status: string;
+	finished: boolean;
+	startedAt: string | null;
+	stoppedAt: string | null;
+}
+
+/** An execution from the public API with `includeData=true`. */
+export interface ExecutionWithData extends ExecutionSummary {
+	data?: {
+		resultData?: {
+			runData?: Record<
+				string,
+				Array<{
+					data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> };
+					error?: { message?: string };
+				}>
+			>;
+			lastNodeExecuted?: string;
+			error?: { message?: string };
+		};
+	};
+}
+
+export interface WorkflowSummary {
+	id: string;
+	name: string;
+	active: boolean;
+	versionId: string;
+	activeVersionId?: string | null;
+	nodes: Array<{ name: string; type: string; parameters?: Record<string, unknown> }>;
+	connections: Record<string, unknown>;
+}
+
+/** The JSON n8n answers REST calls with: `{ data: ... }`. */
+interface Wrapped<T> {
+	data: T;
+}
+
+async function readBody(response: Response): Promise<string> {
+	return await response.text();
+}
+
+/** A logged-in session on n8n's REST API (what the editor UI uses), carried by the auth cookie. */
+export class N8nSession {
+	private cookie = '';
+	/** n8n ties the auth token to this header's value when it is sent; it is sent every time. */
+	private readonly browserId = randomUUID();
+
+	constructor(readonly baseUrl: string) {}
+
+	/** A raw request; returns the response whatever its status. */
+	async fetch(method: string, path: string, body?: unknown): Promise<Response> {
+		const headers: Record<string, string> = { 'browser-id': this.browserId };
+		if (this.cookie) headers.cookie = this.cookie;
+		if (body !== undefined) headers['content-type'] = 'application/json';
+		const response = await fetch(`${this.baseUrl}${path}`, {
+			method,
+			headers,
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const cookies = response.headers
+			.getSetCookie()
+			.map((cookie) => cookie.split(';')[0])
+			.filter((cookie) => cookie.startsWith('n8n-auth='));
+		if (cookies.length > 0) this.cookie = cookies[cookies.length - 1];
+		return response;
+	}
+
+	/** A request that must succeed (2xx); returns the unwrapped `data`. */
+	async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+		const response = await this.fetch(method, path, body);
+		const text = await readBody(response);
+		if (!response.ok) throw new N8nHttpError(method, path, response.status, text);
+		if (text === '') return undefined as T;
+		const parsed = JSON.parse(text) as Wrapped<T> | T;
+		return parsed !== null && typeof parsed === 'object' && 'data' in parsed
+			? (parsed as Wrapped<T>).data
+			: (parsed as T);
+	}
+
+	get loggedIn(): boolean {
+		return this.cookie !== '';
+	}
+
+	async login(email: string, password: string): Promise<void> {
+		await this.request('POST', '/rest/login', { emailOrLdapLoginId: email, password });
+	}
+
+	async getWorkflow(id: string): Promise<WorkflowSummary> {
+		return await this.request<WorkflowSummary>('GET', `/rest/workflows/${id}`);
+	}
+
+	/**
+	 * Publishes (activates) the workflow's current version on the running n8n; errors of the
+	 * trigger's activation (e.g. a failing connection) come back as an N8nHttpError.
+	 */
+	async activateWorkflow(id: string): Promise<WorkflowSummary> {
+		const { versionId } = await this.getWorkflow(id);
+		return await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/activate`, {
+			versionId,
+		});
+	}
+
+	async deactivateWorkflow(id: string): Promise<WorkflowSummary> {
+		return await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/deactivate`, {});
+	}
+
+	/** Ids of the workflows n8n has active right now. */
+	async activeWorkflowIds(): Promise<string[]> {
+		return await this.request<string[]>('GET', '/rest/active-workflows');
+	}
+
+	/** Most recent first; at most 100. */
+	async listExecutions(workflowId?: string, limit = 100): Promise<ExecutionSummary[]> {
+		const query = new URLSearchParams({ limit: String(limit) });
+		if (workflowId !== undefined) query.set('filter', JSON.stringify({ workflowId }));
+		const page = await this.request<{ results: ExecutionSummary[] }>(
+			'GET',
+			`/rest/executions?${query.toString()}`,
+		);
+		return page.results;
+	}
+
+	/**
+	 * "Execute workflow" / "Listen for test event" from the editor: a manual run started at
+	 * `triggerNodeName`. Webhook-style triggers answer `{ waitingForWebhook: true }` (then call
+	 * /webhook-test/...); other triggers are started in manual mode and the run ends at their
+	 * first emitted event, answering `{ executionId }`.
+	 */
+	async runWorkflowManually(
+		id: string,
+		triggerNodeName: string,
+	): Promise<{ executionId?: string; waitingForWebhook?: boolean }> {
+		const workflow = await this.getWorkflow(id);
+		return await this.request('POST', `/rest/workflows/${id}/run`, {
+			workflowData: workflow,
+			triggerToStartFrom: { name: triggerNodeName },
+		});
+	}
+
+	/** Stops a running (e.g. still listening manual) execution. */
+	async stopExecution(executionId: string): Promise<void> {
+		await this.request('POST', `/rest/executions/${executionId}/stop`, {});
+	}
+
+	/** Creates a public-API key with every scope the owner may grant; returns the raw key. */
+	async createApiKey(label = `e2e ${randomUUID().slice(0, 8)}`): Promise<string> {
+		const scopes = await this.request<string[]>('GET', '/rest/api-keys/scopes');
+		const created = await this.request<{ rawApiKey: string }>('POST', '/rest/api-keys', {
+			label,
+			scopes,
+			expiresAt: null,
+		});
+		return created.rawApiKey;
+	}
+}
+
+export const DEFAULT_OWNER: OwnerAccount = {
+	email: 'owner@e2e.test',
+	password: 'E2e-Passw0rd',
+	firstName: 'E2E',
+	lastName: 'Owner',
+};
+
+/**
+ * Sets up the instance owner (POST /rest/owner/setup; only possible once per user folder) and
+ * returns the account and a session logged in as the owner.
+ */
+export async function setupOwner(
+	baseUrl: string,
+	owner: Partial<OwnerAccount> = {},
+): Promise<{ owner: OwnerAccount; session: N8nSession }> {
+	const account: OwnerAccount = { ...DEFAULT_OWNER, ...owner };
+	const session = new N8nSession(baseUrl);
+	await session.request('POST', '/rest/owner/setup', account);
+	if (!session.loggedIn) await session.login(account.email, account.password);
+	return { owner: account, session };
+}
+
+/** The public REST API (/api/v1), authenticated with an API key. */
+export class N8nPublicApi {
+	constructor(
+		readonly baseUrl: string,
+		private readonly apiKey: string,
+	) {}
+
+	async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+		const headers: Record<string, string> = {
+			'X-N8N-API-KEY': this.apiKey,
+			accept: 'application/json',
+		};
+		if (body !== undefined) headers['content-type'] = 'application/json';
+		const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
+			method,
+			headers,
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await readBody(response);
+		if (!response.ok) throw new N8nHttpError(method, `/api/v1${path}`, response.status, text);
+		return (text === '' ? undefined : JSON.parse(text)) as T;
+	}
+
+	/** Most recent first. */
+	async listExecutions(
+		filter: { workflowId?: string; status?: string; includeData?: boolean; limit?: number } = {},
+	): Promise<ExecutionWithData[]> {
+		const query = new URLSearchParams({ limit: String(filter.limit ?? 100) });
+		if (filter.workflowId !== undefined) query.set('workflowId', filter.workflowId);
+		if (filter.status !== undefined) query.set('status', filter.status);
+		if (filter.includeData) query.set('includeData', 'true');
+		const page = await this.request<{ data: ExecutionWithData[] }>(
+			'GET',
+			`/executions?${query.toString()}`,
+		);
+		return page.data;
+	}
+
+	async getExecution(id: string, includeData = true): Promise<ExecutionWithData> {
+		return await this.request<ExecutionWithData>(
+			'GET',
+			`/executions/${id}?includeData=${String(includeData)}`,
+		);
+	}
+
+	async activateWorkflow(id: string): Promise<WorkflowSummary> {
+		return await this.request<WorkflowSummary>('POST', `/workflows/${id}/activate`);
+	}
+
+	async deactivateWorkflow(id: string): Promise<WorkflowSummary> {
+		return await this.request<WorkflowSummary>('POST', `/workflows/${id}/deactivate`);
+	}
+}
+
+/**
+ * Polls until the workflow has at least `count` executions matching `predicate` (default:
+ * finished, i.e. not new/running/waiting), and returns them (most recent first).
+ */
+export async function waitForExecutions(
+	session: N8nSession,
+	workflowId: string,
+	count = 1,
+	predicate: (execution: ExecutionSummary) => boolean = (execution) =>
+		!['new', 'running', 'waiting'].includes(execution.status),
+	options: WaitOptions = {},
+): Promise<ExecutionSummary[]> {
+	return await waitFor(
+		async () => {
+			const matching = (await session.listExecutions(workflowId)).filter(predicate);
+			return matching.length >= count ? matching : undefined;
+		},
+		{
+			timeoutMs: 60_000,
+			intervalMs: 500,
+			description: `${count} execution(s) of ${workflowId}`,
+			...options,
+		},
+	);
+}
+
+/** Output items of `nodeName` in an execution fetched with data (first run, main output 0). */
+export function nodeOutput(
+	execution: ExecutionWithData,
+	nodeName: string,
+): Array<Record<string, unknown>> {
+	const runs = execution.data?.resultData?.runData?.[nodeName];
+	const items = runs?.[0]?.data?.main?.[0] ?? [];
+	return items.map((item) => item.json);
+}

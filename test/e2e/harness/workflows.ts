@@ -1,0 +1,117 @@
+/**
+ * Putting workflows and credentials into a user folder with n8n's CLI before `n8n start`.
+ * Import always deactivates a workflow; `publish:workflow` activates it again (n8n 2.x
+ * replaced `update:workflow --active=true`, which still works but is deprecated). A running
+ * n8n does not notice CLI changes: use N8nSession.activateWorkflow() for that.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { n8nCli } from './n8n';
+
+export interface WorkflowNodeJson {
+	id?: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, { id: string; name: string }>;
+	webhookId?: string;
+	disabled?: boolean;
+}
+
+export interface WorkflowJson {
+	id?: string;
+	name: string;
+	nodes: WorkflowNodeJson[];
+	connections: Record<
+		string,
+		{ main: Array<Array<{ node: string; type: 'main'; index: number }>> }
+	>;
+	settings?: Record<string, unknown>;
+	pinData?: Record<string, unknown>;
+}
+
+export interface CredentialJson {
+	id?: string;
+	name: string;
+	type: string;
+	/** Plain values; the CLI encrypts them with the user folder's key. */
+	data: Record<string, unknown>;
+}
+
+/** An id in n8n's style (16 alphanumerics). */
+export function n8nId(): string {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+	return [...randomBytes(16)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+/** Wires `from` -> `to` on main output 0 (for building `connections`). */
+export function connect(
+	pairs: Array<[string, string]>,
+): WorkflowJson['connections'] {
+	const connections: WorkflowJson['connections'] = {};
+	for (const [from, to] of pairs) {
+		connections[from] ??= { main: [[]] };
+		connections[from].main[0].push({ node: to, type: 'main', index: 0 });
+	}
+	return connections;
+}
+
+let files = 0;
+
+function writeJson(userFolder: string, prefix: string, value: unknown): string {
+	const file = join(userFolder, `${prefix}-${process.pid}-${++files}.json`);
+	writeFileSync(file, JSON.stringify(value, null, '\t'));
+	return file;
+}
+
+/** Imports credentials (ids generated when missing); returns them with their ids. */
+export async function importCredentials(
+	userFolder: string,
+	credentials: CredentialJson[],
+	env: Record<string, string> = {},
+): Promise<Array<CredentialJson & { id: string }>> {
+	const withIds = credentials.map((credential) => ({ ...credential, id: credential.id ?? n8nId() }));
+	const file = writeJson(userFolder, 'credentials', withIds);
+	await n8nCli(userFolder, ['import:credentials', `--input=${file}`], env);
+	return withIds;
+}
+
+/**
+ * Imports workflows in one CLI run (ids generated when missing) and, unless
+ * `activate: false`, publishes each one's current version (one CLI run per workflow, ~4 s
+ * each) so `n8n start` activates them. Returns the workflow ids, in order.
+ */
+export async function importWorkflows(
+	userFolder: string,
+	workflows: WorkflowJson[],
+	options: { activate?: boolean; env?: Record<string, string> } = {},
+): Promise<string[]> {
+	const prepared = workflows.map((workflow) => ({
+		settings: {},
+		...workflow,
+		id: workflow.id ?? n8nId(),
+		nodes: workflow.nodes.map((node) => ({ ...node, id: node.id ?? n8nId() })),
+	}));
+	const file = writeJson(userFolder, 'workflows', prepared);
+	await n8nCli(userFolder, ['import:workflow', `--input=${file}`], options.env);
+	if (options.activate !== false) {
+		for (const { id } of prepared) {
+			await n8nCli(userFolder, ['publish:workflow', `--id=${id}`], options.env);
+		}
+	}
+	return prepared.map(({ id }) => id);
+}
+
+/** importWorkflows() for one workflow; returns its id. */
+export async function importWorkflow(
+	userFolder: string,
+	workflow: WorkflowJson,
+	options: { activate?: boolean; env?: Record<string, string> } = {},
+): Promise<string> {
+	const [id] = await importWorkflows(userFolder, [workflow], options);
+	return id;
+}
