@@ -2,13 +2,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { configs as n8nConfigs } from '@n8n/eslint-plugin-community-nodes';
+import jsoncParser from 'jsonc-eslint-parser';
 
 const n8n = n8nConfigs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
 	{ ignores: ['dist/**', 'node_modules/**', 'test/e2e/n8n-host/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
-	js.configs.recommended,
-	...tseslint.configs.recommended,
+	{ files: ['**/*.ts'], ...js.configs.recommended },
+	...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
+	{ files: ['package.json'], languageOptions: { parser: jsoncParser } },
 	{
 		files: ['**/*.ts'],
 		rules: {

@@ -1,0 +1,78 @@
+import type { DeliveredEvent, StreamStatus } from './stream';
+import type { Int64, NubraEvent } from './types';
+
+export interface ItemShapeOptions {
+	/** 'simplified': the flat event; 'full': the whole decoded message (or snapshot row). */
+	output: 'simplified' | 'full';
+	/** Add `<field>_rupees` beside each paise field (paise ÷ 100). */
+	addRupeeAmounts: boolean;
+	/** Add `received_at`, `recovered` and `dedup_key`. */
+	includeMetadata: boolean;
+}
+
+/** Paise fields of the flat item; legs carry their own. */
+const PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price', 'trigger_price', 'ltp'] as const;
+const LEG_PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price'] as const;
+
+function rupees(value: unknown): number | null {
+	if (value === null || value === undefined) return null;
+	const paise = typeof value === 'string' ? Number(value) : (value as number);
+	return Number.isFinite(paise) ? paise / 100 : null;
+}
+
+function withRupees(source: object, fields: readonly string[]): Record<string, unknown> {
+	const record = source as Record<string, unknown>;
+	const out: Record<string, unknown> = { ...record };
+	for (const field of fields) {
+		if (field in record) out[`${field}_rupees`] = rupees(record[field] as Int64 | null);
+	}
+	return out;
+}
+
+export type ShapedItem = Record<string, unknown>;
+
+/** The JSON of the workflow item for one delivered event. */
+export function shapeEventItem(delivered: DeliveredEvent, options: ItemShapeOptions): ShapedItem {
+	const event: NubraEvent = delivered.event;
+	let item: ShapedItem;
+	if (options.output === 'full') {
+		item = {
+			event: event.event,
+			api_version: event.api_version,
+			status: event.status,
+			order_id: event.order_id,
+			message: delivered.message ?? null,
+		};
+	} else if (options.addRupeeAmounts) {
+		item = withRupees(event, PAISE_FIELDS);
+		if (event.legs) item.legs = event.legs.map((leg) => withRupees(leg, LEG_PAISE_FIELDS));
+	} else {
+		item = { ...event };
+	}
+	if (options.includeMetadata) {
+		item.received_at = delivered.receivedAt.toISOString();
+		item.recovered = delivered.recovered;
+		item.dedup_key = delivered.dedupKey;
+	}
+	return item;
+}
+
+/**
+ * The item for a connection event (when the user asked for them), or null for statuses
+ * that are not worth a workflow run (connecting, reconnecting, warnings).
+ */
+export function shapeConnectionItem(status: StreamStatus, at: Date = new Date()): ShapedItem | null {
+	const base = { event: 'connection', state: status.state, at: at.toISOString() };
+	switch (status.state) {
+		case 'connected':
+			return { ...base, url: status.url, attempt: status.attempt };
+		case 'disconnected':
+			return { ...base, reason: status.reason, code: status.code ?? null };
+		case 'recovered':
+			return { ...base, recovered_count: status.count };
+		case 'gave-up':
+			return { ...base, reason: status.error.message, code: status.error.code, hint: status.error.hint ?? null };
+		default:
+			return null;
+	}
+}
