@@ -6,17 +6,10 @@ import {
 } from './credentials';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
 import { httpRequest, type HttpMethod, type HttpResponse } from './http';
+import { silentLogger, type NubraLogger } from './logger';
 import { totp } from './totp';
 
-/** The logging surface the client needs; n8n's `Logger` fits it as is. */
-export interface NubraLogger {
-	debug(message: string, meta?: Record<string, unknown>): void;
-	info(message: string, meta?: Record<string, unknown>): void;
-	warn(message: string, meta?: Record<string, unknown>): void;
-	error(message: string, meta?: Record<string, unknown>): void;
-}
-
-const SILENT_LOGGER: NubraLogger = { debug() {}, info() {}, warn() {}, error() {} };
+export type { NubraLogger } from './logger';
 
 export interface NubraSession {
 	/** Bearer token for REST calls and the socket `subscribe` frame. */
@@ -206,7 +199,7 @@ export class NubraAuthClient {
 
 	constructor(options: NubraAuthClientOptions) {
 		this.#readCredentials = options.credentials;
-		this.#logger = options.logger ?? SILENT_LOGGER;
+		this.#logger = options.logger ?? silentLogger;
 		this.#now = options.now ?? Date.now;
 		this.#timeoutMs = options.requestTimeoutMs;
 		this.#signal = options.signal;
