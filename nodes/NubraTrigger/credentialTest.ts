@@ -23,7 +23,7 @@ function loginStep(error: NubraError): string {
 
 function describe(error: NubraError, stage: Stage, credentials: ValidatedCredentials | undefined): string {
 	const detail = error.hint === undefined ? `${error.message}.` : `${error.message}. ${error.hint}`;
-	if (stage === 'config') return `The credential is incomplete: ${detail}`;
+	if (stage === 'config') return `Check the credential: ${detail}`;
 	if (error.code === NUBRA_ERROR_CODES.UNREACHABLE) return detail;
 	if (stage === 'session') {
 		return credentials?.authentication === 'sessionToken'
