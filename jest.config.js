@@ -2,6 +2,7 @@
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 
 module.exports = {
+	reporters: ['default', '<rootDir>/test/reporters/summary-line.js'],
 	projects: [
 		{
 			displayName: 'unit',
