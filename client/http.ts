@@ -89,13 +89,43 @@ function abortReason(signal: AbortSignal): unknown {
 	return Object.assign(new Error('The request was aborted'), { name: 'AbortError' });
 }
 
+/**
+ * Puts integer literals beyond 2^53 - 1 in quotes, outside strings, so `JSON.parse` keeps them
+ * exact: Nubra's order ids are int64 and REST sends them as bare numbers. Callers get the
+ * package's `Int64` convention (a number while exact, a decimal string above).
+ */
+export function quoteUnsafeIntegers(text: string): string {
+	if (!/\d{16}/.test(text)) return text;
+	let out = '';
+	let copied = 0;
+	let i = 0;
+	while (i < text.length) {
+		const char = text[i];
+		if (char === '"') {
+			for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+			i++;
+		} else if (char === '-' || (char >= '0' && char <= '9')) {
+			const start = i;
+			for (i++; i < text.length && /[\d.eE+-]/.test(text[i]); i++);
+			const literal = text.slice(start, i);
+			if (/^-?\d{16,}$/.test(literal) && !Number.isSafeInteger(Number(literal))) {
+				out += `${text.slice(copied, start)}"${literal}"`;
+				copied = i;
+			}
+		} else {
+			i++;
+		}
+	}
+	return copied === 0 ? text : out + text.slice(copied);
+}
+
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
 	if (raw.length === 0) return undefined;
 	const text = raw.toString('utf8');
 	const looksJson = /json/i.test(contentType ?? '') || /^\s*[[{]/.test(text);
 	if (!looksJson) return text;
 	try {
-		return JSON.parse(text) as unknown;
+		return JSON.parse(quoteUnsafeIntegers(text)) as unknown;
 	} catch {
 		return text;
 	}

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NubraError } from '../../client/errors';
-import { httpRequest } from '../../client/http';
+import { httpRequest, quoteUnsafeIntegers } from '../../client/http';
 import { startRestStub, type RestStub } from '../helpers/restStub';
 
 async function rejection(promise: Promise<unknown>): Promise<NubraError> {
@@ -54,6 +54,10 @@ describe('httpRequest', () => {
 		stub.route('GET /html', () => ({ status: 200, text: '<html>hello</html>' }));
 		stub.route('GET /empty', () => ({ status: 440 }));
 		expect((await httpRequest({ method: 'GET', url: `${stub.url}/html` })).body).toBe('<html>hello</html>');
+		stub.route('GET /big', () => ({ status: 200, text: '{"orders":{"open":[{"intentOrderId":9223372036854775807}]}}' }));
+		expect((await httpRequest({ method: 'GET', url: `${stub.url}/big` })).body).toEqual({
+			orders: { open: [{ intentOrderId: '9223372036854775807' }] },
+		});
 		const empty = await httpRequest({ method: 'GET', url: `${stub.url}/empty` });
 		expect(empty).toMatchObject({ status: 440, body: undefined });
 	});
@@ -105,6 +109,28 @@ describe('httpRequest', () => {
 		await stub.waitForRequest((r) => r.path === '/slow');
 		late.abort(new Error('trigger closed'));
 		await expect(pending).rejects.toThrow('trigger closed');
+	});
+});
+
+describe('quoteUnsafeIntegers', () => {
+	it('keeps int64 ids exact and leaves safe numbers, strings and floats alone', () => {
+		const text =
+			'{"intentOrderId":9223372036854775807,"refId":-9007199254740993,"safe":9007199254740991,' +
+			'"note":"id 12345678901234567890 \\" 99999999999999999","price":12345678901234567.5,"e":1e300,"list":[18446744073709551615]}';
+		expect(JSON.parse(quoteUnsafeIntegers(text))).toEqual({
+			intentOrderId: '9223372036854775807',
+			refId: '-9007199254740993',
+			safe: 9007199254740991,
+			note: 'id 12345678901234567890 " 99999999999999999',
+			price: 12345678901234567.5,
+			e: 1e300,
+			list: ['18446744073709551615'],
+		});
+	});
+
+	it('is a no-op without long digit runs', () => {
+		const text = '{"a":1,"b":"x"}';
+		expect(quoteUnsafeIntegers(text)).toBe(text);
 	});
 });
 
