@@ -1,0 +1,117 @@
+import { decodeBase32 } from '../../client/totp';
+import { OrderBook } from '../../simulator/book';
+import { encodeChange } from '../../simulator/encode';
+import { DEMO_TOTP_SECRET, generateScenario, mulberry32, wireStatus } from '../../simulator';
+import { decodeFrame } from '../helpers/simulatorClient';
+
+describe('generateScenario', () => {
+	it('is deterministic per seed and differs across seeds', () => {
+		expect(generateScenario({ seed: 42, orders: 30 })).toEqual(generateScenario({ seed: 42, orders: 30 }));
+		expect(generateScenario({ seed: 42, orders: 30 })).not.toEqual(generateScenario({ seed: 43, orders: 30 }));
+	});
+
+	it('places every order once, before its steps, and interleaves orders', () => {
+		const steps = generateScenario({ seed: 5, orders: 50 });
+		const placed = new Set<string>();
+		let switches = 0;
+		let previousKey = '';
+		for (const step of steps) {
+			if (step.op === 'place') {
+				expect(placed.has(step.key)).toBe(false);
+				placed.add(step.key);
+			} else {
+				expect(placed.has(step.key)).toBe(true);
+				if (previousKey && previousKey !== step.key) switches++;
+				previousKey = step.key;
+			}
+		}
+		expect(placed.size).toBe(50);
+		expect(switches).toBeGreaterThan(50);
+	});
+
+	it('covers every lifecycle with realistic instruments, prices in paise and tags', () => {
+		const steps = generateScenario({ seed: 11, orders: 200 });
+		const stepTypes = new Set(steps.flatMap((step) => (step.op === 'step' ? [step.step.type] : [])));
+		expect([...stepTypes].sort()).toEqual(['accept', 'cancel', 'expire', 'fill', 'modify', 'partialFill', 'reject', 'trigger', 'unsolicitedCancel']);
+		const specs = steps.flatMap((step) => (step.op === 'place' ? [step.spec] : []));
+		const names = specs.map((spec) => spec.displayName ?? '');
+		expect(names).toEqual(expect.arrayContaining(['RELIANCE', 'TCS', 'INFY', 'HDFCBANK', 'SBIN']));
+		expect(names.some((name) => /^(NIFTY|BANKNIFTY|SENSEX) 25DEC \d+ (CE|PE)$/.test(name))).toBe(true);
+		expect(new Set(specs.map((spec) => spec.exchange))).toEqual(new Set(['NSE', 'BSE']));
+		for (const spec of specs) {
+			expect(Number.isInteger(spec.price)).toBe(true);
+			expect((spec.price ?? 0) % 5).toBe(0);
+			expect((spec.qty ?? 0) % (spec.lotSize ?? 1)).toBe(0);
+		}
+		const baskets = specs.filter((spec) => spec.legs);
+		expect(baskets.length).toBeGreaterThan(0);
+		for (const basket of baskets) expect(basket.legs?.length).toBeGreaterThanOrEqual(2);
+		expect(specs.map((spec) => spec.tag)).toEqual(expect.arrayContaining(['momentum-1', 'hedge']));
+		const reasons = steps.flatMap((step) => (step.op === 'step' && step.step.type === 'reject' ? [step.step.reason] : []));
+		expect(reasons).toContain('RMS: Insufficient margin');
+	});
+
+	it('honours the mix', () => {
+		const steps = generateScenario({ seed: 1, orders: 20, mix: { fill: 0, partialFill: 0, cancel: 0, modify: 0, stopLoss: 0, expire: 0, unsolicitedCancel: 0, basket: 0, reject: 1 } });
+		expect(steps.filter((step) => step.op === 'step').every((step) => step.op === 'step' && step.step.type === 'reject')).toBe(true);
+	});
+
+	it('mulberry32 repeats per seed', () => {
+		const a = mulberry32(9);
+		const b = mulberry32(9);
+		expect([a(), a(), a()]).toEqual([b(), b(), b()]);
+	});
+});
+
+describe('OrderBook', () => {
+	it('numbers ordinary ids from 1000001 and big ids above 2^53', () => {
+		expect(new OrderBook(false).place().id).toBe('1000001');
+		expect(BigInt(new OrderBook(true).place().id)).toBeGreaterThan(2n ** 53n);
+	});
+
+	it('refuses steps that make no sense for the state', () => {
+		const book = new OrderBook(false);
+		const order = book.place();
+		expect(() => book.apply(order.id, { type: 'fill' })).toThrow(RangeError);
+		book.apply(order.id, { type: 'accept' });
+		expect(() => book.apply(order.id, { type: 'accept' })).toThrow(/needs PENDING/);
+		book.apply(order.id, { type: 'fill' });
+		expect(() => book.apply(order.id, { type: 'cancel' })).toThrow(/FILLED/);
+		expect(() => book.apply('404', { type: 'accept' })).toThrow(/No order/);
+		expect(() => book.place({ qty: 10, lotSize: 75 })).toThrow(/whole lots/);
+	});
+
+	it('derives partial fills, average price and a modify that always changes the state', () => {
+		const book = new OrderBook(false);
+		const order = book.place({ qty: 10, price: 1000 });
+		book.apply(order.id, { type: 'accept' });
+		const partial = book.apply(order.id, { type: 'partialFill' });
+		expect(partial).toMatchObject({ kind: 'trade', tradeQty: 5, order: { status: 'PARTIALLY_FILLED', filledQty: 5 } });
+		const modified = book.apply(order.id, { type: 'modify', price: 1000 });
+		expect(modified.order).toMatchObject({ request: 'MODIFY', orderPrice: 1005, status: 'PARTIALLY_FILLED' });
+		const filled = book.apply(order.id, { type: 'fill' });
+		expect(filled.order).toMatchObject({ status: 'FILLED', filledQty: 10, avgPrice: 1003 });
+		expect(BigInt(filled.timestampNs)).toBeGreaterThan(BigInt(partial.timestampNs));
+	});
+});
+
+describe('encodeChange', () => {
+	it('encodes each generation without a socket, through the shared schema', () => {
+		const book = new OrderBook(false);
+		const order = book.place();
+		const change = book.apply(order.id, { type: 'accept' });
+		expect(decodeFrame(encodeChange(change, 'v1')).message).toMatchObject({ order_status: wireStatus('OPEN', 'v1') });
+		expect(decodeFrame(encodeChange(change, 'v2')).message).toMatchObject({ execution_status: 'EXECUTION_STATUS_OPEN' });
+		expect(decodeFrame(encodeChange(change, 'v3')).suffix).toBe('NubraToClientIntentUpdate');
+	});
+
+	it('maps statuses that a generation lacks onto the nearest wire value', () => {
+		expect(wireStatus('EXPIRED', 'v1')).toBe('ORDER_STATUS_CANCELLED');
+		expect(wireStatus('PARTIALLY_FILLED', 'v2')).toBe('EXECUTION_STATUS_OPEN');
+		expect(wireStatus('FILLED', 'v3')).toBe('INTENT_ORDER_STATUS_EXECUTED');
+	});
+});
+
+it('the demo TOTP secret is valid base32', () => {
+	expect(decodeBase32(DEMO_TOTP_SECRET)).toHaveLength(20);
+});
