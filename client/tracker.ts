@@ -8,8 +8,12 @@ interface OrderMemory {
 	orderPrice: number;
 	/** Recent state keys, so a frame replayed out of order is still recognised. */
 	keys: string[];
-	/** Set when the last state came from a catch-up: the same state arriving live is a repeat. */
-	recovered: boolean;
+	/**
+	 * States a catch-up (or the first snapshot, or a restored tracker) already accounted for:
+	 * the same state arriving live later is a repeat, even when older live frames came between
+	 * (the snapshot travels on another connection and can overtake the socket).
+	 */
+	recovered: string[];
 }
 
 /** The parts of an order's state that a REST snapshot and a frame can both tell. */
@@ -95,13 +99,14 @@ export function comparableState(event: NubraEvent): ComparableState {
 	};
 }
 
-function sameState(memory: OrderMemory, state: ComparableState): boolean {
-	return (
-		memory.status === state.status &&
-		memory.filledQty === state.filledQty &&
-		memory.orderQty === state.orderQty &&
-		memory.orderPrice === state.orderPrice
-	);
+function signature(state: ComparableState): string {
+	return `${state.status}|${state.filledQty}|${state.orderQty}|${state.orderPrice}`;
+}
+
+/** A live frame older than what is already known (it was overtaken by a snapshot). */
+function isOlder(memory: OrderMemory, state: ComparableState): boolean {
+	if (state.filledQty < memory.filledQty) return true;
+	return FINAL_STATUSES.has(memory.status) && !FINAL_STATUSES.has(state.status);
 }
 
 /**
@@ -134,11 +139,11 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, { ...state, keys: [key], recovered: false });
+			this.#remember(id, { ...state, keys: [key], recovered: [] });
 			return key;
 		}
 		if (memory.keys.includes(key)) return null;
-		const repeatOfRecovered = memory.recovered && sameState(memory, state);
+		const repeatOfRecovered = memory.recovered.includes(signature(state));
 		this.#update(id, memory, state, key, false);
 		return repeatOfRecovered ? null : key;
 	}
@@ -166,7 +171,7 @@ export class OrderStateTracker {
 		if (!this.isNewer(id, state)) return null;
 		const key = stateKey(event);
 		const memory = this.#orders.get(id);
-		if (memory === undefined) this.#remember(id, { ...state, keys: [key], recovered: true });
+		if (memory === undefined) this.#remember(id, { ...state, keys: [key], recovered: [signature(state)] });
 		else this.#update(id, memory, state, key, true);
 		return key;
 	}
@@ -175,7 +180,8 @@ export class OrderStateTracker {
 	baseline(event: NubraEvent): void {
 		const id = orderKey(event);
 		if (this.#orders.has(id)) return;
-		this.#remember(id, { ...comparableState(event), keys: [stateKey(event)], recovered: true });
+		const state = comparableState(event);
+		this.#remember(id, { ...state, keys: [stateKey(event)], recovered: [signature(state)] });
 	}
 
 	snapshot(): TrackerSnapshot {
@@ -190,18 +196,26 @@ export class OrderStateTracker {
 		for (const [id, entry] of Object.entries(snapshot.orders)) {
 			if (!Array.isArray(entry) || this.#orders.has(id)) continue;
 			const [status, filledQty, orderQty, orderPrice] = entry;
-			this.#remember(id, { status, filledQty, orderQty, orderPrice, keys: [], recovered: true });
+			const state = { status, filledQty, orderQty, orderPrice };
+			this.#remember(id, { ...state, keys: [], recovered: [signature(state)] });
 		}
 	}
 
 	#update(id: string, memory: OrderMemory, state: ComparableState, key: string, recovered: boolean) {
 		memory.keys.push(key);
 		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
-		memory.status = state.status;
+		if (recovered) {
+			memory.recovered.push(signature(state));
+			if (memory.recovered.length > RECENT_KEYS_PER_ORDER) memory.recovered.shift();
+		}
+		// A late live frame must not roll the order back: the next catch-up would re-emit the
+		// newer state it already delivered.
+		if (!isOlder(memory, state)) {
+			memory.status = state.status;
+			memory.orderQty = state.orderQty;
+			memory.orderPrice = state.orderPrice;
+		}
 		memory.filledQty = Math.max(memory.filledQty, state.filledQty);
-		memory.orderQty = state.orderQty;
-		memory.orderPrice = state.orderPrice;
-		memory.recovered = recovered;
 		// Map keeps insertion order: re-inserting moves the order to the most recent end.
 		this.#orders.delete(id);
 		this.#orders.set(id, memory);
