@@ -52,7 +52,10 @@ export class FrameDecoder {
 			throw new NubraDecodeError('A frame must be binary data');
 		}
 		if (bytes.length === 0) throw new NubraDecodeError('Empty frame');
-		const inner = this.#unwrap(bytes);
+		// protobufjs reads a Buffer (what ws delivers) with a reader that silently shortens a
+		// string cut off by the end of the data; a plain Uint8Array view of the same memory (no
+		// copy) gets the bounds-checked reader, so a truncated frame is reported, not decoded.
+		const inner = this.#unwrap(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 		const typeUrl = inner.type_url;
 		switch (typeUrlSuffix(typeUrl)) {
 			case TYPE_SUFFIXES.v3:

@@ -13,9 +13,6 @@ function isLong(value: unknown): value is LongLike {
 	return typeof value === 'object' && value !== null && 'high' in value && 'low' in value;
 }
 
-/** 2^53 = 2^21 · 2^32: a Long is exact as a JS number while |high| stays below 2^21. */
-const SAFE_HIGH = 0x200000;
-
 /**
  * An int64/uint64 as users can rely on it: a number while it is exactly representable,
  * a decimal string above Number.MAX_SAFE_INTEGER (order ids can be that large).
@@ -23,10 +20,9 @@ const SAFE_HIGH = 0x200000;
 export function toInt64(value: unknown): Int64 {
 	if (typeof value === 'number') return value;
 	if (isLong(value)) {
-		if (value.unsigned) {
-			return value.high >= 0 && value.high < SAFE_HIGH ? value.toNumber() : value.toString();
-		}
-		return value.high < SAFE_HIGH && value.high > -SAFE_HIGH ? value.toNumber() : value.toString();
+		// Beyond ±(2^53 - 1) the double is rounded (so not a safe integer): use the exact text.
+		const approx = value.toNumber();
+		return Number.isSafeInteger(approx) ? approx : value.toString();
 	}
 	if (typeof value === 'string') return value;
 	if (typeof value === 'bigint') {
@@ -66,10 +62,22 @@ export function epochToIso(value: unknown): string | null {
 	const raw = toApproxNumber(value);
 	if (!Number.isFinite(raw) || raw <= 0) return null;
 	let ms: number;
-	if (raw >= 1e17) ms = raw / 1e6;
+	if (raw >= 1e17) ms = nanosToMillis(value, raw);
 	else if (raw >= 1e14) ms = raw / 1e3;
 	else if (raw >= 1e11) ms = raw;
 	else ms = raw * 1e3;
 	const date = new Date(ms);
 	return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/**
+ * Whole milliseconds of an epoch-nanosecond value. Nanosecond epochs are above 2^53, where a
+ * double is off by a few hundred ns, enough to move the instant into a neighbouring
+ * millisecond: divide the exact integer when we have it (Long, decimal string).
+ */
+function nanosToMillis(value: unknown, approx: number): number {
+	const digits = isLong(value) ? value.toString() : typeof value === 'string' ? value : '';
+	if (/^\d+$/.test(digits)) return Number(BigInt(digits) / BigInt(1_000_000));
+	// Only a double (REST JSON): round to whole µs first so a whole-ms value stays in its ms.
+	return Math.floor(Math.round(approx / 1e3) / 1e3);
 }

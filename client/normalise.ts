@@ -69,6 +69,8 @@ function convertField(field: protobuf.Field, value: unknown): unknown {
 		return resolved.valuesById[value as number] ?? String(value);
 	}
 	if (typeof value === 'object' && value !== null) return toInt64(value);
+	// NaN and ±Infinity (double/float fields) are not JSON: keep them visible as text.
+	if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
 	return value;
 }
 
@@ -294,7 +296,8 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 		const r = u.intent_order_response;
 		if (r === null) return null;
 		const fill = r.trade_fill;
-		const isTrade = fill !== null && isNonZero(fill.trade_qty);
+		// Documented rule: a trade iff trade_qty > 0 (a negative quantity is not a fill).
+		const isTrade = fill !== null && toApproxNumber(fill.trade_qty) > 0;
 		const responseType = enumName(e.v3ResponseType, u.intent_order_response_type);
 		const orderStatus = enumName(e.v3Status, r.order_status);
 		const requestType = enumName(e.v3RequestType, u.intent_order_requst_type);

@@ -82,7 +82,8 @@ export function unifyStatus(
 ): NubraStatus {
 	let status: NubraStatus | undefined =
 		wireStatus === null ? undefined : STATUS_BY_WIRE_NAME[wireStatus];
-	if (status === undefined && responseType !== null) status = STATUS_BY_RESPONSE_NAME[responseType];
+	// Only an absent status falls back: an unknown one stays UNKNOWN rather than being guessed.
+	if (wireStatus === null && responseType !== null) status = STATUS_BY_RESPONSE_NAME[responseType];
 	if (status === undefined) return 'UNKNOWN';
 	if (status === 'OPEN' && responseType !== null && TRIGGER_RESPONSES.has(responseType)) {
 		return 'TRIGGERED';
