@@ -1,5 +1,5 @@
 import { loadNubraSchema } from '../../client/schema';
-import { INVALID_TOKEN_TEXT, ONE_MIB, startSimulator, type RunningSimulator } from '../../simulator';
+import { generateScenario, INVALID_TOKEN_TEXT, ONE_MIB, startSimulator, type RunningSimulator } from '../../simulator';
 import { decodeFrame, login, RecordingSocket } from '../helpers/simulatorClient';
 
 /** The subscribe handshake and every socket fault, seen from a plain `ws` client. */
@@ -247,6 +247,41 @@ describe('simulator socket', () => {
 			await Promise.all([first, sim.close()]);
 			await expect(waiting).rejects.toThrow(/closed/);
 			expect((await socket.closed).code).toBe(1006);
+		});
+
+		it('close() leaves no listener or timer behind, even mid-play', async () => {
+			// Node lists a closed server handle until a later loop turn, so the port is checked
+			// instead; jest --detectOpenHandles covers the rest.
+			const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+			const timersBefore = timers();
+			const other = await startSimulator();
+			const socket = new RecordingSocket(other.wsUrl);
+			await socket.subscribe(other.control.issueSession().sessionToken);
+			other.control.slowHandshake(60_000);
+			await new RecordingSocket(other.wsUrl).subscribe(other.control.issueSession().sessionToken);
+			const playing = other.control.play(generateScenario({ seed: 1, orders: 50 }), { ratePerSecond: 1 });
+			await other.close();
+			await playing;
+			await socket.closed;
+			expect(timers()).toBeLessThanOrEqual(timersBefore);
+			await expect(fetch(`${other.restUrl}/userinfo`)).rejects.toThrow();
+		});
+
+		it('never logs a token, the MPIN or the TOTP secret', async () => {
+			const lines: string[] = [];
+			await sim.close();
+			sim = await startSimulator({ log: (line) => lines.push(line) });
+			const { authToken, sessionToken } = await login(sim);
+			const socket = open(`${sim.orderServiceWsUrl}?token=${sessionToken}`);
+			await socket.subscribe(sessionToken, 'direct_intent notification');
+			await sim.control.waitForSubscribers(1);
+			const bad = open();
+			await bad.subscribe('wrong-token-value');
+			await bad.waitForMessages(1);
+			expect(lines.length).toBeGreaterThan(3);
+			for (const secret of [authToken, sessionToken, 'wrong-token-value', sim.credentials.mpin, sim.credentials.totpSecret]) {
+				expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+			}
 		});
 
 		it('the next subscription uses the generation set by setApiVersion', async () => {

@@ -2,6 +2,7 @@ import { decodeBase32 } from '../../client/totp';
 import { OrderBook } from '../../simulator/book';
 import { encodeChange } from '../../simulator/encode';
 import { DEMO_TOTP_SECRET, generateScenario, mulberry32, wireStatus } from '../../simulator';
+import { parseCliArgs } from '../../simulator/cli';
 import { decodeFrame } from '../helpers/simulatorClient';
 
 describe('generateScenario', () => {
@@ -114,4 +115,30 @@ describe('encodeChange', () => {
 
 it('the demo TOTP secret is valid base32', () => {
 	expect(decodeBase32(DEMO_TOTP_SECRET)).toHaveLength(20);
+});
+
+describe('simulator CLI arguments', () => {
+	it('reads every flag and defaults to a forever scenario on v3', () => {
+		expect(parseCliArgs([])).toMatchObject({ port: 8787, apiVersion: 'v3', ratePerSecond: 5, seed: 1, orders: undefined });
+		expect(parseCliArgs(['--port', '0', '--api', 'v1', '--rate', '0', '--seed', '9', '--orders', '12', '--big-ids', '--quiet'])).toEqual({
+			host: '127.0.0.1',
+			port: 0,
+			apiVersion: 'v1',
+			ratePerSecond: 0,
+			seed: 9,
+			orders: 12,
+			bigIds: true,
+			quiet: true,
+		});
+		expect(parseCliArgs(['--orders', '3', '--forever']).orders).toBeUndefined();
+	});
+
+	it.each([
+		[['--api', 'v4'], /v1, v2 or v3/],
+		[['--rate', 'fast'], /--rate must be a number/],
+		[['--port'], /needs a value/],
+		[['--verbose'], /Unknown option/],
+	])('rejects %j', (argv, message) => {
+		expect(() => parseCliArgs(argv)).toThrow(message);
+	});
 });
