@@ -117,7 +117,7 @@ function v1Fields(change: OrderChange): Fields {
 		order_qty: order.orderQty,
 		order_price: order.orderPrice,
 		order_time: msToNs(order.createdAt),
-		ack_time: order.responseType === 'REJECT' && order.request === 'NEW' ? undefined : msToNs(order.createdAt),
+		ack_time: order.status === 'REJECTED' ? undefined : msToNs(order.createdAt),
 		filled_qty: order.filledQty,
 		avg_price: order.avgPrice,
 		filled_time: order.status === 'FILLED' ? timestampNs : undefined,

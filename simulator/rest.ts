@@ -75,8 +75,10 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: RestC
 				? route.handler({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body }, context)
 				: error(400, 'Request body is not a JSON object', 'BAD_REQUEST');
 		}
-	} catch {
-		reply = error(413, 'Request body too large', 'BAD_REQUEST');
+	} catch (caught) {
+		reply = caught instanceof BodyTooLargeError
+			? error(413, 'Request body too large', 'BAD_REQUEST')
+			: error(500, 'Internal error in the simulator', 'INTERNAL');
 	}
 	const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
 	res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -216,13 +218,15 @@ function parseBody(text: string): Record<string, unknown> | undefined {
 	}
 }
 
+class BodyTooLargeError extends RangeError {}
+
 async function readBody(req: IncomingMessage): Promise<string> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	for await (const chunk of req) {
 		const buffer = chunk as Buffer;
 		size += buffer.length;
-		if (size > MAX_BODY_BYTES) throw new RangeError('body too large');
+		if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
 		chunks.push(buffer);
 	}
 	return Buffer.concat(chunks).toString('utf8');

@@ -85,6 +85,7 @@ export interface SimOrder {
 
 export type OrderStep =
 	| { type: 'accept' }
+	/** Default: half of what is left, in whole lots; reaching the order quantity fills it. */
 	| { type: 'partialFill'; qty?: number }
 	| { type: 'fill' }
 	| { type: 'reject'; reason?: string }
@@ -205,7 +206,10 @@ export interface SimulatorOptions {
 	orderServiceWsUrl?: string;
 	/** `/userinfo` `env_info.user_ws_url`; default the simulator's own `/ws`. */
 	userWsUrl?: string;
-	/** Seed for `play`-free helpers that need randomness (default 1). */
+	/**
+	 * Accepted for the contract; the simulator itself draws no random numbers (ids are
+	 * sequential, scenarios come from `generateScenario({ seed })`), so it changes nothing yet.
+	 */
 	seed?: number;
 	/** Largest incoming websocket message accepted (ws `maxPayload`). */
 	maxFrameBytes?: number;
@@ -218,29 +222,43 @@ export interface SimulatorOptions {
 }
 
 export interface SimulatorControl {
+	/** A valid login without REST, for "pasted session token" tests; bound to the first device id used. */
 	issueSession(): { authToken: string; sessionToken: string };
+	/** Every current auth and session token stops working: REST 440, subscribe `Invalid Token`. */
 	expireSessions(): void;
+	/** `Invalid Token` to every live subscriber now; their session tokens end, auth tokens stay. */
 	sendInvalidToken(): void;
+	/** Generation of subscriptions made from now on; live ones keep theirs. */
 	setApiVersion(version: NubraApiVersion): void;
 
+	/** Books a PENDING order and sends nothing; its first frame comes with `accept` or `reject`. */
 	placeOrder(spec?: Partial<OrderSpec>): SimOrder;
+	/** One state change: book, one frame per live subscriber, one ledger entry (returned). */
 	applyStep(orderId: string, step: OrderStep): LedgerEntry;
 	play(steps: readonly ScenarioStep[], options?: { ratePerSecond?: number }): Promise<void>;
 	readonly ledger: readonly LedgerEntry[];
+	/** Copies of the book: changing them changes nothing. */
 	orders(): SimOrder[];
 
 	readonly subscriberCount: number;
 	connections(): ConnectionInfo[];
 	waitForSubscribers(count: number, timeoutMs?: number): Promise<void>;
+	/** Resolves once no websocket connection is open (at once when none is). */
 	waitForDisconnect(timeoutMs?: number): Promise<void>;
+	/** Returns the matching unsubscribe. */
 	on<E extends keyof SimulatorEvents>(event: E, listener: SimulatorEvents[E]): () => void;
 	off<E extends keyof SimulatorEvents>(event: E, listener: SimulatorEvents[E]): void;
 
+	/** Each current subscriber's TCP connection is destroyed right after its next `frames` frames. */
 	dropAfter(frames: number): void;
+	/** The connections open now stop getting frames and pongs, TCP staying up; new ones are healthy. */
 	halfOpen(): void;
 	heal(): void;
+	/** A frame no ledger entry describes, to every live subscriber. */
 	sendMalformed(kind: MalformedKind): void;
+	/** The next `count` websocket upgrades get HTTP 503. */
 	refuseConnections(count: number): void;
+	/** Subscribes are accepted `ms` late (0 restores). */
 	slowHandshake(ms: number): void;
 }
 
