@@ -1,0 +1,133 @@
+import type { DeliveredEvent, StreamStatus } from '../../client/stream';
+import { NUBRA_ERROR_CODES, NubraError } from '../../client/errors';
+import { shapeConnectionItem, shapeEventItem, type ItemShapeOptions } from '../../client/shape';
+import { makeEvent } from '../helpers/events';
+
+const AT = new Date('2025-01-15T09:15:00.000Z');
+
+function delivered(overrides: Partial<DeliveredEvent> = {}): DeliveredEvent {
+	return {
+		event: makeEvent({
+			order_price: 250_050,
+			avg_price: '9007199254740993',
+			trade_price: null,
+			trigger_price: 249_000,
+			ltp: 250_100,
+			legs: [
+				{ ref_id: 1, display_name: 'NIFTY 24500 CE', exchange: 'NSE', side: 'ORDER_SIDE_BUY', order_qty: 75, filled_qty: 75, order_price: 12_345, avg_price: 12_300, trade_price: 12_300 },
+				{ ref_id: 2, display_name: 'NIFTY 24500 PE', exchange: 'NSE', side: 'ORDER_SIDE_SELL', order_qty: 75, filled_qty: 0 },
+			],
+		}),
+		recovered: false,
+		receivedAt: AT,
+		dedupKey: '1001|order|OPEN|0|10|250050|ACCEPT|NEW|',
+		receivedAtMono: 1,
+		...overrides,
+	};
+}
+
+const simplified: ItemShapeOptions = { output: 'simplified', addRupeeAmounts: false, includeMetadata: false };
+
+describe('shapeEventItem', () => {
+	it('simplified: the flat event as is, prices in paise, no extra fields', () => {
+		const item = shapeEventItem(delivered(), simplified);
+		expect(item).toEqual(delivered().event);
+		expect(Object.keys(item).some((key) => key.endsWith('_rupees'))).toBe(false);
+		expect(item).not.toHaveProperty('received_at');
+	});
+
+	it('adds <field>_rupees = paise / 100 beside each paise field, null for absent values', () => {
+		const item = shapeEventItem(delivered(), { ...simplified, addRupeeAmounts: true });
+		expect(item.order_price).toBe(250_050);
+		expect(item.order_price_rupees).toBe(2_500.5);
+		expect(item.trigger_price_rupees).toBe(2_490);
+		expect(item.ltp_rupees).toBe(2_501);
+		expect(item.trade_price_rupees).toBeNull();
+		// int64 text above 2^53 is still converted (approximately, as a number).
+		expect(item.avg_price_rupees).toBe(Number(9007199254740993n) / 100);
+	});
+
+	it('converts leg prices too, without touching the original event', () => {
+		const source = delivered();
+		const item = shapeEventItem(source, { ...simplified, addRupeeAmounts: true });
+		const legs = item.legs as Record<string, unknown>[];
+		expect(legs[0]).toMatchObject({ order_price: 12_345, order_price_rupees: 123.45, avg_price_rupees: 123, trade_price_rupees: 123 });
+		// A leg that never carried a price field gets no rupee field for it.
+		expect(legs[1]).not.toHaveProperty('order_price_rupees');
+		expect(source.event.legs?.[0]).not.toHaveProperty('order_price_rupees');
+		expect(source.event).not.toHaveProperty('order_price_rupees');
+	});
+
+	it('adds received_at, recovered and dedup_key as metadata', () => {
+		const item = shapeEventItem(delivered({ recovered: true }), { ...simplified, includeMetadata: true });
+		expect(item).toMatchObject({
+			received_at: '2025-01-15T09:15:00.000Z',
+			recovered: true,
+			dedup_key: '1001|order|OPEN|0|10|250050|ACCEPT|NEW|',
+		});
+	});
+
+	it('full: the identifying fields plus the whole decoded message (null for recovered events)', () => {
+		const message = { intent_order_response: { intent_order_id: 1001 } };
+		expect(shapeEventItem(delivered({ message }), { ...simplified, output: 'full' })).toEqual({
+			event: 'order',
+			api_version: 'v3',
+			status: 'OPEN',
+			order_id: 1001,
+			message,
+		});
+		const recovered = shapeEventItem(delivered({ recovered: true }), { output: 'full', addRupeeAmounts: true, includeMetadata: true });
+		expect(recovered).toMatchObject({ message: null, recovered: true, received_at: '2025-01-15T09:15:00.000Z' });
+		// Rupee amounts belong to the simplified item only.
+		expect(recovered).not.toHaveProperty('order_price_rupees');
+	});
+});
+
+describe('shapeConnectionItem', () => {
+	it('connected: the (redacted) URL and the attempt', () => {
+		expect(shapeConnectionItem({ state: 'connected', url: 'wss://api.nubra.io/ws', attempt: 2 }, AT)).toEqual({
+			event: 'connection',
+			state: 'connected',
+			at: '2025-01-15T09:15:00.000Z',
+			url: 'wss://api.nubra.io/ws',
+			attempt: 2,
+		});
+	});
+
+	it('disconnected: the reason and the code, or null', () => {
+		expect(shapeConnectionItem({ state: 'disconnected', reason: 'no pong', code: NUBRA_ERROR_CODES.UNREACHABLE }, AT)).toMatchObject({
+			reason: 'no pong',
+			code: 'NUBRA_UNREACHABLE',
+		});
+		expect(shapeConnectionItem({ state: 'disconnected', reason: 'closed' }, AT)).toMatchObject({ code: null });
+	});
+
+	it('recovered: how many updates the catch-up delivered', () => {
+		expect(shapeConnectionItem({ state: 'recovered', count: 3 }, AT)).toMatchObject({ state: 'recovered', recovered_count: 3 });
+	});
+
+	it('gave-up: the error message, code and hint', () => {
+		const error = new NubraError(NUBRA_ERROR_CODES.STREAM_GAVE_UP, 'gave up after 3 attempts', { hint: 'reactivate' });
+		expect(shapeConnectionItem({ state: 'gave-up', error }, AT)).toEqual({
+			event: 'connection',
+			state: 'gave-up',
+			at: '2025-01-15T09:15:00.000Z',
+			reason: 'gave up after 3 attempts',
+			code: 'NUBRA_STREAM_GAVE_UP',
+			hint: 'reactivate',
+		});
+	});
+
+	it.each<StreamStatus>([
+		{ state: 'connecting', attempt: 1 },
+		{ state: 'reconnecting', inMs: 50, attempt: 2, reason: 'x' },
+		{ state: 'warning', code: 'NUBRA_DECODE_MALFORMED', message: 'bad frame' },
+	])('is null for $state (not worth a workflow run)', (status) => {
+		expect(shapeConnectionItem(status, AT)).toBeNull();
+	});
+
+	it('stamps the current time by default', () => {
+		const item = shapeConnectionItem({ state: 'recovered', count: 0 });
+		expect(Date.parse(String(item?.at))).toBeGreaterThan(Date.now() - 60_000);
+	});
+});
