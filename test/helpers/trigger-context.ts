@@ -1,0 +1,361 @@
+import {
+	NodeHelpers,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeType,
+	type ITriggerFunctions,
+	type ITriggerResponse,
+	type Logger,
+	type NodeParameterValueType,
+	type WorkflowActivateMode,
+	type WorkflowExecuteMode,
+} from 'n8n-workflow';
+
+import {
+	startSimulator,
+	type RequestInfo,
+	type RunningSimulator,
+	type SimulatorEvents,
+	type SimulatorOptions,
+} from '../../simulator';
+
+/**
+ * A realistic `ITriggerFunctions` for node-level tests, in the spirit of n8n's own
+ * `testTriggerNode` (which returns `{ emit, close, manualTriggerFunction }`).
+ *
+ * What it imitates from the pinned n8n:
+ * - parameters are resolved as the `Workflow` constructor does (`NodeHelpers.getNodeParameters`
+ *   with defaults): top-level parameters get their declared defaults, a collection keeps only
+ *   the keys that were set, and options hidden by `displayOptions` are dropped;
+ * - `getNodeParameter` reads a (dotted) path, falls back, and throws "Could not get parameter"
+ *   when neither exists (n8n-core `NodeExecutionContext._getNodeParameter`);
+ * - in manual mode, after `trigger()` resolves, `emit`/`emitError`/`saveFailedExecution` are
+ *   replaced and a `manualTriggerResponse` promise is attached, exactly as n8n-core's
+ *   `TriggersAndPollers.runTrigger` does. A node that captured `this.emit` early would miss it.
+ *
+ * Every `emit` and `emitError` is recorded (before and after the swap), log lines too, and the
+ * waits are event-driven with a deadline.
+ */
+
+export interface LogLine {
+	level: 'error' | 'warn' | 'info' | 'debug';
+	message: string;
+}
+
+export interface TriggerContextOptions {
+	/** The node's parameters as a workflow JSON would hold them (unset keys absent). */
+	parameters: INodeParameters;
+	/** Decrypted credential data for `nubraApi`; replace it with {@link TriggerRun.setCredentials}. */
+	credentials: ICredentialDataDecryptedObject;
+	/** 'trigger' for an active workflow (default), 'manual' for "Listen for test event". */
+	mode?: Extract<WorkflowExecuteMode, 'trigger' | 'manual'>;
+	activationMode?: WorkflowActivateMode;
+	/** The workflow's static data of this node; kept by reference, so a second run can reuse it. */
+	staticData?: IDataObject;
+}
+
+type Waiter = () => void;
+
+/** What one `trigger()` call produced and the handles to drive and observe it. */
+export interface TriggerRun {
+	ctx: ITriggerFunctions;
+	node: INode;
+	response: ITriggerResponse;
+	/** Each `emit` call's data, in order. */
+	emits: INodeExecutionData[][][];
+	errors: Error[];
+	logs: LogLine[];
+	staticData: IDataObject;
+	/** The JSON of every emitted item, in order. */
+	items(): IDataObject[];
+	/** Items of Nubra order/trade/basket updates (not connection events). */
+	updates(): IDataObject[];
+	/** Connection-event items. */
+	connectionItems(): IDataObject[];
+	setCredentials(data: ICredentialDataDecryptedObject): void;
+	waitFor(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+	/** Calls `closeFunction` (if any); safe to call more than once. */
+	close(): Promise<void>;
+}
+
+const DEFAULT_WAIT_MS = 8_000;
+
+export function simulatorCredentials(sim: RunningSimulator): ICredentialDataDecryptedObject {
+	return {
+		environment: 'custom',
+		restBaseUrl: sim.restUrl,
+		authentication: 'totp',
+		phone: sim.credentials.phone,
+		mpin: sim.credentials.mpin,
+		totpSecret: sim.credentials.totpSecret,
+		deviceId: 'node-test-device',
+	};
+}
+
+/** Short timings so reconnects and heartbeats happen in about a second (the minimum). */
+export const FAST_OPTIONS: IDataObject = {
+	heartbeatIntervalSeconds: 1,
+	heartbeatTimeoutSeconds: 1,
+	reconnectMaxDelaySeconds: 1,
+};
+
+function readPath(source: IDataObject, path: string): unknown {
+	let value: unknown = source;
+	for (const key of path.split('.')) {
+		if (value === null || typeof value !== 'object') return undefined;
+		value = (value as Record<string, unknown>)[key];
+	}
+	return value;
+}
+
+/**
+ * Builds the context, calls `trigger()` like n8n, and (in manual mode) swaps the emitters
+ * afterwards. Rejects when `trigger()` rejects, as activation would fail.
+ */
+export async function runTrigger(nodeType: INodeType, options: TriggerContextOptions): Promise<TriggerRun> {
+	if (!nodeType.trigger) throw new Error('The node type has no trigger()');
+	const description = nodeType.description;
+	const mode = options.mode ?? 'trigger';
+	let credentials = options.credentials;
+	const staticData = options.staticData ?? {};
+	const emits: INodeExecutionData[][][] = [];
+	const errors: Error[] = [];
+	const logs: LogLine[] = [];
+	const waiters = new Set<Waiter>();
+	const notify = () => {
+		for (const waiter of [...waiters]) waiter();
+	};
+
+	const resolved = NodeHelpers.getNodeParameters(
+		description.properties,
+		options.parameters,
+		true,
+		false,
+		{ typeVersion: 1 },
+		description,
+	);
+	const node: INode = {
+		id: 'b6c1c3f0-0000-4000-8000-00000000n0de',
+		name: 'Nubra Trigger',
+		type: 'n8n-nodes-nubra.nubraTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: resolved ?? {},
+		credentials: { nubraApi: { id: 'cred-1', name: 'Nubra account' } },
+	};
+
+	const record = (level: LogLine['level']) => (message: string) => {
+		logs.push({ level, message });
+	};
+	const logger: Logger = {
+		error: record('error'),
+		warn: record('warn'),
+		info: record('info'),
+		debug: record('debug'),
+	};
+
+	const recordEmit = (data: INodeExecutionData[][]) => {
+		emits.push(data);
+		notify();
+	};
+	const recordError = (error: Error) => {
+		errors.push(error);
+		notify();
+	};
+
+	/** The members this node uses; everything else answers "not used by this node". */
+	const implemented: Pick<
+		ITriggerFunctions,
+		| 'emit'
+		| 'emitError'
+		| 'saveFailedExecution'
+		| 'getNodeParameter'
+		| 'getNode'
+		| 'getCredentials'
+		| 'getMode'
+		| 'getActivationMode'
+		| 'getWorkflowStaticData'
+		| 'logger'
+	> = {
+		emit: (data) => recordEmit(data),
+		emitError: (error) => recordError(error),
+		saveFailedExecution: (error) => recordError(error),
+		getNodeParameter: (name: string, fallback?: unknown): NodeParameterValueType | object => {
+			const value = readPath(node.parameters, name) ?? fallback;
+			if (value === undefined) throw new Error(`Could not get parameter "${name}"`);
+			// n8n hands out resolved copies, so a node cannot change the stored parameters.
+			return structuredClone(value) as NodeParameterValueType | object;
+		},
+		getNode: () => node,
+		getCredentials: async <T extends object = ICredentialDataDecryptedObject>(type: string) => {
+			if (type !== 'nubraApi') throw new Error(`Node does not have credentials of type "${type}"`);
+			return structuredClone(credentials) as T;
+		},
+		getMode: () => mode,
+		getActivationMode: () => options.activationMode ?? (mode === 'manual' ? 'manual' : 'activate'),
+		getWorkflowStaticData: (type: string) => {
+			if (type !== 'node') throw new Error('This node only uses node static data');
+			return staticData;
+		},
+		logger,
+	};
+	// The rest of ITriggerFunctions (helpers, getWorkflow, …) is not used by this node: any
+	// call throws, so a future use shows up as a failing test instead of a silent undefined.
+	const ctx = new Proxy(implemented, {
+		get(target, key, receiver) {
+			if (typeof key === 'symbol' || key in target) return Reflect.get(target, key, receiver);
+			return () => {
+				throw new Error(`ITriggerFunctions.${key} is not used by this node`);
+			};
+		},
+	}) as unknown as ITriggerFunctions; // the one cast: a partial context stands in for n8n's
+
+	const response = await nodeType.trigger.call(ctx);
+	if (response === undefined) throw new Error('trigger() returned no response');
+
+	if (mode === 'manual') {
+		// As n8n-core TriggersAndPollers.runTrigger: swap the emitters after trigger() returned.
+		response.manualTriggerResponse = new Promise<INodeExecutionData[][]>((resolve, reject) => {
+			ctx.emit = (data) => {
+				recordEmit(data);
+				resolve(data);
+			};
+			ctx.emitError = (error) => {
+				recordError(error);
+				reject(error);
+			};
+			ctx.saveFailedExecution = (error) => {
+				recordError(error);
+				reject(error);
+			};
+		});
+		// A test that only checks the emitted items must not see an unhandled rejection.
+		response.manualTriggerResponse.catch(() => undefined);
+	}
+
+	let closing: Promise<void> | undefined;
+	const items = () => emits.flatMap((data) => data.flatMap((output) => output.map((item) => item.json)));
+	return {
+		ctx,
+		node,
+		response,
+		emits,
+		errors,
+		logs,
+		staticData,
+		items,
+		updates: () => items().filter((item) => item.event !== 'connection'),
+		connectionItems: () => items().filter((item) => item.event === 'connection'),
+		setCredentials: (data) => {
+			credentials = data;
+		},
+		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) => {
+			if (condition()) return Promise.resolve();
+			return new Promise<void>((resolve, reject) => {
+				const check = () => {
+					if (!condition()) return;
+					clearTimeout(timer);
+					waiters.delete(check);
+					resolve();
+				};
+				const timer = setTimeout(() => {
+					waiters.delete(check);
+					reject(
+						new Error(
+							`Timed out after ${timeoutMs} ms waiting for ${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
+						),
+					);
+				}, timeoutMs);
+				waiters.add(check);
+			});
+		},
+		close: () => {
+			closing ??= response.closeFunction ? response.closeFunction() : Promise.resolve();
+			return closing;
+		},
+	};
+}
+
+/**
+ * Starts triggers and closes whatever a test left open, so a failing assertion never leaks a
+ * socket into the next test.
+ */
+export class TriggerPool {
+	readonly #runs: TriggerRun[] = [];
+
+	async start(nodeType: INodeType, options: TriggerContextOptions): Promise<TriggerRun> {
+		const run = await runTrigger(nodeType, options);
+		this.#runs.push(run);
+		return run;
+	}
+
+	async closeAll(): Promise<void> {
+		const runs = this.#runs.splice(0);
+		await Promise.all(runs.map((run) => run.close().catch(() => undefined)));
+	}
+}
+
+/** A simulator, the triggers started against it, and what it was asked over REST. */
+export interface NodeFixture {
+	sim: RunningSimulator;
+	requests: RequestInfo[];
+	/**
+	 * Runs `trigger()` against the simulator. In trigger mode it also waits until the socket
+	 * is subscribed and, unless catch-up is off, the first order snapshot (the baseline) was
+	 * served: an order placed before that could be taken as history, which is not under test.
+	 */
+	start(nodeType: INodeType, parameters: INodeParameters, extra?: Partial<TriggerContextOptions>): Promise<TriggerRun>;
+	/** Resolves once `condition` holds, re-checked on every simulator event of the given kinds. */
+	until(condition: () => boolean, what: string, events?: (keyof SimulatorEvents)[], timeoutMs?: number): Promise<void>;
+	close(): Promise<void>;
+}
+
+export async function startNodeFixture(options: SimulatorOptions = {}): Promise<NodeFixture> {
+	const sim = await startSimulator(options);
+	const pool = new TriggerPool();
+	const requests: RequestInfo[] = [];
+	let subscriptions = 0;
+	sim.control.on('request', (request) => requests.push(request));
+	sim.control.on('subscribed', () => subscriptions++);
+	const snapshots = () => requests.filter((r) => r.path === '/sentinel/orders' && r.status === 200).length;
+
+	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) => {
+		if (condition()) return Promise.resolve();
+		return new Promise<void>((resolve, reject) => {
+			const unsubscribes = events.map((event) => sim.control.on(event, () => check()));
+			const finish = (error?: Error) => {
+				clearTimeout(timer);
+				for (const unsubscribe of unsubscribes) unsubscribe();
+				if (error) reject(error);
+				else resolve();
+			};
+			const check = () => {
+				if (condition()) finish();
+			};
+			const timer = setTimeout(() => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+		});
+	};
+
+	return {
+		sim,
+		requests,
+		until,
+		start: async (nodeType, parameters, extra = {}) => {
+			const subscribedBefore = subscriptions;
+			const snapshotsBefore = snapshots();
+			const run = await pool.start(nodeType, { parameters, credentials: simulatorCredentials(sim), ...extra });
+			if ((extra.mode ?? 'trigger') === 'manual') return run;
+			await until(() => subscriptions > subscribedBefore, 'the trigger to subscribe');
+			const options = (parameters.options ?? {}) as IDataObject;
+			if (options.catchUp !== false) await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot');
+			return run;
+		},
+		close: async () => {
+			await pool.closeAll();
+			await sim.close();
+		},
+	};
+}
