@@ -1,7 +1,7 @@
 import type { Type } from 'protobufjs';
 import { loadNubraSchema, MESSAGE_NAMES } from '../client/schema';
 import type { OrderChange } from './book';
-import type { NubraApiVersion, NubraStatus, SimLeg, SimOrder, SimResponseType } from './types';
+import type { LedgerEntry, LedgerKind, NubraApiVersion, NubraStatus, SimLeg, SimOrder, SimResponseType } from './types';
 
 /**
  * Builds the frames the real server pushes: an outer `google.protobuf.Any` whose value is an
@@ -53,6 +53,22 @@ const V3_REQUEST = {
 /** The status enum name a frame of `version` carries for a unified status. */
 export function wireStatus(status: NubraStatus, version: NubraApiVersion): string {
 	return WIRE_STATUS[version][status];
+}
+
+/**
+ * What a decoder that follows the protocol reference derives from this entry's frame in
+ * `version`: V1 alone has sparse basket frames (V2/V3 basket updates route as orders), V1 and V2
+ * have no EXPIRED, and a V1 leg fill names the leg's own order id.
+ */
+export function expectedEvent(
+	entry: LedgerEntry,
+	version: NubraApiVersion,
+): { event: LedgerKind; status: NubraStatus; orderId: string } {
+	return {
+		event: entry.kind === 'basket' && version !== 'v1' ? 'order' : entry.kind,
+		status: entry.status === 'EXPIRED' && version !== 'v3' ? 'CANCELLED' : entry.status,
+		orderId: version === 'v1' && entry.legOrderId ? entry.legOrderId : entry.orderId,
+	};
 }
 
 /** The response-type enum name a frame of `version` carries for one change. */

@@ -10,7 +10,7 @@ import type { RunningSimulator, SimulatorOptions } from './types';
 
 export * from './types';
 export { generateScenario, mulberry32, DEFAULT_MIX } from './scenario';
-export { wireStatus, wireResponseType } from './encode';
+export { expectedEvent, wireStatus, wireResponseType } from './encode';
 export { DEMO_OTP } from './rest';
 export { INVALID_TOKEN_TEXT } from './socket';
 export { ONE_MIB } from './malformed';

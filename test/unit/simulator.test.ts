@@ -1,7 +1,7 @@
 import { decodeBase32 } from '../../client/totp';
 import { OrderBook } from '../../simulator/book';
 import { encodeChange } from '../../simulator/encode';
-import { DEMO_TOTP_SECRET, generateScenario, mulberry32, wireStatus } from '../../simulator';
+import { DEMO_TOTP_SECRET, expectedEvent, generateScenario, mulberry32, wireStatus, type LedgerEntry } from '../../simulator';
 import { parseCliArgs } from '../../simulator/cli';
 import { decodeFrame } from '../helpers/simulatorClient';
 
@@ -104,6 +104,23 @@ describe('encodeChange', () => {
 		expect(decodeFrame(encodeChange(change, 'v1')).message).toMatchObject({ order_status: wireStatus('OPEN', 'v1') });
 		expect(decodeFrame(encodeChange(change, 'v2')).message).toMatchObject({ execution_status: 'EXECUTION_STATUS_OPEN' });
 		expect(decodeFrame(encodeChange(change, 'v3')).suffix).toBe('NubraToClientIntentUpdate');
+	});
+
+	it('says what a decoder derives per generation for a ledger entry', () => {
+		const book = new OrderBook(false);
+		const legs = [
+			{ displayName: 'NIFTY 25DEC 24000 CE', exchange: 'NSE', refId: 1, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', side: 'BUY', qty: 75, price: 100 },
+			{ displayName: 'NIFTY 25DEC 24000 PE', exchange: 'NSE', refId: 2, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', side: 'BUY', qty: 75, price: 100 },
+		] as const;
+		const basket = book.place({ legs: legs.map((leg) => ({ ...leg })) });
+		const accepted = book.apply(basket.id, { type: 'accept' });
+		const entry = { kind: accepted.kind, status: accepted.order.status, orderId: basket.id } as LedgerEntry;
+		expect(expectedEvent(entry, 'v1')).toEqual({ event: 'basket', status: 'OPEN', orderId: basket.id });
+		expect(expectedEvent(entry, 'v3')).toEqual({ event: 'order', status: 'OPEN', orderId: basket.id });
+		const expired = { ...entry, kind: 'order', status: 'EXPIRED' } as LedgerEntry;
+		expect(expectedEvent(expired, 'v2').status).toBe('CANCELLED');
+		expect(expectedEvent(expired, 'v3').status).toBe('EXPIRED');
+		expect(expectedEvent({ ...entry, kind: 'trade', legOrderId: '77' }, 'v1').orderId).toBe('77');
 	});
 
 	it('maps statuses that a generation lacks onto the nearest wire value', () => {
