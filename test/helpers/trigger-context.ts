@@ -96,7 +96,7 @@ export function simulatorCredentials(sim: RunningSimulator): ICredentialDataDecr
 }
 
 /** Short timings so reconnects and heartbeats happen in about a second (the minimum). */
-export const FAST_OPTIONS: IDataObject = {
+export const FAST_OPTIONS: INodeParameters = {
 	heartbeatIntervalSeconds: 1,
 	heartbeatTimeoutSeconds: 1,
 	reconnectMaxDelaySeconds: 1,
