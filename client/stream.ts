@@ -6,7 +6,7 @@ import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from
 import type { EventPredicate } from './filter';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from './logger';
 import { normaliseSnapshotRow, snapshotRows } from './snapshot';
-import { OrderStateTracker } from './tracker';
+import { OrderStateTracker, orderKey } from './tracker';
 import type { NubraApiVersion, NubraEvent } from './types';
 
 /** What the stream needs from the auth client (NubraAuthClient fits it). */
@@ -162,6 +162,12 @@ export class NubraStream {
 	};
 
 	#socket: WebSocket | undefined;
+	/**
+	 * Orders the current connection has spoken of. Every change after the subscription comes
+	 * on the socket, so for these a snapshot can only repeat or contradict (if it is older than
+	 * the frames that overtook it) what the socket said: the catch-up leaves them alone.
+	 */
+	#liveOrders = new Set<string>();
 	#pumping = false;
 	#paused = false;
 	#sessionToken: string | undefined;
@@ -293,7 +299,8 @@ export class NubraStream {
 				this.#giveUp(end, attempt);
 				return;
 			}
-			const inMs = backoffDelay(Math.max(attempt, 1), {
+			// The delay belongs to the attempt about to be made, as the status reports it.
+			const inMs = backoffDelay(attempt + 1, {
 				initialDelayMs: this.#o.reconnectInitialDelayMs,
 				maxDelayMs: this.#o.reconnectMaxDelayMs,
 			}, this.#random);
@@ -326,13 +333,20 @@ export class NubraStream {
 		let heardFrom = false;
 		try {
 			const auth = this.#o.auth;
-			const session = refreshSession
+			let session = refreshSession
 				? await auth.refresh('the socket said Invalid Token')
 				: await auth.getSession();
 			this.#sessionToken = session.sessionToken;
 			const { url, channel } = await this.#resolveSocket(session);
+			if (this.#o.catchUp && !this.#hasBaseline) await this.#baseline(session);
+			// A 440 on /userinfo (or the baseline) renews the session inside the auth client:
+			// subscribe with the renewed one, not the refused one (which earns an Invalid Token).
+			session = await auth.getSession();
+			this.#sessionToken = session.sessionToken;
 			if (this.closed) return { reason: 'closed', refreshSession: false, wasHealthy: false };
 			const socket = await this.#open(url, channel, session.sessionToken);
+			const liveOrders = new Set<string>();
+			this.#liveOrders = liveOrders;
 			this.#stats.connections++;
 			this.#status({ state: 'connected', url: redactUrl(url), attempt });
 			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
@@ -381,7 +395,7 @@ export class NubraStream {
 				});
 				this.#abort.signal.addEventListener('abort', onAbort, { once: true });
 				if (this.#o.catchUp) {
-					void this.#catchUp(session).catch((error: unknown) => {
+					void this.#catchUp(session, liveOrders).catch((error: unknown) => {
 						this.#logger.warn(`Nubra catch-up failed: ${this.#redact(describe(error))}`);
 					});
 				}
@@ -521,6 +535,7 @@ export class NubraStream {
 		}
 		this.#apiVersion = frame.kind;
 		for (const event of frame.events) {
+			this.#liveOrders.add(orderKey(event));
 			const dedupKey = this.#tracker.observeLive(event);
 			if (dedupKey === null) {
 				this.#stats.duplicatesSuppressed++;
@@ -537,24 +552,44 @@ export class NubraStream {
 		}
 	}
 
-	async #catchUp(session: { sessionToken: string }): Promise<void> {
+	/**
+	 * First connection of a fresh activation: today's existing orders are history, not news.
+	 * Read before the socket opens, so the baseline cannot include changes made after the
+	 * subscription; the catch-up that follows the subscription emits whatever moved in between.
+	 * A baseline read after subscribing would swallow every change made while a first
+	 * connection that dropped early was down. On failure the first catch-up becomes the baseline.
+	 */
+	async #baseline(session: { sessionToken: string }): Promise<void> {
+		try {
+			const rows = snapshotRows(await this.#o.auth.fetchSentinelOrders(session));
+			if (this.closed || this.#hasBaseline) return;
+			this.#applyBaseline(rows);
+		} catch (error) {
+			this.#logger.warn(`Nubra catch-up baseline failed: ${this.#redact(describe(error))}`);
+		}
+	}
+
+	#applyBaseline(rows: ReturnType<typeof snapshotRows>): void {
+		for (const row of rows) {
+			const event = normaliseSnapshotRow(row, this.#apiVersion);
+			if (event.order_id !== null) this.#tracker.baseline(event);
+		}
+		this.#hasBaseline = true;
+		this.#logger.debug(`Nubra catch-up baseline: ${rows.length} orders known`);
+	}
+
+	async #catchUp(session: { sessionToken: string }, liveOrders: ReadonlySet<string>): Promise<void> {
 		const body = await this.#o.auth.fetchSentinelOrders(session);
 		if (this.closed) return;
 		const rows = snapshotRows(body);
 		if (!this.#hasBaseline) {
-			// First connection of a fresh activation: today's existing orders are history, not news.
-			for (const row of rows) {
-				const event = normaliseSnapshotRow(row, this.#apiVersion);
-				if (event.order_id !== null) this.#tracker.baseline(event);
-			}
-			this.#hasBaseline = true;
-			this.#logger.debug(`Nubra catch-up baseline: ${rows.length} orders known`);
+			this.#applyBaseline(rows);
 			return;
 		}
 		let count = 0;
 		for (const row of rows) {
 			const event = normaliseSnapshotRow(row, this.#apiVersion);
-			if (event.order_id === null) continue;
+			if (event.order_id === null || liveOrders.has(orderKey(event))) continue;
 			const dedupKey = this.#tracker.observeRecovered(event);
 			if (dedupKey === null) continue;
 			count++;
@@ -567,7 +602,8 @@ export class NubraStream {
 				receivedAtMono: performance.now(),
 			});
 		}
-		this.#status({ state: 'recovered', count });
+		// The catch-up right after the first baseline is routine: only report it when it found news.
+		if (count > 0 || this.#stats.connections > 1) this.#status({ state: 'recovered', count });
 		if (count > 0) this.#logger.info(`Nubra catch-up recovered ${count} order updates`);
 	}
 
