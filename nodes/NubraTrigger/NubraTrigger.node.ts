@@ -29,9 +29,15 @@ const STATIC_DATA_KEY = 'nubraOrderStates';
 function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	if (isNubraError(error)) {
-		return new NodeOperationError(ctx.getNode(), error.message, {
+		const nodeError = new NodeOperationError(ctx.getNode(), error.message, {
 			description: error.hint,
 		});
+		// n8n replaces a message that mentions ECONNREFUSED, ENOTFOUND and the like with a generic
+		// sentence ("The service refused the connection…"); keep which host or socket it was.
+		if (nodeError.message !== error.message) {
+			nodeError.description = error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
+		}
+		return nodeError;
 	}
 	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error));
 }
