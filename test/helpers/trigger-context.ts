@@ -307,7 +307,11 @@ export interface NodeFixture {
 	 * is subscribed and, unless catch-up is off, the first order snapshot (the baseline) was
 	 * served: an order placed before that could be taken as history, which is not under test.
 	 */
-	start(nodeType: INodeType, parameters: INodeParameters, extra?: Partial<TriggerContextOptions>): Promise<TriggerRun>;
+	start(
+		nodeType: INodeType,
+		parameters: INodeParameters,
+		extra?: Partial<TriggerContextOptions> & { waitMs?: number },
+	): Promise<TriggerRun>;
 	/** Resolves once `condition` holds, re-checked on every simulator event of the given kinds. */
 	until(condition: () => boolean, what: string, events?: (keyof SimulatorEvents)[], timeoutMs?: number): Promise<void>;
 	close(): Promise<void>;
@@ -343,14 +347,16 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 		sim,
 		requests,
 		until,
-		start: async (nodeType, parameters, extra = {}) => {
+		start: async (nodeType, parameters, { waitMs, ...extra } = {}) => {
 			const subscribedBefore = subscriptions;
 			const snapshotsBefore = snapshots();
 			const run = await pool.start(nodeType, { parameters, credentials: simulatorCredentials(sim), ...extra });
 			if ((extra.mode ?? 'trigger') === 'manual') return run;
-			await until(() => subscriptions > subscribedBefore, 'the trigger to subscribe');
+			await until(() => subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
 			const options = (parameters.options ?? {}) as IDataObject;
-			if (options.catchUp !== false) await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot');
+			if (options.catchUp !== false) {
+				await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot', undefined, waitMs);
+			}
 			return run;
 		},
 		close: async () => {
