@@ -6,13 +6,23 @@
  * ends the process group and removes the user folder.
  */
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import {
 	connect,
 	createUserFolder,
+	getFreePort,
 	importWorkflows,
 	N8nPublicApi,
 	type N8nInstance,
@@ -102,10 +112,17 @@ function writeProbePackage(root: string): string {
 		join(root, 'package.json'),
 		JSON.stringify({ name: 'n8n-nodes-e2e-probe', version: '0.0.0', private: true }),
 	);
-	cpSync(join(PACKAGE_ROOT, 'node_modules', 'ws'), join(root, 'node_modules', 'ws'), {
-		recursive: true,
-	});
+	copyDir(join(PACKAGE_ROOT, 'node_modules', 'ws'), join(root, 'node_modules', 'ws'));
 	return dist;
+}
+
+/** Recursive copy (fs.cpSync leaves a directory handle open that jest reports). */
+function copyDir(from: string, to: string): void {
+	mkdirSync(to, { recursive: true });
+	for (const entry of readdirSync(from, { withFileTypes: true })) {
+		if (entry.isDirectory()) copyDir(join(from, entry.name), join(to, entry.name));
+		else if (entry.isFile()) copyFileSync(join(from, entry.name), join(to, entry.name));
+	}
 }
 
 const WEBHOOK_PATH = `e2e-smoke-${randomUUID().slice(0, 8)}`;
@@ -264,5 +281,30 @@ describe('e2e harness with the pinned n8n', () => {
 			},
 			{ timeoutMs: 5_000, description: 'no process left in the group' },
 		);
+	});
+});
+
+describe('e2e harness start-up failure', () => {
+	let occupant: Server | undefined;
+	let extensions: string;
+
+	beforeAll(() => {
+		extensions = mkdtempSync(join(tmpdir(), 'n8n-e2e-empty-ext-'));
+	});
+
+	afterAll(async () => {
+		await new Promise<void>((resolve) => (occupant ? occupant.close(() => resolve()) : resolve()));
+		rmSync(extensions, { recursive: true, force: true });
+	});
+
+	it('rejects with n8n\'s log when n8n exits early, and removes the user folder', async () => {
+		const port = await getFreePort();
+		occupant = createServer();
+		await new Promise<void>((resolve) => occupant!.listen(port, '127.0.0.1', resolve));
+		const userFolder = createUserFolder();
+		await expect(
+			startN8n({ customExtensionsDir: extensions, userFolder, env: { N8N_PORT: String(port) } }),
+		).rejects.toThrow(/exited during start-up[\s\S]*already in use/);
+		expect(existsSync(userFolder)).toBe(false);
 	});
 });

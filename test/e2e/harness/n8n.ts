@@ -221,6 +221,11 @@ export interface StartN8nOptions {
 	startTimeoutMs?: number;
 	/** Bound for SIGTERM before SIGKILL in stop(). Default 20 s. */
 	stopTimeoutMs?: number;
+	/**
+	 * Keep the Node process alive while n8n runs (for scripts that just wait, like the demo).
+	 * Default false: in tests a forgotten instance must not hang jest.
+	 */
+	holdEventLoop?: boolean;
 }
 
 export interface N8nInstance {
@@ -247,15 +252,31 @@ export interface N8nInstance {
 const running = new Set<{ pid: number; userFolder: string }>();
 let exitHookInstalled = false;
 
+function killAllNow(): void {
+	for (const instance of running) {
+		killGroup(instance.pid, 'SIGKILL');
+		rmSync(instance.userFolder, { recursive: true, force: true });
+	}
+	running.clear();
+}
+
+/**
+ * Last resort against orphans (n8n runs in its own process group, so a terminal's Ctrl-C does
+ * not reach it): on exit, and on SIGINT/SIGTERM/SIGHUP, SIGKILL every instance still running;
+ * the signal is then re-raised with its default action.
+ */
 function installExitHook(): void {
 	if (exitHookInstalled) return;
 	exitHookInstalled = true;
-	process.once('exit', () => {
-		for (const instance of running) {
-			killGroup(instance.pid, 'SIGKILL');
-			rmSync(instance.userFolder, { recursive: true, force: true });
-		}
-	});
+	process.once('exit', killAllNow);
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+		const onSignal = (): void => {
+			killAllNow();
+			process.removeListener(signal, onSignal);
+			process.kill(process.pid, signal);
+		};
+		process.on(signal, onSignal);
+	}
 }
 
 /** Starts `n8n start` and resolves once it is ready (server up, active workflows initialised). */
@@ -304,6 +325,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	closeSync(logFd);
 	const pid = child.pid;
 	if (pid === undefined) throw new Error('could not start n8n');
+	// A forgotten instance must not keep jest alive (the exit hook kills it); a script that
+	// only waits for n8n, like the demo, asks to hold the event loop.
+	if (!options.holdEventLoop) child.unref();
 
 	let exitInfo: string | undefined;
 	const exited = new Promise<void>((resolve) => {
