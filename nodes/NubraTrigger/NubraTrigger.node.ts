@@ -145,7 +145,14 @@ export class NubraTrigger implements INodeType {
 		};
 		stream.onEvent(emitEvent).onStatus(onStatus);
 
+		let markClosed!: () => void;
+		const closed = new Promise<void>((resolve) => {
+			markClosed = resolve;
+		});
+		let isClosed = false;
 		const closeFunction = async () => {
+			isClosed = true;
+			markClosed();
 			clearTimeout(manualTimer);
 			await stream.close();
 			saveTracker(true);
@@ -162,10 +169,13 @@ export class NubraTrigger implements INodeType {
 
 		const manualTriggerFunction = async () => {
 			try {
-				await stream.start();
+				// n8n calls closeFunction when a manual run is cancelled, possibly while this still
+				// connects; stream.start() does not settle when closed mid-connect, so stop waiting.
+				await Promise.race([stream.start(), closed]);
 			} catch (error) {
 				throw toNodeError(this, error);
 			}
+			if (isClosed) return;
 			manualTimer = setTimeout(() => {
 				this.emitError(
 					new NodeOperationError(
