@@ -33,10 +33,8 @@ const LOCKFILE = path.join(HOST_DIR, 'package-lock.json');
 const MANIFEST = path.join(HOST_DIR, 'package.json');
 const STAMP = path.join(HOST_DIR, '.installed-lock-hash');
 const N8N_BIN = path.join(HOST_DIR, 'node_modules', '.bin', 'n8n');
-const LOCK_DIR = path.join(
-	os.tmpdir(),
-	`n8n-nodes-nubra-ensure-n8n-${crypto.createHash('sha1').update(HOST_DIR).digest('hex').slice(0, 12)}.lock`,
-);
+const HOST_DIR_ID = crypto.createHash('sha1').update(HOST_DIR).digest('hex').slice(0, 12);
+const LOCK_DIR = path.join(os.tmpdir(), `n8n-nodes-nubra-ensure-n8n-${HOST_DIR_ID}.lock`);
 const LOCK_WAIT_MS = 15 * 60 * 1000;
 
 const started = Date.now();
@@ -96,16 +94,22 @@ function verify(version) {
 		{ cwd: HOST_DIR, encoding: 'utf8', timeout: 30_000 },
 	);
 	if (sqlite.status !== 0) {
-		const reason = (sqlite.stderr || sqlite.error?.message || '').trim().split('\n').slice(0, 3).join(' | ');
+		const output = sqlite.stderr || sqlite.error?.message || '';
+		const reason = output.trim().split('\n').slice(0, 3).join(' | ');
 		problems.push(`sqlite3 binding does not load: ${reason}`);
 	}
 	if (!fs.existsSync(N8N_BIN)) {
 		problems.push(`${path.relative(process.cwd(), N8N_BIN)} is missing`);
 	} else {
-		const n8n = spawnSync(N8N_BIN, ['--version'], { cwd: HOST_DIR, encoding: 'utf8', timeout: 60_000 });
+		const n8n = spawnSync(process.execPath, [fs.realpathSync(N8N_BIN), '--version'], {
+			cwd: HOST_DIR,
+			encoding: 'utf8',
+			timeout: 60_000,
+		});
 		const printed = (n8n.stdout || '').trim();
 		if (n8n.status !== 0 || printed !== version) {
-			problems.push(`n8n --version printed ${JSON.stringify(printed)} (exit ${n8n.status}), expected ${version}`);
+			const got = `${JSON.stringify(printed)} (exit ${n8n.status})`;
+			problems.push(`n8n --version printed ${got}, expected ${version}`);
 		}
 	}
 	return problems;
@@ -113,8 +117,13 @@ function verify(version) {
 
 function run(command, args, env) {
 	return new Promise((resolve, reject) => {
-		log(`$ (cd ${path.relative(process.cwd(), HOST_DIR) || '.'} && ${command} ${args.join(' ')})`);
-		const child = spawn(command, args, { cwd: HOST_DIR, env, stdio: ['ignore', 'inherit', 'inherit'] });
+		const where = path.relative(process.cwd(), HOST_DIR) || '.';
+		log(`$ (cd ${where} && ${command} ${args.join(' ')})`);
+		const child = spawn(command, args, {
+			cwd: HOST_DIR,
+			env,
+			stdio: ['ignore', 'inherit', 'inherit'],
+		});
 		child.on('error', reject);
 		child.on('exit', (code, signal) => {
 			if (code === 0) resolve();
@@ -171,12 +180,18 @@ function releaseLock() {
 	fs.rmSync(LOCK_DIR, { recursive: true, force: true });
 }
 
-/** node-gyp downloads headers unless told where they are; there is no internet besides the registry. */
+/**
+ * node-gyp downloads Node's headers unless told where they are, and there may be no internet
+ * besides the registry: point it at the running Node's own headers when npm has no nodedir.
+ */
 function installEnv() {
 	const env = { ...process.env, CI: process.env.CI || 'true' };
 	const prefix = path.resolve(path.dirname(process.execPath), '..');
 	if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node.h'))) {
-		const configured = spawnSync('npm', ['config', 'get', 'nodedir'], { cwd: HOST_DIR, encoding: 'utf8' });
+		const configured = spawnSync('npm', ['config', 'get', 'nodedir'], {
+			cwd: HOST_DIR,
+			encoding: 'utf8',
+		});
 		const value = (configured.stdout || '').trim();
 		if (!value || value === 'undefined' || value === 'null') {
 			env.npm_config_nodedir = prefix;
@@ -198,7 +213,10 @@ async function main() {
 	if (!force && readStamp() === key) {
 		const problems = verify(version);
 		if (problems.length === 0) {
-			log(`n8n ${version} already installed in ${HOST_DIR} (lockfile unchanged); verified in ${elapsed()}`);
+			log(
+				`n8n ${version} already installed in ${HOST_DIR} ` +
+					`(lockfile unchanged); verified in ${elapsed()}`,
+			);
 			return;
 		}
 		log(`stamp matches but the install is broken: ${problems.join('; ')}; reinstalling`);
@@ -212,10 +230,16 @@ async function main() {
 			return;
 		}
 		fs.rmSync(STAMP, { force: true });
-		log(`installing n8n ${version} into ${HOST_DIR} with npm ci (lockfile ${key.slice(0, 12)}); this takes a few minutes`);
+		log(
+			`installing n8n ${version} into ${HOST_DIR} with npm ci (lockfile ${key.slice(0, 12)}); ` +
+				'this takes a few minutes',
+		);
 		const env = installEnv();
 		const installStarted = Date.now();
-		await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=warn'], env);
+		// --prefer-offline: the lockfile has no `resolved` URLs (omit-lockfile-registry-resolved),
+		// so npm needs every package's metadata; take it from the cache when it is there.
+		const npmCi = ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'];
+		await run('npm', npmCi, env);
 		log(`npm ci finished in ${elapsed(installStarted)}`);
 
 		let problems = verify(version);

@@ -163,21 +163,31 @@ const tickWorkflow: WorkflowJson = {
 	connections: {},
 };
 
+/** Never emits on its own (10 min): "Listen for test event" keeps listening until stopped. */
+const silentTickWorkflow: WorkflowJson = {
+	...tickWorkflow,
+	name: 'E2E smoke: silent custom trigger (not published)',
+	nodes: [{ ...tickWorkflow.nodes[0], parameters: { delayMs: 600_000 } }],
+	active: false,
+};
+
 describe('e2e harness with the pinned n8n', () => {
 	let workDir: string;
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
 	let webhookWorkflowId: string;
 	let tickWorkflowId: string;
+	let silentWorkflowId: string;
 
 	beforeAll(async () => {
 		workDir = mkdtempSync(join(tmpdir(), 'n8n-e2e-probe-'));
 		const extensions = writeProbePackage(join(workDir, 'n8n-nodes-e2e-probe'));
 		const userFolder = createUserFolder();
 		try {
-			[webhookWorkflowId, tickWorkflowId] = await importWorkflows(userFolder, [
+			[webhookWorkflowId, tickWorkflowId, silentWorkflowId] = await importWorkflows(userFolder, [
 				webhookWorkflow,
 				tickWorkflow,
+				silentTickWorkflow,
 			]);
 		} catch (error) {
 			rmSync(userFolder, { recursive: true, force: true });
@@ -249,6 +259,24 @@ describe('e2e harness with the pinned n8n', () => {
 			(item) => item.id === started.executionId && item.status === 'success',
 		);
 		expect(execution.mode).toBe('manual');
+	});
+
+	it('stops a manual run that is still listening', async () => {
+		expect(await session.activeWorkflowIds()).not.toContain(silentWorkflowId);
+		const started = await session.runWorkflowManually(silentWorkflowId, 'Tick');
+		const executionId = started.executionId!;
+		expect(executionId).toEqual(expect.any(String));
+		await waitForExecutions(session, silentWorkflowId, 1, (item) => item.id === executionId, {
+			description: 'the listening manual execution to be listed',
+		});
+		await session.stopExecution(executionId);
+		const [stopped] = await waitForExecutions(
+			session,
+			silentWorkflowId,
+			1,
+			(item) => item.id === executionId && !['new', 'running'].includes(item.status),
+		);
+		expect(stopped.status).toBe('canceled');
 	});
 
 	it('deactivates and re-activates a workflow on the running n8n', async () => {

@@ -32,6 +32,8 @@ export interface WorkflowJson {
 	>;
 	settings?: Record<string, unknown>;
 	pinData?: Record<string, unknown>;
+	/** For importWorkflows(): `false` leaves this one unpublished whatever `activate` says. */
+	active?: boolean;
 }
 
 export interface CredentialJson {
@@ -82,8 +84,9 @@ export async function importCredentials(
 
 /**
  * Imports workflows in one CLI run (ids generated when missing) and, unless
- * `activate: false`, publishes each one's current version (one CLI run per workflow, ~4 s
- * each) so `n8n start` activates them. Returns the workflow ids, in order.
+ * `activate: false` (or the workflow's own `active: false`), publishes each one's current
+ * version (one CLI run per workflow, ~4 s each) so `n8n start` activates them. Returns the
+ * workflow ids, in order.
  */
 export async function importWorkflows(
 	userFolder: string,
@@ -98,10 +101,9 @@ export async function importWorkflows(
 	}));
 	const file = writeJson(userFolder, 'workflows', prepared);
 	await n8nCli(userFolder, ['import:workflow', `--input=${file}`], options.env);
-	if (options.activate !== false) {
-		for (const { id } of prepared) {
-			await n8nCli(userFolder, ['publish:workflow', `--id=${id}`], options.env);
-		}
+	for (const { id, active } of prepared) {
+		if (options.activate === false || active === false) continue;
+		await n8nCli(userFolder, ['publish:workflow', `--id=${id}`], options.env);
 	}
 	return prepared.map(({ id }) => id);
 }
