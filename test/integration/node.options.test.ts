@@ -147,15 +147,13 @@ describe('socket', () => {
 		await threeUpdates(fx, run);
 	});
 
-	// KNOWN CLIENT BUG (client/stream.ts #resolveSocket): with no order-service URL announced it
-	// falls back to the user socket's URL but keeps the order-service handshake (`?token=` and
-	// `subscribe … direct_intent notification`), which the user socket ignores: activation
-	// succeeds and no update ever arrives. `test.failing` passes while the bug is there; make it
-	// a plain `test` once the fallback subscribes as the user channel.
-	test.failing('order-service socket not announced (UAT sends an empty URL): falls back to a working user socket', async () => {
+	// Guards a fallback that once kept the order-service handshake (`?token=`, `direct_intent`)
+	// on the user socket's URL: activation succeeded and no update ever arrived.
+	test('order-service socket not announced (UAT sends an empty URL): falls back to a working user socket', async () => {
 		const fx = await withFixture({ orderServiceWsUrl: '' });
-		await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, socket: 'orderService' } }, { waitMs: 3_000 });
-		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ subscribed: true })]);
+		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, socket: 'orderService' } }, { waitMs: 3_000 });
+		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'user', subscribed: true })]);
+		await threeUpdates(fx, run);
 	});
 
 	test('explicit URL wins over what /userinfo announces', async () => {
