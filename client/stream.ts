@@ -197,7 +197,7 @@ export class NubraStream {
 		this.#filter = options.filter;
 		this.#tracker = options.tracker ?? new OrderStateTracker();
 		// A tracker restored from a previous run already knows the orders: catch up at once.
-		this.#hasBaseline = this.#tracker.size > 0;
+		this.#hasBaseline = this.#tracker.restored || this.#tracker.size > 0;
 		this.#logger = options.logger ?? silentLogger;
 		this.#random = options.random ?? Math.random;
 	}
@@ -307,6 +307,14 @@ export class NubraStream {
 			this.#status({ state: 'reconnecting', inMs, attempt: attempt + 1, reason: end.reason });
 			await this.#sleep(inMs);
 		}
+		// Closed before the first connection was made: start() must not wait forever.
+		if (!started) {
+			first.reject(
+				new NubraError(NUBRA_ERROR_CODES.UNREACHABLE, 'The Nubra order feed was closed before it connected', {
+					hint: 'The trigger was stopped while it was still connecting; activate it again if that was not intended.',
+				}),
+			);
+		}
 	}
 
 	#giveUp(end: ConnectionEnd, attempts: number): void {
@@ -370,9 +378,16 @@ export class NubraStream {
 					heardFrom = true;
 				}, (reason) => end({ reason, refreshSession: false, wasHealthy: false }));
 				socket.on('message', (data: Buffer, isBinary: boolean) => {
-					heardFrom = true;
-					if (isBinary) this.#onFrame(data);
-					else this.#onText(data.toString('utf8'), (result) => end(result));
+					if (isBinary) {
+						heardFrom = true;
+						this.#onFrame(data);
+						return;
+					}
+					// An Invalid Token answer is no sign of health: counted as one, a socket that
+					// refuses every subscription reset the attempt count each time, and the stream
+					// never gave up.
+					this.#onText(data.toString('utf8'), (result) => end(result));
+					if (!ended) heardFrom = true;
 				});
 				socket.on('close', (code: number, reason: Buffer) => {
 					const text = reason.length > 0 ? `: ${this.#redact(reason.toString('utf8'))}` : '';
@@ -420,8 +435,9 @@ export class NubraStream {
 		const info = await this.#o.auth.userInfo(session);
 		const fallback = await this.#o.defaultSocketUrl();
 		if (choice.kind === 'order-service') {
-			// UAT announces an empty order-service URL: fall back, never connect to ''.
-			return { url: info.orderServiceWsUrl || info.userWsUrl || fallback, channel: 'order-service' };
+			if (info.orderServiceWsUrl) return { url: info.orderServiceWsUrl, channel: 'order-service' };
+			// UAT announces an empty order-service URL: never connect to ''. The fallback is the
+			// user socket, which only understands the user socket's subscribe.
 		}
 		return { url: info.userWsUrl || fallback, channel: 'user' };
 	}
@@ -471,13 +487,20 @@ export class NubraStream {
 	 */
 	#heartbeat(socket: WebSocket, onPong: () => void, onDead: (reason: string) => void): () => void {
 		let pongDeadline: NodeJS.Timeout | undefined;
-		const interval = setInterval(() => {
-			if (pongDeadline !== undefined) return;
+		const armDeadline = () => {
 			pongDeadline = setTimeout(() => {
+				// Reading is paused for backpressure ('pause' policy): the pong may be sitting unread
+				// in the socket. Calling that half-open tore down a healthy connection under a slow
+				// workflow and lost the updates only the socket carries. Wait until reading resumes.
+				if (socket.isPaused) return armDeadline();
 				onDead(
 					`no pong within ${this.#o.heartbeatTimeoutMs} ms of a ping: the connection is half-open`,
 				);
 			}, this.#o.heartbeatTimeoutMs);
+		};
+		const interval = setInterval(() => {
+			if (pongDeadline !== undefined) return;
+			armDeadline();
 			try {
 				socket.ping();
 			} catch (error) {

@@ -119,6 +119,7 @@ export class OrderStateTracker {
 	readonly #orders = new Map<string, OrderMemory>();
 	readonly #maxOrders: number;
 	readonly #maxSnapshotOrders: number;
+	#restored = false;
 
 	constructor(options: TrackerOptions = {}) {
 		this.#maxOrders = options.maxOrders ?? 50_000;
@@ -191,8 +192,14 @@ export class OrderStateTracker {
 		return { v: 1, orders };
 	}
 
+	/** Whether a saved snapshot was restored (even an empty one: "nothing had happened yet"). */
+	get restored(): boolean {
+		return this.#restored;
+	}
+
 	restore(snapshot: TrackerSnapshot | undefined): void {
 		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null) return;
+		this.#restored = true;
 		for (const [id, entry] of Object.entries(snapshot.orders)) {
 			if (!Array.isArray(entry) || this.#orders.has(id)) continue;
 			const [status, filledQty, orderQty, orderPrice] = entry;
