@@ -20,9 +20,18 @@ function rupees(value: unknown): number | null {
 	return Number.isFinite(paise) ? paise / 100 : null;
 }
 
+/**
+ * A copy of an event or leg that fields will be added to. `Object.assign` onto a fresh object,
+ * not a spread: in V8 (Node 20) adding fields to a spread copy of a V1/V2 event made shaping
+ * 40-130 µs per item, against 4-9 µs this way (`bench/stages.ts`, `npm run bench`).
+ */
+function extensibleCopy(source: object): Record<string, unknown> {
+	return Object.assign({}, source) as Record<string, unknown>;
+}
+
 function withRupees(source: object, fields: readonly string[]): Record<string, unknown> {
 	const record = source as Record<string, unknown>;
-	const out: Record<string, unknown> = { ...record };
+	const out = extensibleCopy(record);
 	for (const field of fields) {
 		if (field in record) out[`${field}_rupees`] = rupees(record[field] as Int64 | null);
 	}
@@ -47,7 +56,8 @@ export function shapeEventItem(delivered: DeliveredEvent, options: ItemShapeOpti
 		item = withRupees(event, PAISE_FIELDS);
 		if (event.legs) item.legs = event.legs.map((leg) => withRupees(leg, LEG_PAISE_FIELDS));
 	} else {
-		item = { ...event };
+		// A spread is the fastest copy as long as nothing is added to it (see extensibleCopy).
+		item = options.includeMetadata ? extensibleCopy(event) : { ...event };
 	}
 	if (options.includeMetadata) {
 		item.received_at = delivered.receivedAt.toISOString();
