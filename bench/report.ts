@@ -1,0 +1,100 @@
+import type { BenchResult } from './run';
+
+function table(headers: string[], rows: Array<Array<string | number>>): string[] {
+	const cells = rows.map((row) => row.map(String));
+	const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i]?.length ?? 0)));
+	const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+	return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)];
+}
+
+const goal = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+/** The human-readable report: markdown tables, so it can be pasted into the README as is. */
+export function printTable(result: BenchResult, print: (line: string) => void): void {
+	const m = result.machine;
+	print(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform})`);
+	print(`Run: ${result.startedAt}, ${Math.round(result.durationMs / 1000)} s`);
+	if (result.stages) {
+		print('');
+		print('Per-frame cost of each stage alone, µs (best of 5 passes; shape: node defaults / rupees + metadata):');
+		for (const line of table(
+			['gen', 'frames', 'decode + normalise', 'dedup (tracker)', 'filter', 'shape default', 'shape all options'],
+			result.stages.map((row) => [row.version, row.frames, row.decodeUs, row.trackUs, row.filterUs, row.shapeDefaultUs, row.shapeFullOptionsUs]),
+		)) print(line);
+	}
+	if (result.throughput) {
+		print('');
+		print('Throughput (socket → decode → normalise → dedup → filter → shapeEventItem), median of the repeats:');
+		for (const line of table(
+			['gen', 'frames', 'orders', 'bytes/frame', 'bare ws ev/s', 'pipeline ev/s', 'ratio', 'feed CPU', 'dups', 'goal ≥ 0.5'],
+			result.throughput.map((row) => [
+				row.version,
+				row.frames,
+				row.orders,
+				row.frameBytes,
+				row.bareEventsPerSecond,
+				row.pipelineEventsPerSecond,
+				row.ratio.toFixed(2),
+				`${Math.round(row.feedCpuShare * 100)} %`,
+				row.duplicatesSuppressed,
+				goal(row.ratio >= 0.5),
+			]),
+		)) print(line);
+	}
+	if (result.latency) {
+		const l = result.latency;
+		print('');
+		print(`Latency at a steady ${l.ratePerSecond} events/s, ${l.frames} ${l.version} frames (ms):`);
+		for (const line of table(
+			['measure', 'p50', 'p99', 'max', 'goal'],
+			[
+				['pipeline: frame read → handler', l.pipelineInProcess.p50, l.pipelineInProcess.p99, l.pipelineInProcess.max, `p99 < 1 ms ${goal(l.pipelineInProcess.p99 < 1)}`],
+				['pipeline: feed write → handler', l.pipelineEndToEnd.p50, l.pipelineEndToEnd.p99, l.pipelineEndToEnd.max, ''],
+				['bare ws: feed write → callback', l.bareEndToEnd.p50, l.bareEndToEnd.p99, l.bareEndToEnd.max, 'baseline'],
+			],
+		)) print(line);
+	}
+	if (result.memory) {
+		print('');
+		print('Memory, MiB (before and after: after a full GC; peak: sampled every 20 ms):');
+		for (const line of table(
+			['maxOrders', 'events', 'orders', 'tracker size', 'heap before', 'heap peak', 'heap after', 'RSS before', 'RSS peak', 'RSS after', 'ev/s'],
+			result.memory.map((p) => [
+				p.maxOrders,
+				p.events,
+				p.orders,
+				`${p.trackerSize} ${p.trackerSize <= p.maxOrders ? '≤' : '>'} ${p.maxOrders}`,
+				p.heapBefore,
+				p.heapPeak,
+				p.heapAfter,
+				p.rssBefore,
+				p.rssPeak,
+				p.rssAfter,
+				p.eventsPerSecond,
+			]),
+		)) print(line);
+	}
+	if (result.n8n) {
+		print('');
+		const n = result.n8n;
+		if ('skipped' in n) {
+			print(`n8n: skipped (${n.skipped})`);
+		} else {
+			print(`Real n8n ${n.n8nVersion}: a burst of ${n.events} events into an active workflow:`);
+			for (const line of table(
+				['trigger', 'events sent', 'executions', 'lost', 'doubled', 'failed', 'drain s', 'executions/s'],
+				n.rows.map((row) => [
+					row.trigger,
+					row.sent,
+					row.executions,
+					row.lost,
+					row.doubled,
+					row.failed,
+					(row.drainMs / 1000).toFixed(1),
+					row.executionsPerSecond.toFixed(1),
+				]),
+			)) print(line);
+			for (const note of n.notes) print(`  ${note}`);
+		}
+	}
+}

@@ -1,0 +1,158 @@
+import type { RunningSimulator } from '../simulator';
+import type { NubraApiVersion } from '../simulator/types';
+import { BareClient, Countdown, openPipeline } from './clients';
+import type { FeedProcess } from './feed-client';
+import { median, round } from './stats';
+
+export interface ThroughputRow {
+	version: NubraApiVersion;
+	frames: number;
+	orders: number;
+	/** Mean payload size, bytes. */
+	frameBytes: number;
+	bareEventsPerSecond: number;
+	pipelineEventsPerSecond: number;
+	/** pipeline ÷ bare: the share of the ceiling the whole pipeline keeps. */
+	ratio: number;
+	/** Distinct ledger changes the tracker took for repeats (should be 0). */
+	duplicatesSuppressed: number;
+	/** CPU the feed process spent writing a burst, as a share of the bare client's wall time. */
+	feedCpuShare: number;
+	repeats: number;
+}
+
+export interface ThroughputOptions {
+	frames: number;
+	repeats: number;
+	versions: NubraApiVersion[];
+	log: (line: string) => void;
+}
+
+const BURST_TIMEOUT_MS = 120_000;
+
+/** Events per second between the first frame read and the last event handled. */
+function rate(count: number, firstMs: number, lastMs: number): number {
+	return lastMs > firstMs ? ((count - 1) * 1000) / (lastMs - firstMs) : 0;
+}
+
+async function bareBurst(feed: FeedProcess, name: string, frames: number): Promise<{ eventsPerSecond: number; feedCpuMs: number; wallMs: number }> {
+	const countdown = new Countdown(frames, BURST_TIMEOUT_MS, `bare client (${name})`);
+	let first = 0;
+	let last = 0;
+	const subscriptions = feed.subscriptions;
+	const client = await BareClient.open(feed.url, () => {
+		if (countdown.count === 0) first = performance.now();
+		countdown.tick();
+		last = performance.now();
+	});
+	try {
+		await feed.waitForSubscriptions(subscriptions + 1);
+		const sent = feed.request({ type: 'blast', name }, 'blasted');
+		await countdown.done;
+		const reply = await sent;
+		return { eventsPerSecond: rate(frames, first, last), feedCpuMs: reply.cpuMs, wallMs: last - first };
+	} finally {
+		countdown.cancel();
+		await client.close();
+	}
+}
+
+/** Polls (every 20 ms, outside the hot path) until `condition` holds or the deadline passes. */
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
+/**
+ * Every frame of the burst goes through decode and dedup; the rate counts frames, and the
+ * burst ends when each one was delivered, filtered or suppressed as a duplicate.
+ */
+async function pipelineBurst(
+	sim: RunningSimulator,
+	feed: FeedProcess,
+	name: string,
+	frames: number,
+): Promise<{ eventsPerSecond: number; duplicates: number }> {
+	let first = 0;
+	let last = 0;
+	let shaped = 0;
+	const subscriptions = feed.subscriptions;
+	const stream = await openPipeline(sim, feed, {
+		onItem: (delivered, item) => {
+			if (shaped === 0) first = delivered.receivedAtMono;
+			if (item.order_id !== undefined) shaped++;
+			last = performance.now();
+		},
+	});
+	try {
+		await feed.waitForSubscriptions(subscriptions + 1);
+		await feed.request({ type: 'blast', name }, 'blasted');
+		const s = stream.stats;
+		await until(
+			() => s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames >= frames,
+			BURST_TIMEOUT_MS,
+			`the pipeline to take ${frames} frames (${name})`,
+		);
+		if (shaped !== s.eventsDelivered) throw new Error(`shaped ${shaped} items for ${s.eventsDelivered} events`);
+		return { eventsPerSecond: rate(frames, first, last), duplicates: s.duplicatesSuppressed };
+	} finally {
+		await stream.close();
+	}
+}
+
+/**
+ * For each generation: the same burst of frames to a bare `ws` client and through the whole
+ * pipeline, alternately, `repeats` times after one warm-up of each; the median of each side.
+ */
+export async function measureThroughput(
+	sim: RunningSimulator,
+	feed: FeedProcess,
+	options: ThroughputOptions,
+): Promise<ThroughputRow[]> {
+	const rows: ThroughputRow[] = [];
+	for (const version of options.versions) {
+		const name = `throughput-${version}`;
+		const prepared = await feed.request(
+			{ type: 'prepare', name, seed: 7, count: options.frames, version },
+			'prepared',
+		);
+		options.log(
+			`throughput ${version}: ${prepared.frames} frames of ${prepared.orders} orders encoded in ${Math.round(prepared.encodeMs)} ms`,
+		);
+		await bareBurst(feed, name, prepared.frames);
+		await pipelineBurst(sim, feed, name, prepared.frames);
+		const bare: number[] = [];
+		const pipeline: number[] = [];
+		const feedShare: number[] = [];
+		let duplicates = 0;
+		for (let repeat = 0; repeat < options.repeats; repeat++) {
+			const burst = await bareBurst(feed, name, prepared.frames);
+			bare.push(burst.eventsPerSecond);
+			feedShare.push(burst.feedCpuMs / burst.wallMs);
+			const burst2 = await pipelineBurst(sim, feed, name, prepared.frames);
+			pipeline.push(burst2.eventsPerSecond);
+			duplicates = burst2.duplicates;
+		}
+		const bareRate = median(bare);
+		const pipelineRate = median(pipeline);
+		options.log(
+			`throughput ${version}: bare ${bare.map((v) => Math.round(v)).join(', ')} ev/s; pipeline ${pipeline.map((v) => Math.round(v)).join(', ')} ev/s`,
+		);
+		rows.push({
+			version,
+			frames: prepared.frames,
+			orders: prepared.orders,
+			frameBytes: round(prepared.payloadBytes / prepared.frames, 0),
+			bareEventsPerSecond: Math.round(bareRate),
+			pipelineEventsPerSecond: Math.round(pipelineRate),
+			ratio: round(pipelineRate / bareRate, 3),
+			feedCpuShare: round(median(feedShare), 3),
+			duplicatesSuppressed: duplicates,
+			repeats: options.repeats,
+		});
+	}
+	return rows;
+}
