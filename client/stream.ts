@@ -197,7 +197,7 @@ export class NubraStream {
 		this.#filter = options.filter;
 		this.#tracker = options.tracker ?? new OrderStateTracker();
 		// A tracker restored from a previous run already knows the orders: catch up at once.
-		this.#hasBaseline = this.#tracker.size > 0;
+		this.#hasBaseline = this.#tracker.restored || this.#tracker.size > 0;
 		this.#logger = options.logger ?? silentLogger;
 		this.#random = options.random ?? Math.random;
 	}
@@ -435,8 +435,9 @@ export class NubraStream {
 		const info = await this.#o.auth.userInfo(session);
 		const fallback = await this.#o.defaultSocketUrl();
 		if (choice.kind === 'order-service') {
-			// UAT announces an empty order-service URL: fall back, never connect to ''.
-			return { url: info.orderServiceWsUrl || info.userWsUrl || fallback, channel: 'order-service' };
+			if (info.orderServiceWsUrl) return { url: info.orderServiceWsUrl, channel: 'order-service' };
+			// UAT announces an empty order-service URL: never connect to ''. The fallback is the
+			// user socket, which only understands the user socket's subscribe.
 		}
 		return { url: info.userWsUrl || fallback, channel: 'user' };
 	}
