@@ -425,6 +425,8 @@ export class NubraAuthClient {
 	async #totpLogin(state: ClientState): Promise<string> {
 		const { credentials } = state;
 		const code = totp(credentials.totpSecret as string, this.#now());
+		// The code goes out as a number, so a server echoing the body shows it without leading zeros.
+		const codeForms = [code, String(Number.parseInt(code, 10))];
 		const response = await this.#send(
 			state,
 			'POST',
@@ -436,12 +438,12 @@ export class NubraAuthClient {
 		if (REFUSED_STATUSES.has(response.status)) {
 			throw new NubraError(
 				NUBRA_ERROR_CODES.AUTH_TOTP_REJECTED,
-				`Nubra refused the TOTP login (HTTP ${response.status}): the phone number is not registered or the TOTP code was wrong${this.#quote(response, [code])}`,
+				`Nubra refused the TOTP login (HTTP ${response.status}): the phone number is not registered or the TOTP code was wrong${this.#quote(response, codeForms)}`,
 				{ httpStatus: response.status, hint: TOTP_HINT },
 			);
 		}
 		if (response.status < 200 || response.status >= 300) {
-			throw this.#unexpected(response, 'POST /totp/login', [code]);
+			throw this.#unexpected(response, 'POST /totp/login', codeForms);
 		}
 		const authToken = nonEmptyString(record(response.body)?.auth_token);
 		if (authToken === undefined) {
