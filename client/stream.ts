@@ -166,8 +166,9 @@ export class NubraStream {
 	 * Orders the current connection has spoken of. Every change after the subscription comes
 	 * on the socket, so for these a snapshot can only repeat or contradict (if it is older than
 	 * the frames that overtook it) what the socket said: the catch-up leaves them alone.
+	 * Collected only until that connection's catch-up is done, so it stays small.
 	 */
-	#liveOrders = new Set<string>();
+	#liveOrders: Set<string> | undefined;
 	#pumping = false;
 	#paused = false;
 	#sessionToken: string | undefined;
@@ -354,7 +355,7 @@ export class NubraStream {
 			if (this.closed) return { reason: 'closed', refreshSession: false, wasHealthy: false };
 			const socket = await this.#open(url, channel, session.sessionToken);
 			const liveOrders = new Set<string>();
-			this.#liveOrders = liveOrders;
+			this.#liveOrders = this.#o.catchUp ? liveOrders : undefined;
 			this.#stats.connections++;
 			this.#status({ state: 'connected', url: redactUrl(url), attempt });
 			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
@@ -410,9 +411,13 @@ export class NubraStream {
 				});
 				this.#abort.signal.addEventListener('abort', onAbort, { once: true });
 				if (this.#o.catchUp) {
-					void this.#catchUp(session, liveOrders).catch((error: unknown) => {
-						this.#logger.warn(`Nubra catch-up failed: ${this.#redact(describe(error))}`);
-					});
+					void this.#catchUp(session, liveOrders)
+						.catch((error: unknown) => {
+							this.#logger.warn(`Nubra catch-up failed: ${this.#redact(describe(error))}`);
+						})
+						.finally(() => {
+							if (this.#liveOrders === liveOrders) this.#liveOrders = undefined;
+						});
 				}
 			});
 		} catch (error) {
@@ -558,7 +563,7 @@ export class NubraStream {
 		}
 		this.#apiVersion = frame.kind;
 		for (const event of frame.events) {
-			this.#liveOrders.add(orderKey(event));
+			this.#liveOrders?.add(orderKey(event));
 			const dedupKey = this.#tracker.observeLive(event);
 			if (dedupKey === null) {
 				this.#stats.duplicatesSuppressed++;
