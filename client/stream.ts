@@ -88,7 +88,7 @@ export type StreamStatus =
 	| { state: 'reconnecting'; inMs: number; attempt: number; reason: string }
 	| { state: 'recovered'; count: number }
 	| { state: 'gave-up'; error: NubraError }
-	| { state: 'warning'; code: NubraErrorCode | 'NUBRA_UNKNOWN_FRAME'; message: string };
+	| { state: 'warning'; code: NubraErrorCode; message: string };
 
 export interface StreamStats {
 	framesReceived: number;
@@ -687,7 +687,7 @@ export class NubraStream {
 		}
 	}
 
-	#warn(code: NubraErrorCode | 'NUBRA_UNKNOWN_FRAME', message: string): void {
+	#warn(code: NubraErrorCode, message: string): void {
 		this.#logger.warn(message);
 		this.#status({ state: 'warning', code, message });
 	}
