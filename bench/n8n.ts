@@ -184,7 +184,7 @@ function itemKey(item: Record<string, unknown>): string {
 
 /** Plays scenario steps until at least `events` state changes are in the ledger. */
 async function burst(sim: RunningSimulator, events: number): Promise<void> {
-	const steps = generateScenario({ seed: 99, orders: Math.ceil(events / 2.5) });
+	const steps = generateScenario({ seed: 99, orders: Math.ceil(events / 2) });
 	let changes = 0;
 	const cut = steps.findIndex((step) => step.op === 'step' && ++changes >= events);
 	await sim.control.play(cut === -1 ? steps : steps.slice(0, cut + 1));
