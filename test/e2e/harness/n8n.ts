@@ -214,9 +214,14 @@ export interface StartN8nOptions {
 	logDir?: string;
 	/**
 	 * A user folder prepared with createUserFolder() and n8nCli() (imports, publish). It then
-	 * belongs to the instance: stop() removes it. Default: a fresh one.
+	 * belongs to the instance: stop() removes it (unless `keepUserFolder`). Default: a fresh one.
 	 */
 	userFolder?: string;
+	/**
+	 * stop() leaves the user folder in place, so n8n can be started again on the same database,
+	 * encryption key and active workflows (a restart); the caller removes it when done.
+	 */
+	keepUserFolder?: boolean;
 	/** Bound for start-up, until the ready line is logged. Default 180 s. */
 	startTimeoutMs?: number;
 	/** Bound for SIGTERM before SIGKILL in stop(). Default 20 s. */
@@ -245,7 +250,10 @@ export interface N8nInstance {
 	waitForLog(pattern: RegExp | string, timeoutMs?: number, fromOffset?: number): Promise<string>;
 	/** Whether the n8n process has exited. */
 	hasExited(): boolean;
-	/** SIGTERM, then SIGKILL after a bound, to the whole process group; removes the user folder. */
+	/**
+	 * SIGTERM, then SIGKILL after a bound, to the whole process group; removes the user folder
+	 * unless started with `keepUserFolder`.
+	 */
 	stop(): Promise<void>;
 }
 
@@ -372,7 +380,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 				}).catch(() => undefined);
 			}
 			running.delete(entry);
-			rmSync(userFolder, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+			if (!options.keepUserFolder) {
+				rmSync(userFolder, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+			}
 		})();
 		return stopping;
 	};
