@@ -130,7 +130,10 @@ export class NubraTrigger implements INodeType {
 		const emitEvent = (delivered: DeliveredEvent) => {
 			if (settings.eventKinds.length === 0) return;
 			clearTimeout(manualTimer);
-			saveTracker(false);
+			// n8n persists static data only with the execution an emit starts (not on close, not on
+			// shutdown): the copy must be current at every emit, or a restart repeats what came after
+			// the last write (e2e: rejection-email.test.ts, restart).
+			saveTracker(true);
 			// `this.emit` is looked up per call: in manual mode n8n swaps it after trigger() returns.
 			this.emit([[{ json: shapeEventItem(delivered, settings.shape) as IDataObject }]]);
 		};
