@@ -13,6 +13,12 @@ function isLong(value: unknown): value is LongLike {
 	return typeof value === 'object' && value !== null && 'high' in value && 'low' in value;
 }
 
+/** The exact decimal text of a Long; BigInt formats it several times faster than Long does. */
+function longToDecimal(value: LongLike): string {
+	const bits = (BigInt(value.high) << BigInt(32)) | BigInt(value.low >>> 0);
+	return (value.unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits)).toString();
+}
+
 /**
  * An int64/uint64 as users can rely on it: a number while it is exactly representable,
  * a decimal string above Number.MAX_SAFE_INTEGER (order ids can be that large).
@@ -22,7 +28,7 @@ export function toInt64(value: unknown): Int64 {
 	if (isLong(value)) {
 		// Beyond ±(2^53 - 1) the double is rounded (so not a safe integer): use the exact text.
 		const approx = value.toNumber();
-		return Number.isSafeInteger(approx) ? approx : value.toString();
+		return Number.isSafeInteger(approx) ? approx : longToDecimal(value);
 	}
 	if (typeof value === 'string') return value;
 	if (typeof value === 'bigint') {
@@ -76,7 +82,12 @@ export function epochToIso(value: unknown): string | null {
  * millisecond: divide the exact integer when we have it (Long, decimal string).
  */
 function nanosToMillis(value: unknown, approx: number): number {
-	const digits = isLong(value) ? value.toString() : typeof value === 'string' ? value : '';
+	if (isLong(value) && value.high >= 0) {
+		// value = high·2^32 + low and 2^32 = 4294·10^6 + 967296: every product below stays an
+		// exact integer under 2^53, so this is exact, at a hundredth of the cost of Long division.
+		return value.high * 4294 + Math.floor((value.high * 967_296 + (value.low >>> 0)) / 1e6);
+	}
+	const digits = typeof value === 'string' ? value : '';
 	if (/^\d+$/.test(digits)) return Number(BigInt(digits) / BigInt(1_000_000));
 	// Only a double (REST JSON): round to whole µs first so a whole-ms value stays in its ms.
 	return Math.floor(Math.round(approx / 1e3) / 1e3);
