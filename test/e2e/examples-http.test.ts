@@ -1,0 +1,296 @@
+/**
+ * The fill examples in the pinned n8n, fed by the simulator playing a scripted scenario:
+ * - examples/webhook-on-partial-fills.json posts exactly the scenario's partial fills (its
+ *   URL pointed at a local HTTP sink);
+ * - examples/log-fills-google-sheets.json, its Google Sheets node swapped for an HTTP Request
+ *   that posts the same column mapping (the same expressions) to the sink, records exactly
+ *   the fills with the right rupee amounts;
+ * - a simulator drop between frames loses and doubles nothing;
+ * - the Slack and Google Sheets examples import as they are (type rewritten), every node type
+ *   and version exists in the pinned n8n, and activation fails only for lack of credentials.
+ */
+import { rmSync } from 'node:fs';
+
+import { startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
+import {
+	createUserFolder,
+	importCredentials,
+	importWorkflows,
+	N8nHttpError,
+	type N8nInstance,
+	type N8nSession,
+	PACKAGE_DIST,
+	setupOwner,
+	startN8n,
+	waitForExecutions,
+	type WorkflowJson,
+} from './harness';
+import {
+	CUSTOM_TRIGGER_TYPE,
+	forCustomExtensions,
+	loadExample,
+	nodeNamed,
+	simulatorCredential,
+} from './fixtures/examples';
+import { entriesOf, fills, partialFills, playOrder, playOrders, rupees, SPECS } from './fixtures/scenario';
+import { type HttpSink, type RecordedRequest, startHttpSink } from './sinks/http';
+
+jest.setTimeout(300_000);
+
+const FILLS_PATH = '/fills';
+const ROWS_PATH = '/sheet-rows';
+
+/** The Google Sheets node of the fills example, replaced by an HTTP Request with its columns. */
+function withSheetsAsHttp(workflow: WorkflowJson, url: string): WorkflowJson {
+	const sheets = nodeNamed(workflow, 'Append Fill Row');
+	const columns = (sheets.parameters.columns as { value: Record<string, string> }).value;
+	sheets.type = 'n8n-nodes-base.httpRequest';
+	sheets.typeVersion = 4.4;
+	delete sheets.credentials;
+	sheets.parameters = {
+		method: 'POST',
+		url,
+		sendBody: true,
+		contentType: 'json',
+		specifyBody: 'keypair',
+		bodyParameters: {
+			parameters: Object.entries(columns).map(([name, value]) => ({ name, value })),
+		},
+		options: {},
+	};
+	return workflow;
+}
+
+function bodies(requests: RecordedRequest[]): Array<Record<string, unknown>> {
+	return requests.map((request) => request.json as Record<string, unknown>);
+}
+
+/** What the webhook example posts for a fill (the trigger's item), reduced to comparable fields. */
+function postedFill(body: Record<string, unknown>) {
+	return {
+		order_id: String(body.order_id),
+		status: body.status,
+		trade_qty: Number(body.trade_qty),
+		trade_price: Number(body.trade_price),
+		trade_price_rupees: Number(body.trade_price_rupees),
+		display_name: body.display_name,
+	};
+}
+
+function expectedFill(entry: LedgerEntry) {
+	return {
+		order_id: entry.orderId,
+		status: entry.status,
+		trade_qty: entry.tradeQty,
+		trade_price: entry.tradePrice,
+		trade_price_rupees: rupees(entry.tradePrice!),
+		display_name: entry.displayName,
+	};
+}
+
+/** A sheet row as the example's column mapping makes it. */
+function sheetRow(body: Record<string, unknown>) {
+	return {
+		orderId: String(body['Order ID']),
+		symbol: body.Symbol,
+		side: body.Side,
+		qty: Number(body['Fill Quantity']),
+		rupees: Number(body['Fill Price (₹)']),
+		tag: body.Tag,
+		time: body.Time,
+	};
+}
+
+function expectedRow(entry: LedgerEntry) {
+	return {
+		orderId: entry.orderId,
+		symbol: entry.displayName,
+		side: entry.side,
+		qty: entry.tradeQty,
+		rupees: rupees(entry.tradePrice!),
+		tag: entry.tag,
+		time: new Date(entry.at).toISOString(),
+	};
+}
+
+const byKey = <T extends { order_id?: string; orderId?: string; trade_qty?: number; qty?: number }>(a: T, b: T) =>
+	JSON.stringify(a).localeCompare(JSON.stringify(b));
+
+describe('fill examples in the pinned n8n, fed by the simulator', () => {
+	let sim: RunningSimulator;
+	let sink: HttpSink;
+	let n8n: N8nInstance | undefined;
+	let session: N8nSession;
+	let userFolder: string | undefined;
+	let webhookId: string;
+	let rowsId: string;
+	let slackId: string;
+	let sheetsId: string;
+	const played: LedgerEntry[] = [];
+	const slack = forCustomExtensions(loadExample('alert-on-rejection-slack'));
+	const sheets = forCustomExtensions(loadExample('log-fills-google-sheets'));
+
+	/** Both sinks hold exactly what the ledger says, and every run has finished. */
+	async function expectSinksToMatchLedger(): Promise<void> {
+		const expectedPartials = partialFills(played);
+		const expectedFills = fills(played);
+		await sink.waitForCount(FILLS_PATH, expectedPartials.length);
+		await sink.waitForCount(ROWS_PATH, expectedFills.length);
+		// Every execution done: a doubled event would have been posted by now.
+		await waitForExecutions(session, webhookId, expectedPartials.length);
+		await waitForExecutions(session, rowsId, expectedFills.length);
+		expect(bodies(sink.received(FILLS_PATH)).map(postedFill).sort(byKey)).toEqual(
+			expectedPartials.map(expectedFill).sort(byKey),
+		);
+		expect(bodies(sink.received(ROWS_PATH)).map(sheetRow).sort(byKey)).toEqual(
+			expectedFills.map(expectedRow).sort(byKey),
+		);
+		expect(await session.listExecutions(webhookId)).toHaveLength(expectedPartials.length);
+		expect(await session.listExecutions(rowsId)).toHaveLength(expectedFills.length);
+	}
+
+	beforeAll(async () => {
+		sim = await startSimulator();
+		sink = await startHttpSink();
+		userFolder = createUserFolder();
+		const [nubra] = await importCredentials(userFolder, [simulatorCredential(sim)]);
+		const nubraRef = { nubraApi: { id: nubra.id, name: nubra.name } };
+
+		const webhook = forCustomExtensions(loadExample('webhook-on-partial-fills'), nubraRef);
+		nodeNamed(webhook, 'POST Fill').parameters.url = `${sink.url}${FILLS_PATH}`;
+		const rows = withSheetsAsHttp(
+			forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef),
+			`${sink.url}${ROWS_PATH}`,
+		);
+		// The example files say `active: false` (importWorkflows then leaves them unpublished).
+		[webhookId, rowsId, slackId, sheetsId] = await importWorkflows(userFolder, [
+			{ ...webhook, active: true },
+			{ ...rows, active: true },
+			{ ...slack, active: false },
+			{ ...sheets, active: false },
+		]);
+		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder });
+		userFolder = undefined; // the instance owns (and removes) it now
+		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
+		({ session } = await setupOwner(n8n.baseUrl));
+		await sim.control.waitForSubscribers(2, 60_000);
+	});
+
+	afterAll(async () => {
+		await n8n?.stop();
+		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+		await sink?.close();
+		await sim?.close();
+	});
+
+	it('posts exactly the partial fills, and logs exactly the fills in rupees', async () => {
+		const orders = playOrders(sim.control, [
+			{
+				spec: { ...SPECS.reliance, side: 'BUY', qty: 10, price: 245_035, tag: 'e2e-a1' },
+				steps: [{ type: 'accept' }, { type: 'partialFill', qty: 4 }, { type: 'partialFill', qty: 3 }, { type: 'fill' }],
+			},
+			{
+				spec: { ...SPECS.tcs, side: 'SELL', qty: 5, price: 390_055, tag: 'e2e-a2' },
+				steps: [{ type: 'accept' }, { type: 'fill' }],
+			},
+			{
+				spec: { ...SPECS.infy, side: 'BUY', qty: 8, price: 150_215, tag: 'e2e-a3' },
+				steps: [
+					{ type: 'accept' },
+					{ type: 'partialFill', qty: 2 },
+					{ type: 'modify', price: 150_490 },
+					{ type: 'partialFill', qty: 2 },
+					{ type: 'cancel' },
+				],
+			},
+			{
+				spec: { ...SPECS.sbin, side: 'BUY', qty: 100, price: 80_235, tag: 'e2e-a4' },
+				steps: [{ type: 'reject', reason: 'RMS: Insufficient margin' }],
+			},
+			{
+				spec: { ...SPECS.niftyCe, side: 'BUY', qty: 150, price: 12_045, tag: 'e2e-a5' },
+				steps: [{ type: 'accept' }, { type: 'partialFill', qty: 75 }, { type: 'fill' }],
+			},
+			{
+				spec: { ...SPECS.hdfc, side: 'SELL', qty: 20, price: 165_485, tag: 'e2e-a6' },
+				steps: [{ type: 'accept' }, { type: 'cancel' }],
+			},
+		]);
+		played.push(...entriesOf(orders));
+		// The script's own arithmetic: 4 partial fills (RELIANCE 4+3, INFY 2+2) plus NIFTY 75;
+		// 8 fills in all, INFY's second at the modified price.
+		expect(partialFills(played)).toHaveLength(5);
+		expect(fills(played)).toHaveLength(8);
+		expect(fills(played).map((entry) => entry.tradePrice)).toContain(150_490);
+		await expectSinksToMatchLedger();
+		expect(sink.received(FILLS_PATH).every((request) => request.method === 'POST')).toBe(true);
+		expect(sink.received(FILLS_PATH)[0].headers['content-type']).toMatch(/application\/json/);
+	});
+
+	it('loses and doubles nothing across a drop between frames', async () => {
+		const order = playOrder(sim.control, {
+			spec: { ...SPECS.relianceBse, side: 'SELL', qty: 9, price: 245_015, tag: 'e2e-drop' },
+			steps: [],
+		});
+		// Each of the two sockets is destroyed right after its next two frames.
+		sim.control.dropAfter(2);
+		played.push(sim.control.applyStep(order.id, { type: 'accept' }));
+		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
+		await sim.control.waitForDisconnect(30_000);
+		await sim.control.waitForSubscribers(2, 60_000);
+		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
+		played.push(sim.control.applyStep(order.id, { type: 'fill' }));
+		await expectSinksToMatchLedger();
+	});
+
+	it('imports the Slack and Google Sheets examples with every node type known to the pinned n8n', async () => {
+		for (const [id, original] of [
+			[slackId, slack],
+			[sheetsId, sheets],
+		] as const) {
+			const stored = await session.getWorkflow(id);
+			expect(stored.nodes.map((node) => node.type).sort()).toEqual(
+				original.nodes.map((node) => node.type).sort(),
+			);
+			expect(stored.nodes.map((node) => node.type)).toContain(CUSTOM_TRIGGER_TYPE);
+			// What the editor asks for when it opens a workflow: one description per node type and
+			// version (an unknown one makes the whole request fail).
+			const descriptions = await session.request<Array<{ name: string; version: number | number[] }>>(
+				'POST',
+				'/rest/node-types',
+				{ nodeInfos: original.nodes.map((node) => ({ name: node.type, version: node.typeVersion })) },
+			);
+			// In request order, named without the package prefix.
+			expect(descriptions).toHaveLength(original.nodes.length);
+			original.nodes.forEach((node, index) => {
+				const description = descriptions[index];
+				expect(`${node.type.split('.')[0]}.${description.name}`).toBe(node.type);
+				expect(([] as number[]).concat(description.version)).toContain(node.typeVersion);
+			});
+		}
+		// The check has teeth: n8n refuses a type or a version it does not have.
+		for (const nodeInfos of [
+			[{ name: 'n8n-nodes-base.slackk', version: 2.4 }],
+			[{ name: 'CUSTOM.nubraTriggerr', version: 1 }],
+		]) {
+			await expect(session.request('POST', '/rest/node-types', { nodeInfos })).rejects.toThrow();
+		}
+	});
+
+	it('refuses to activate the Slack and Google Sheets examples only for their placeholder credentials', async () => {
+		for (const id of [slackId, sheetsId]) {
+			const error = await session.activateWorkflow(id).then(
+				() => undefined,
+				(reason: unknown) => reason,
+			);
+			expect(error).toBeInstanceOf(N8nHttpError);
+			const message = (error as N8nHttpError).body;
+			expect(message).not.toMatch(/unrecognized node type|unknown node type|node type .* (is )?not known|could not find/i);
+			// The trigger got as far as asking for its (placeholder) credential.
+			expect(message).toMatch(/Credential with ID \\?"REPLACE_NUBRA_CRED\\?" does not exist for type \\?"nubraApi\\?"/);
+		}
+		// Nothing new connected to the simulator, and the two fill workflows are untouched.
+		expect(sim.control.subscriberCount).toBe(2);
+		await expectSinksToMatchLedger();
+	});
+});
