@@ -228,7 +228,12 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 		const orderStatus = enumName(e.executionStatus, x.execution_status);
 		const requestType = enumName(e.requestType, x.request_type);
 		const orderQty = isNonZero(x.qty) ? toApproxNumber(x.qty) : (params?.qty ?? 0);
-		const filledQty = params?.filled_qty ?? 0;
+		// A FLEXI basket frame has no order_params: its fill is the sum of its legs' fills, so
+		// two leg fills of one basket are two states, not one state seen twice.
+		const filledQty =
+			params !== null
+				? params.filled_qty
+				: basketLegs.reduce((sum, leg) => sum + leg.filled_qty, 0);
 		const event: NubraEvent = {
 			event: filledLeg ? 'trade' : 'order',
 			api_version: 'v2',
@@ -242,7 +247,7 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			side: enumName(e.side, x.side) ?? (params ? enumName(e.side, params.side) : null),
 			order_qty: orderQty === 0 ? null : isNonZero(x.qty) ? toInt64(x.qty) : orderQty,
 			order_price: params ? optionalInt64(params.order_price) : null,
-			filled_qty: params ? params.filled_qty : null,
+			filled_qty: params !== null || basketLegs.length > 0 ? filledQty : null,
 			avg_price: params ? optionalInt64(params.avg_fill_price) : null,
 			trade_qty: filledLeg ? toInt64(filledLeg.trade_qty) : null,
 			trade_price: filledLeg ? optionalInt64(filledLeg.trade_price) : null,
@@ -271,6 +276,7 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			algo_params: algoPlain(params?.algo_params ?? null),
 			ltp: optionalInt64(x.ltp),
 		};
+		if (filledLeg && params === null) event.trade_ref_id = optionalInt64(filledLeg.ref_id);
 		if (x.basket_params !== null) {
 			event.is_multi = true;
 			event.legs = basketLegs.map(legV2);

@@ -119,7 +119,7 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
 		delivery_type: withPrefix('ORDER_DELIVERY_TYPE_', row.deliveryType),
 		tag: tags[0] ?? null,
 		tags,
-		update_msg: null,
+		update_msg: str(row.rejectionMsg),
 		asset: str(refData.asset),
 		asset_type: null,
 		derivative_type: str(refData.derivativeType),

@@ -123,7 +123,7 @@ export class OrderStateTracker {
 
 	constructor(options: TrackerOptions = {}) {
 		this.#maxOrders = options.maxOrders ?? 50_000;
-		this.#maxSnapshotOrders = options.maxSnapshotOrders ?? 2_000;
+		this.#maxSnapshotOrders = options.maxSnapshotOrders ?? 500;
 	}
 
 	get size(): number {
@@ -187,8 +187,12 @@ export class OrderStateTracker {
 
 	snapshot(): TrackerSnapshot {
 		const orders: TrackerSnapshot['orders'] = {};
-		const entries = [...this.#orders.entries()].slice(-this.#maxSnapshotOrders);
-		for (const [id, m] of entries) orders[id] = [m.status, m.filledQty, m.orderQty, m.orderPrice];
+		// The most recently changed orders are last: skip the rest without copying the map.
+		let skip = this.#orders.size - this.#maxSnapshotOrders;
+		for (const [id, m] of this.#orders) {
+			if (skip-- > 0) continue;
+			orders[id] = [m.status, m.filledQty, m.orderQty, m.orderPrice];
+		}
 		return { v: 1, orders };
 	}
 

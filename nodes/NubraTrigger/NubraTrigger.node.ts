@@ -22,8 +22,6 @@ import { testNubraCredential } from './credentialTest';
 import { triggerProperties } from './description';
 import { getSettings, type TriggerSettings } from './settings';
 
-/** Static data is written with every emit; the tracker copy is refreshed at most this often. */
-const STATIC_DATA_REFRESH_MS = 2_000;
 const STATIC_DATA_KEY = 'nubraOrderStates';
 
 function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): NodeOperationError {
@@ -97,13 +95,11 @@ export class NubraTrigger implements INodeType {
 		const staticData = manual ? undefined : this.getWorkflowStaticData('node');
 		const tracker = new OrderStateTracker();
 		if (staticData) tracker.restore(staticData[STATIC_DATA_KEY] as TrackerSnapshot | undefined);
-		let lastStaticWrite = 0;
-		const saveTracker = (force: boolean) => {
-			if (!staticData) return;
-			const now = Date.now();
-			if (!force && now - lastStaticWrite < STATIC_DATA_REFRESH_MS) return;
-			lastStaticWrite = now;
-			staticData[STATIC_DATA_KEY] = tracker.snapshot() as unknown as IDataObject;
+		// n8n persists static data only with the execution an emit starts (not on close, not on
+		// shutdown): the copy must be current at every emit, or a restart repeats what came after
+		// the last write (e2e: rejection-email.test.ts, restart). The copy is bounded (500 orders).
+		const saveTracker = () => {
+			if (staticData) staticData[STATIC_DATA_KEY] = tracker.snapshot() as unknown as IDataObject;
 		};
 
 		let stream: NubraStream;
@@ -130,10 +126,7 @@ export class NubraTrigger implements INodeType {
 		const emitEvent = (delivered: DeliveredEvent) => {
 			if (settings.eventKinds.length === 0) return;
 			clearTimeout(manualTimer);
-			// n8n persists static data only with the execution an emit starts (not on close, not on
-			// shutdown): the copy must be current at every emit, or a restart repeats what came after
-			// the last write (e2e: rejection-email.test.ts, restart).
-			saveTracker(true);
+			saveTracker();
 			// `this.emit` is looked up per call: in manual mode n8n swaps it after trigger() returns.
 			this.emit([[{ json: shapeEventItem(delivered, settings.shape) as IDataObject }]]);
 		};
@@ -158,7 +151,7 @@ export class NubraTrigger implements INodeType {
 			markClosed();
 			clearTimeout(manualTimer);
 			await stream.close();
-			saveTracker(true);
+			saveTracker();
 		};
 
 		if (!manual) {

@@ -205,10 +205,8 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 		await expectOneMailPerRejection();
 	});
 
-	// Known bug (client/snapshot.ts normaliseSnapshotRow sets update_msg: null although the
-	// /sentinel/orders row has `rejectionMsg`): a rejection learnt from a catch-up is mailed
-	// without its reason. Flip to `it` once the catch-up keeps the reason.
-	it.failing('mails the reason of a rejection learnt from a catch-up too', () => {
+	// The catch-up row's `rejectionMsg` becomes the item's update_msg, as on the socket.
+	it('mails the reason of a rejection learnt from a catch-up too', () => {
 		expect(caughtUp.size).toBe(3);
 		for (const entry of rejections(played).filter((candidate) => caughtUp.has(candidate.orderId))) {
 			const [mail] = smtp.mails.filter((candidate) => orderIdOf(candidate) === entry.orderId);

@@ -236,7 +236,8 @@ describe('V2 Executions', () => {
 			basket_type_name: 'STRADDLE',
 			trade_qty: null,
 			ref_id: null,
-			filled_qty: null,
+			// No order_params: the basket's fill is the sum of its legs' (0 + 25).
+			filled_qty: 25,
 		});
 		expect(event.legs).toEqual([
 			{
