@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-import { generateScenario, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
+import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
 import { registerTypeScript } from './ts-require';
 
 /** The part of the e2e harness the bench uses; test/chaos/harness-contract.ts checks it still fits. */
@@ -221,14 +221,7 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 			{
 				name: 'Nubra simulator (bench)',
 				type: 'nubraApi',
-				data: {
-					environment: 'custom',
-					restBaseUrl: sim.restUrl,
-					authentication: 'totp',
-					phone: sim.credentials.phone,
-					mpin: sim.credentials.mpin,
-					totpSecret: sim.credentials.totpSecret,
-				},
+				data: simulatorCredentialFields(sim),
 			},
 		]);
 		const webhookPath = `bench-${randomUUID().slice(0, 8)}`;

@@ -24,6 +24,21 @@ export const DEMO_MPIN = '2468';
 const HOUR_MS = 60 * 60 * 1000;
 
 /**
+ * The fields of a "Nubra API" credential (Custom environment, TOTP login) that log in to a
+ * running simulator: what tests, the demo and the bench put in their credentials.
+ */
+export function simulatorCredentialFields(sim: Pick<RunningSimulator, 'restUrl' | 'credentials'>) {
+	return {
+		environment: 'custom' as const,
+		restBaseUrl: sim.restUrl,
+		authentication: 'totp' as const,
+		phone: sim.credentials.phone,
+		mpin: sim.credentials.mpin,
+		totpSecret: sim.credentials.totpSecret,
+	};
+}
+
+/**
  * Starts a local Nubra on one port: the REST login and snapshot endpoints, the user socket at
  * `/ws` and the order-service socket at `/oms-socket/ws`.
  */

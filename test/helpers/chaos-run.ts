@@ -3,7 +3,7 @@ import { NUBRA_ERROR_CODES } from '../../client/errors';
 import type { NubraLogger } from '../../client/logger';
 import type { DeliveredEvent, NubraStream, StreamStatus } from '../../client/stream';
 import { OrderStateTracker } from '../../client/tracker';
-import type { RequestInfo, RunningSimulator, ScenarioStep, SimulatorControl } from '../../simulator';
+import { simulatorCredentialFields, type RequestInfo, type RunningSimulator, type ScenarioStep, type SimulatorControl } from '../../simulator';
 import { faultReconnects, type ChaosFault, type ChaosPlan } from './chaos-plan';
 
 /** How long one fault may take to show up and heal (reconnects back off 50-200 ms). */
@@ -134,14 +134,7 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 	const tracker = new OrderStateTracker({ maxOrders: CHAOS_MAX_ORDERS });
 	const stopRequests = control.on('request', (request) => requests.push(request));
 	const stream = await createNubraStream({
-		credentials: () => ({
-			environment: 'custom',
-			restBaseUrl: sim.restUrl,
-			authentication: 'totp',
-			phone: sim.credentials.phone,
-			mpin: sim.credentials.mpin,
-			totpSecret: sim.credentials.totpSecret,
-		}),
+		credentials: () => simulatorCredentialFields(sim),
 		heartbeatIntervalMs: 200,
 		heartbeatTimeoutMs: 200,
 		reconnectInitialDelayMs: 50,

@@ -2,7 +2,7 @@ import { createNubraStream, type ConnectOptions } from '../../client/connect';
 import type { NubraCredentials } from '../../client/credentials';
 import type { NubraLogger } from '../../client/logger';
 import type { DeliveredEvent, NubraStream, StreamStatus } from '../../client/stream';
-import type { RequestInfo, RunningSimulator } from '../../simulator';
+import { simulatorCredentialFields, type RequestInfo, type RunningSimulator } from '../../simulator';
 
 /**
  * Shared pieces of the stream integration tests: a deadline-bound wait, a recording logger,
@@ -67,15 +67,7 @@ export class RecordingLogger implements NubraLogger {
 
 /** The simulator's own TOTP credential, pointing a custom environment at it. */
 export function simulatorCredentials(sim: RunningSimulator, overrides: Partial<NubraCredentials> = {}): NubraCredentials {
-	return {
-		environment: 'custom',
-		restBaseUrl: sim.restUrl,
-		authentication: 'totp',
-		phone: sim.credentials.phone,
-		mpin: sim.credentials.mpin,
-		totpSecret: sim.credentials.totpSecret,
-		...overrides,
-	};
+	return { ...simulatorCredentialFields(sim), ...overrides };
 }
 
 /** Small timings so each fault heals within a few hundred milliseconds. */

@@ -15,6 +15,7 @@ import {
 } from 'n8n-workflow';
 
 import {
+	simulatorCredentialFields,
 	startSimulator,
 	type RequestInfo,
 	type RunningSimulator,
@@ -84,15 +85,7 @@ export interface TriggerRun {
 const DEFAULT_WAIT_MS = 8_000;
 
 export function simulatorCredentials(sim: RunningSimulator): ICredentialDataDecryptedObject {
-	return {
-		environment: 'custom',
-		restBaseUrl: sim.restUrl,
-		authentication: 'totp',
-		phone: sim.credentials.phone,
-		mpin: sim.credentials.mpin,
-		totpSecret: sim.credentials.totpSecret,
-		deviceId: 'node-test-device',
-	};
+	return { ...simulatorCredentialFields(sim), deviceId: 'node-test-device' };
 }
 
 /** Short timings so reconnects and heartbeats happen in about a second (the minimum). */
