@@ -173,17 +173,8 @@ export function concatBytes(...parts: (Uint8Array | number[])[]): Uint8Array {
 	return out;
 }
 
-/** mulberry32: a tiny seeded PRNG, so every "random" case is reproducible from its seed. */
-export function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** A seeded PRNG (the simulator's), so every "random" case is reproducible from its seed. */
+export { mulberry32 as seededRandom } from '../../simulator/scenario';
 
 export function randomBytes(random: () => number, length: number): Uint8Array {
 	const out = new Uint8Array(length);
