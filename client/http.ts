@@ -60,6 +60,14 @@ const CERT_CODES = new Set([
 	'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+export const CERTIFICATE_HINT =
+	'The server certificate was not accepted. Use a valid certificate, or for a custom environment turn on "Ignore SSL Issues" in the Nubra API credential.';
+
+/** Whether a connection failed because the server's TLS certificate was refused. */
+export function isCertificateError(error: unknown): boolean {
+	return CERT_CODES.has(errorCode(error));
+}
+
 function errorCode(error: unknown): string {
 	if (error !== null && typeof error === 'object' && 'code' in error) {
 		const code = (error as { code: unknown }).code;
@@ -76,7 +84,7 @@ function errorCode(error: unknown): string {
 export function unreachableError(url: URL, code: string): NubraError {
 	const reason = CAUSE_TEXT[code] ?? 'network error';
 	const hint = CERT_CODES.has(code)
-		? 'The server certificate was not accepted. Use a valid certificate, or for a custom environment turn on "Ignore SSL Issues" in the Nubra API credential.'
+		? CERTIFICATE_HINT
 		: 'Check the environment (or the custom REST Base URL) in the Nubra API credential, and that the n8n host can reach it.';
 	return new NubraError(NUBRA_ERROR_CODES.UNREACHABLE, `Could not reach ${url.host}: ${reason} (${code})`, {
 		hint,

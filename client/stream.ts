@@ -4,6 +4,7 @@ import { backoffDelay } from './backoff';
 import { FrameDecoder } from './codec';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from './errors';
 import type { EventPredicate } from './filter';
+import { CERTIFICATE_HINT, isCertificateError } from './http';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from './logger';
 import { normaliseSnapshotRow, snapshotRows } from './snapshot';
 import { OrderStateTracker, orderKey } from './tracker';
@@ -122,6 +123,9 @@ const SUBSCRIBE_CHANNELS = {
 } as const;
 
 const CLOSE_BOUND_MS = 3_000;
+
+const SOCKET_UNREACHABLE_HINT =
+	'Check the environment or socket URL in the credential and the network from this n8n host.';
 
 function describe(error: unknown): string {
 	if (isNubraError(error)) return error.message;
@@ -460,7 +464,7 @@ export class NubraStream {
 				perMessageDeflate: false,
 			});
 			this.#socket = socket;
-			const fail = (reason: string) => {
+			const fail = (reason: string, hint = SOCKET_UNREACHABLE_HINT) => {
 				socket.removeAllListeners();
 				socket.on('error', () => undefined);
 				socket.terminate();
@@ -469,11 +473,13 @@ export class NubraStream {
 					new NubraError(
 						NUBRA_ERROR_CODES.UNREACHABLE,
 						`Could not open the Nubra order socket at ${redactUrl(url)}: ${this.#redact(reason)}`,
-						{ hint: 'Check the environment or socket URL in the credential and the network from this n8n host.' },
+						{ hint },
 					),
 				);
 			};
-			socket.once('error', (error) => fail(describe(error)));
+			socket.once('error', (error) =>
+				fail(describe(error), isCertificateError(error) ? CERTIFICATE_HINT : SOCKET_UNREACHABLE_HINT),
+			);
 			socket.once('unexpected-response', (_request, response) =>
 				fail(`HTTP ${response.statusCode ?? '?'} on the websocket upgrade`),
 			);
