@@ -17,7 +17,7 @@ export interface ConnectOptions
  */
 export async function createNubraStream(options: ConnectOptions): Promise<NubraStream> {
 	const { credentials, requestTimeoutMs, ...streamOptions } = options;
-	const initial = validateCredentials(await credentials());
+	validateCredentials(await credentials());
 	const closeRequests = new AbortController();
 	const auth = new NubraAuthClient({
 		credentials,
@@ -41,7 +41,7 @@ export async function createNubraStream(options: ConnectOptions): Promise<NubraS
 		...streamOptions,
 		auth: streamAuth,
 		defaultSocketUrl: async () => (await endpoints()).defaultSocketUrl,
-		rejectUnauthorized: initial.endpoints.rejectUnauthorized,
+		rejectUnauthorized: async () => (await endpoints()).rejectUnauthorized,
 	});
 	// Closing the stream also aborts any login or catch-up request still in flight.
 	const close = stream.close.bind(stream);

@@ -63,8 +63,8 @@ export interface NubraStreamOptions {
 	includeMessage?: boolean;
 	/** Remembered order states; pass a restored one to catch up across restarts. */
 	tracker?: OrderStateTracker;
-	/** Verify TLS certificates (default true). */
-	rejectUnauthorized?: boolean;
+	/** Verify TLS certificates (default true); a function is asked again before each connection. */
+	rejectUnauthorized?: boolean | (() => boolean | Promise<boolean>);
 	logger?: NubraLogger;
 	random?: () => number;
 }
@@ -357,7 +357,9 @@ export class NubraStream {
 			session = await auth.getSession();
 			this.#sessionToken = session.sessionToken;
 			if (this.closed) return { reason: 'closed', refreshSession: false, wasHealthy: false };
-			const socket = await this.#open(url, channel, session.sessionToken);
+			const verify = this.#o.rejectUnauthorized;
+			const rejectUnauthorized = typeof verify === 'function' ? await verify() : verify;
+			const socket = await this.#open(url, channel, session.sessionToken, rejectUnauthorized);
 			const liveOrders = new Set<string>();
 			this.#liveOrders = this.#o.catchUp ? liveOrders : undefined;
 			this.#stats.connections++;
@@ -451,7 +453,12 @@ export class NubraStream {
 		return { url: info.userWsUrl || fallback, channel: 'user' };
 	}
 
-	#open(url: string, channel: 'user' | 'order-service', token: string): Promise<WebSocket> {
+	#open(
+		url: string,
+		channel: 'user' | 'order-service',
+		token: string,
+		rejectUnauthorized: boolean,
+	): Promise<WebSocket> {
 		const target =
 			channel === 'order-service'
 				? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`
@@ -460,7 +467,7 @@ export class NubraStream {
 			const socket = new WebSocket(target, {
 				handshakeTimeout: this.#o.handshakeTimeoutMs,
 				maxPayload: this.#o.maxFrameBytes,
-				rejectUnauthorized: this.#o.rejectUnauthorized,
+				rejectUnauthorized,
 				perMessageDeflate: false,
 			});
 			this.#socket = socket;

@@ -20,12 +20,21 @@ interface TlsRelay {
 	port: number;
 	/** TLS handshakes completed, i.e. connections that reached the simulator. */
 	secured: number;
+	/** Cuts every relayed connection, as a relay restart would. */
+	dropAll(): void;
 	close(): Promise<void>;
 }
 
 async function startTlsRelay(targetPort: number): Promise<TlsRelay> {
 	const sockets = new Set<Socket>();
-	const relay: TlsRelay = { port: 0, secured: 0, close: async () => undefined };
+	const relay: TlsRelay = {
+		port: 0,
+		secured: 0,
+		dropAll: () => {
+			for (const socket of sockets) socket.destroy();
+		},
+		close: async () => undefined,
+	};
 	const server: TlsServer = createTlsServer(
 		{ key: readFileSync(join(TLS_FIXTURES, 'key.pem')), cert: readFileSync(join(TLS_FIXTURES, 'cert.pem')) },
 		(client) => {
@@ -46,7 +55,7 @@ async function startTlsRelay(targetPort: number): Promise<TlsRelay> {
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	relay.port = (server.address() as AddressInfo).port;
 	relay.close = async () => {
-		for (const socket of sockets) socket.destroy();
+		relay.dropAll();
 		await new Promise<void>((resolve) => server.close(() => resolve()));
 	};
 	return relay;
@@ -121,5 +130,27 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 			invented: [],
 			missingFinal: [],
 		});
+	});
+
+	it('reads "Ignore SSL Issues" again on every reconnect', async () => {
+		let allowUnauthorizedCerts = true;
+		t = await startStreamAgainst(sim, { credentials: () => overTls(allowUnauthorizedCerts, 'plain'), maxReconnectAttempts: 0 });
+		const stream = t;
+		const connects = () => stream.statusesOf('connected').length;
+		expect(connects()).toBe(1);
+
+		allowUnauthorizedCerts = false;
+		relay.dropAll();
+		await waitFor(
+			() => stream.statuses.some((status) => JSON.stringify(status).includes('self-signed certificate')),
+			4_000,
+			'a reconnect refused for the certificate',
+		);
+		expect(connects()).toBe(1);
+
+		allowUnauthorizedCerts = true;
+		await waitFor(() => connects() === 2, 4_000, 'a reconnect once the credential allows the certificate');
+		await sim.control.play(generateScenario({ seed: 42, orders: 6 }));
+		await waitFor(() => finalStatesDelivered(sim, stream.events), 4_000, 'updates after the reconnect');
 	});
 });
