@@ -1,6 +1,7 @@
 import { epochToIso } from './int64';
 import { int64FromJson } from './normalise';
 import { unifyStatus } from './status';
+import type { KnownFill } from './tracker';
 import type { Int64, NubraApiVersion, NubraEvent, NubraLeg } from './types';
 
 /**
@@ -59,8 +60,8 @@ export function snapshotRows(body: unknown): SnapshotRow[] {
 }
 
 /**
- * The event a catch-up emits for an order whose state moved while the socket was down.
- * It is an `order` event (the snapshot has no trade book) without response or request type.
+ * The event a catch-up emits for an order whose state moved while the socket was down: an
+ * `order` event without response or request type ({@link asRecoveredFill} makes the fills a trade).
  */
 export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersion): NubraEvent {
 	const refData = record(row.refData);
@@ -136,4 +137,91 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
 	};
 	if (legs.length > 0) event.legs = legs;
 	return event;
+}
+
+/**
+ * A recovered order whose filled quantity grew while the socket was down becomes one `trade`
+ * event for everything filled meanwhile, so fill workflows miss nothing: `trade_qty` is the
+ * quantity filled since the tracker last heard of the order, `trade_price` the average price of
+ * those fills, from the average prices before and after (null when the earlier one is unknown).
+ * The snapshot has no trade book, so several missed fills arrive as one. Strategy orders with
+ * legs stay order events.
+ */
+export function asRecoveredFill(event: NubraEvent, known: KnownFill | undefined): NubraEvent {
+	if (hasLegs(event)) return event;
+	const filledQty = qty(event.filled_qty);
+	const avg = positive(event.avg_price);
+	const missed = missedFill(filledQty, avg === null ? null : filledQty * avg, known);
+	if (missed === null) return event;
+	return { ...event, event: 'trade', trade_qty: missed.qty, trade_price: missed.price };
+}
+
+/**
+ * The fills a live update shows were missed, as one recovered `trade` event, or null. Used for
+ * the first update of an order that arrives while a catch-up is in flight: the catch-up then
+ * skips the order (the socket is newer), so the fills made while the socket was down, which the
+ * update's `filled_qty` counts beyond its own `trade_qty`, would go unreported. The event
+ * describes the order as it stood before this update: filled up to it, at the average price
+ * worked out from the update's. Strategy orders with legs are skipped.
+ */
+export function missedFillsBeforeLive(event: NubraEvent, known: KnownFill | undefined): NubraEvent | null {
+	if (event.event === 'basket' || hasLegs(event)) return null;
+	const filledQty = qty(event.filled_qty);
+	const ownQty = event.event === 'trade' ? qty(event.trade_qty) : 0;
+	const filledBefore = filledQty - ownQty;
+	const avg = positive(event.avg_price);
+	const ownPrice = positive(event.trade_price);
+	const valueBefore = avg === null || (ownQty > 0 && ownPrice === null) ? null : filledQty * avg - ownQty * (ownPrice ?? 0);
+	const missed = missedFill(filledBefore, valueBefore, known);
+	if (missed === null) return null;
+	const orderQty = qty(event.order_qty);
+	return {
+		...event,
+		event: 'trade',
+		status: orderQty > 0 && filledBefore >= orderQty ? 'FILLED' : 'PARTIALLY_FILLED',
+		request: null,
+		filled_qty: filledBefore,
+		avg_price: valueBefore === null ? null : roundPaise(valueBefore / filledBefore),
+		trade_qty: missed.qty,
+		trade_price: missed.price,
+		trade_ref_id: null,
+		order_status: null,
+		response_type: null,
+		request_type: null,
+		update_msg: null,
+	};
+}
+
+/**
+ * What was filled between the known state and `filledQty` (whose fills are worth
+ * `filledValue` paise in all, when known): its quantity and average price.
+ */
+function missedFill(
+	filledQty: number,
+	filledValue: number | null,
+	known: KnownFill | undefined,
+): { qty: number; price: number | null } | null {
+	const before = known?.filledQty ?? 0;
+	const missedQty = filledQty - before;
+	if (missedQty <= 0) return null;
+	const knownAvg = known?.avgPrice ?? null;
+	const valueBefore = before === 0 ? 0 : knownAvg === null ? null : before * knownAvg;
+	if (filledValue === null || valueBefore === null) return { qty: missedQty, price: null };
+	const price = roundPaise((filledValue - valueBefore) / missedQty);
+	return { qty: missedQty, price: price > 0 ? price : null };
+}
+
+/** Strategy orders: their legs' fills are counted in other units than the order's. */
+function hasLegs(event: NubraEvent): boolean {
+	return event.legs !== undefined || event.is_multi === true;
+}
+
+/** Prices worked out from averages keep two decimals of paise. */
+function roundPaise(value: number): number {
+	return Math.round(value * 100) / 100;
+}
+
+function positive(value: unknown): number | null {
+	const parsed = qty(value);
+	return parsed > 0 ? parsed : null;
 }

@@ -6,8 +6,8 @@ import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from
 import type { EventPredicate } from './filter';
 import { CERTIFICATE_HINT, isCertificateError } from './http';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from './logger';
-import { normaliseSnapshotRow, snapshotRows } from './snapshot';
-import { OrderStateTracker, orderKey } from './tracker';
+import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow, snapshotRows } from './snapshot';
+import { OrderStateTracker, orderKey, stateKey } from './tracker';
 import type { NubraApiVersion, NubraEvent } from './types';
 
 /** What the stream needs from the auth client (NubraAuthClient fits it). */
@@ -124,6 +124,12 @@ const SUBSCRIBE_CHANNELS = {
 
 const CLOSE_BOUND_MS = 3_000;
 
+interface LiveDuringCatchUp {
+	ids: Set<string>;
+	/** Recovered fills delivered from live updates (they count towards the catch-up's news). */
+	recovered: number;
+}
+
 const SOCKET_UNREACHABLE_HINT =
 	'Check the environment or socket URL in the credential and the network from this n8n host.';
 
@@ -172,7 +178,8 @@ export class NubraStream {
 	 * the frames that overtook it) what the socket said: the catch-up leaves them alone.
 	 * Collected only until that connection's catch-up is done, so it stays small.
 	 */
-	#liveOrders: Set<string> | undefined;
+	/** While a catch-up is in flight: the orders the socket spoke of, and the fills it revealed. */
+	#liveOrders: LiveDuringCatchUp | undefined;
 	#pumping = false;
 	#paused = false;
 	#sessionToken: string | undefined;
@@ -360,7 +367,7 @@ export class NubraStream {
 			const verify = this.#o.rejectUnauthorized;
 			const rejectUnauthorized = typeof verify === 'function' ? await verify() : verify;
 			const socket = await this.#open(url, channel, session.sessionToken, rejectUnauthorized);
-			const liveOrders = new Set<string>();
+			const liveOrders: LiveDuringCatchUp = { ids: new Set(), recovered: 0 };
 			this.#liveOrders = this.#o.catchUp ? liveOrders : undefined;
 			this.#stats.connections++;
 			this.#status({ state: 'connected', url: redactUrl(url), attempt });
@@ -576,7 +583,8 @@ export class NubraStream {
 		}
 		this.#apiVersion = frame.kind;
 		for (const event of frame.events) {
-			this.#liveOrders?.add(orderKey(event));
+			const live = this.#liveOrders;
+			if (live !== undefined) this.#firstLiveDuringCatchUp(live, event);
 			const dedupKey = this.#tracker.observeLive(event);
 			if (dedupKey === null) {
 				this.#stats.duplicatesSuppressed++;
@@ -619,7 +627,29 @@ export class NubraStream {
 		this.#logger.debug(`Nubra catch-up baseline: ${rows.length} orders known`);
 	}
 
-	async #catchUp(session: { sessionToken: string }, liveOrders: ReadonlySet<string>): Promise<void> {
+	/**
+	 * The catch-up skips orders the socket spoke of meanwhile: report here the fills such an
+	 * update shows were made while the socket was down (none before the first baseline).
+	 */
+	#firstLiveDuringCatchUp(live: LiveDuringCatchUp, event: NubraEvent): void {
+		const id = orderKey(event);
+		if (live.ids.has(id)) return;
+		live.ids.add(id);
+		if (!this.#hasBaseline) return;
+		const missed = missedFillsBeforeLive(event, this.#tracker.knownFill(id));
+		if (missed === null) return;
+		live.recovered++;
+		this.#stats.recoveredEvents++;
+		this.#deliver({
+			event: missed,
+			recovered: true,
+			receivedAt: new Date(),
+			dedupKey: stateKey(missed),
+			receivedAtMono: performance.now(),
+		});
+	}
+
+	async #catchUp(session: { sessionToken: string }, liveOrders: LiveDuringCatchUp): Promise<void> {
 		const body = await this.#o.auth.fetchSentinelOrders(session);
 		if (this.closed) return;
 		const rows = snapshotRows(body);
@@ -627,10 +657,11 @@ export class NubraStream {
 			this.#applyBaseline(rows);
 			return;
 		}
-		let count = 0;
+		let count = liveOrders.recovered;
 		for (const row of rows) {
-			const event = normaliseSnapshotRow(row, this.#apiVersion);
-			if (event.order_id === null || liveOrders.has(orderKey(event))) continue;
+			const snapshotEvent = normaliseSnapshotRow(row, this.#apiVersion);
+			if (snapshotEvent.order_id === null || liveOrders.ids.has(orderKey(snapshotEvent))) continue;
+			const event = asRecoveredFill(snapshotEvent, this.#tracker.knownFill(orderKey(snapshotEvent)));
 			const dedupKey = this.#tracker.observeRecovered(event);
 			if (dedupKey === null) continue;
 			count++;

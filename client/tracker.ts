@@ -6,6 +6,8 @@ interface OrderMemory {
 	filledQty: number;
 	orderQty: number;
 	orderPrice: number;
+	/** Average fill price (paise) at `filledQty`, when known: prices the fills a catch-up finds. */
+	avgPrice: number | null;
 	/** Recent state keys, so a frame replayed out of order is still recognised. */
 	keys: string[];
 	/**
@@ -27,8 +29,8 @@ export interface ComparableState {
 /** A compact, JSON-safe copy of the tracker for n8n's workflow static data. */
 export interface TrackerSnapshot {
 	v: 1;
-	/** order key → [status, filled quantity, order quantity, order price] */
-	orders: Record<string, [NubraStatus, number, number, number]>;
+	/** order key → [status, filled quantity, order quantity, order price, average fill price?] */
+	orders: Record<string, [NubraStatus, number, number, number, (number | null)?]>;
 }
 
 export interface TrackerOptions {
@@ -58,6 +60,17 @@ function numeric(value: unknown): number {
 	if (typeof value === 'number') return value;
 	if (typeof value === 'string') return Number(value);
 	return 0;
+}
+
+function price(value: unknown): number | null {
+	const parsed = numeric(value);
+	return Number.isFinite(parsed) && parsed > 0 ? parsed : null;
+}
+
+/** What an order had filled, and at what average price, when the tracker last heard of it. */
+export interface KnownFill {
+	filledQty: number;
+	avgPrice: number | null;
 }
 
 /**
@@ -140,12 +153,12 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, { ...state, keys: [key], recovered: [] });
+			this.#remember(id, { ...state, avgPrice: price(event.avg_price), keys: [key], recovered: [] });
 			return key;
 		}
 		if (memory.keys.includes(key)) return null;
 		const repeatOfRecovered = memory.recovered.includes(signature(state));
-		this.#update(id, memory, state, key, false);
+		this.#update(id, memory, state, price(event.avg_price), key, false);
 		return repeatOfRecovered ? null : key;
 	}
 
@@ -172,8 +185,9 @@ export class OrderStateTracker {
 		if (!this.isNewer(id, state)) return null;
 		const key = stateKey(event);
 		const memory = this.#orders.get(id);
-		if (memory === undefined) this.#remember(id, { ...state, keys: [key], recovered: [signature(state)] });
-		else this.#update(id, memory, state, key, true);
+		const avgPrice = price(event.avg_price);
+		if (memory === undefined) this.#remember(id, { ...state, avgPrice, keys: [key], recovered: [signature(state)] });
+		else this.#update(id, memory, state, avgPrice, key, true);
 		return key;
 	}
 
@@ -182,7 +196,18 @@ export class OrderStateTracker {
 		const id = orderKey(event);
 		if (this.#orders.has(id)) return;
 		const state = comparableState(event);
-		this.#remember(id, { ...state, keys: [stateKey(event)], recovered: [signature(state)] });
+		this.#remember(id, {
+			...state,
+			avgPrice: price(event.avg_price),
+			keys: [stateKey(event)],
+			recovered: [signature(state)],
+		});
+	}
+
+	/** The fill last known for an order, or undefined for an order never seen. */
+	knownFill(id: string): KnownFill | undefined {
+		const memory = this.#orders.get(id);
+		return memory === undefined ? undefined : { filledQty: memory.filledQty, avgPrice: memory.avgPrice };
 	}
 
 	snapshot(): TrackerSnapshot {
@@ -191,7 +216,10 @@ export class OrderStateTracker {
 		let skip = this.#orders.size - this.#maxSnapshotOrders;
 		for (const [id, m] of this.#orders) {
 			if (skip-- > 0) continue;
-			orders[id] = [m.status, m.filledQty, m.orderQty, m.orderPrice];
+			orders[id] =
+				m.avgPrice === null
+					? [m.status, m.filledQty, m.orderQty, m.orderPrice]
+					: [m.status, m.filledQty, m.orderQty, m.orderPrice, m.avgPrice];
 		}
 		return { v: 1, orders };
 	}
@@ -206,13 +234,21 @@ export class OrderStateTracker {
 		this.#restored = true;
 		for (const [id, entry] of Object.entries(snapshot.orders)) {
 			if (!Array.isArray(entry) || this.#orders.has(id)) continue;
-			const [status, filledQty, orderQty, orderPrice] = entry;
+			// Snapshots saved before the average price was kept have four entries.
+			const [status, filledQty, orderQty, orderPrice, avgPrice] = entry;
 			const state = { status, filledQty, orderQty, orderPrice };
-			this.#remember(id, { ...state, keys: [], recovered: [signature(state)] });
+			this.#remember(id, { ...state, avgPrice: price(avgPrice), keys: [], recovered: [signature(state)] });
 		}
 	}
 
-	#update(id: string, memory: OrderMemory, state: ComparableState, key: string, recovered: boolean) {
+	#update(
+		id: string,
+		memory: OrderMemory,
+		state: ComparableState,
+		avgPrice: number | null,
+		key: string,
+		recovered: boolean,
+	) {
 		memory.keys.push(key);
 		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
 		if (recovered) {
@@ -226,6 +262,10 @@ export class OrderStateTracker {
 			memory.orderQty = state.orderQty;
 			memory.orderPrice = state.orderPrice;
 		}
+		// The average belongs to a filled quantity: a frame with more filled replaces it (even
+		// when it does not say the average), one at the same quantity may fill it in.
+		if (state.filledQty > memory.filledQty) memory.avgPrice = avgPrice;
+		else if (state.filledQty === memory.filledQty && avgPrice !== null) memory.avgPrice = avgPrice;
 		memory.filledQty = Math.max(memory.filledQty, state.filledQty);
 		// Map keeps insertion order: re-inserting moves the order to the most recent end.
 		this.#orders.delete(id);

@@ -22,6 +22,7 @@ import {
 	PACKAGE_DIST,
 	setupOwner,
 	startN8n,
+	waitFor,
 	waitForExecutions,
 	type WorkflowJson,
 } from './harness';
@@ -127,26 +128,25 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 	let slackId: string;
 	let sheetsId: string;
 	const played: LedgerEntry[] = [];
+	/** Fills the trigger could only learn from a catch-up, as one trade per order. */
+	const recoveredPosts: Array<ReturnType<typeof expectedFill>> = [];
+	const recoveredRows: Array<ReturnType<typeof expectedRow>> = [];
 	const slack = forCustomExtensions(loadExample('alert-on-rejection-slack'));
 	const sheets = forCustomExtensions(loadExample('log-fills-google-sheets'));
 
 	/** Both sinks hold exactly what the ledger says, and every run has finished. */
 	async function expectSinksToMatchLedger(): Promise<void> {
-		const expectedPartials = partialFills(played);
-		const expectedFills = fills(played);
-		await sink.waitForCount(FILLS_PATH, expectedPartials.length);
-		await sink.waitForCount(ROWS_PATH, expectedFills.length);
+		const expectedPosts = [...partialFills(played).map(expectedFill), ...recoveredPosts];
+		const expectedRows = [...fills(played).map(expectedRow), ...recoveredRows];
+		await sink.waitForCount(FILLS_PATH, expectedPosts.length);
+		await sink.waitForCount(ROWS_PATH, expectedRows.length);
 		// Every execution done: a doubled event would have been posted by now.
-		await waitForExecutions(session, webhookId, expectedPartials.length);
-		await waitForExecutions(session, rowsId, expectedFills.length);
-		expect(bodies(sink.received(FILLS_PATH)).map(postedFill).sort(byKey)).toEqual(
-			expectedPartials.map(expectedFill).sort(byKey),
-		);
-		expect(bodies(sink.received(ROWS_PATH)).map(sheetRow).sort(byKey)).toEqual(
-			expectedFills.map(expectedRow).sort(byKey),
-		);
-		expect(await session.listExecutions(webhookId)).toHaveLength(expectedPartials.length);
-		expect(await session.listExecutions(rowsId)).toHaveLength(expectedFills.length);
+		await waitForExecutions(session, webhookId, expectedPosts.length);
+		await waitForExecutions(session, rowsId, expectedRows.length);
+		expect(bodies(sink.received(FILLS_PATH)).map(postedFill).sort(byKey)).toEqual(expectedPosts.sort(byKey));
+		expect(bodies(sink.received(ROWS_PATH)).map(sheetRow).sort(byKey)).toEqual(expectedRows.sort(byKey));
+		expect(await session.listExecutions(webhookId)).toHaveLength(expectedPosts.length);
+		expect(await session.listExecutions(rowsId)).toHaveLength(expectedRows.length);
 	}
 
 	beforeAll(async () => {
@@ -239,6 +239,53 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		await sim.control.waitForDisconnect(30_000);
 		await sim.control.waitForSubscribers(2, 60_000);
 		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
+		played.push(sim.control.applyStep(order.id, { type: 'fill' }));
+		await expectSinksToMatchLedger();
+	});
+
+	it('logs fills made while the feed was down once, as one row with their total and average price', async () => {
+		const order = playOrder(sim.control, {
+			spec: { ...SPECS.tcs, side: 'BUY', qty: 12, price: 250_000, tag: 'e2e-missed' },
+			steps: [{ type: 'accept' }, { type: 'partialFill', qty: 5 }],
+		});
+		played.push(...order.entries);
+		await expectSinksToMatchLedger();
+
+		// Both workflows' sockets go and stay away while the order is modified and fills twice.
+		sim.control.refuseConnections(1_000);
+		sim.control.dropAfter(0);
+		await waitFor(() => sim.control.subscriberCount === 0, { timeoutMs: 30_000, description: 'both sockets to drop' });
+		const missed = [
+			sim.control.applyStep(order.id, { type: 'modify', price: 250_700 }),
+			sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }),
+			sim.control.applyStep(order.id, { type: 'modify', price: 251_300 }),
+			sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 }),
+		];
+		sim.control.refuseConnections(0);
+		await sim.control.waitForSubscribers(2, 60_000);
+
+		// 3 @ 2,507.00 and 2 @ 2,513.00 missed: 5 @ 2,509.40, still 10 of 12 filled.
+		const last = missed[missed.length - 1];
+		recoveredPosts.push({
+			order_id: order.id,
+			status: 'PARTIALLY_FILLED',
+			trade_qty: 5,
+			trade_price: 250_940,
+			trade_price_rupees: 2_509.4,
+			display_name: 'TCS',
+		});
+		recoveredRows.push({
+			orderId: order.id,
+			symbol: 'TCS',
+			side: 'BUY',
+			qty: 5,
+			rupees: 2_509.4,
+			tag: 'e2e-missed',
+			time: new Date(last.at).toISOString(),
+		});
+		// Both catch-ups report the missed fills before the order fills live, so the rows are
+		// known in advance (a live fill that overtook a catch-up would report them itself).
+		await expectSinksToMatchLedger();
 		played.push(sim.control.applyStep(order.id, { type: 'fill' }));
 		await expectSinksToMatchLedger();
 	});

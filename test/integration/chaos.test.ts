@@ -97,6 +97,7 @@ describe('chaos: exactly-once delivery under a seeded schedule of faults', () =>
 			failures.push(`  delivered: ${delivered.map((d) => `${d.event.api_version} ${d.recovered ? 'recovered' : 'live'} ${d.event.status}|${String(d.event.filled_qty)}|${String(d.event.order_qty)}|${String(d.event.order_price)} ${d.event.request ?? ''}`).join('; ')}`);
 		}
 		if (report.missingFinal.length > 0) failures.push(`final states missing: ${report.missingFinal.slice(0, 10).join(', ')}`);
+		if (report.fillMismatches.length > 0) failures.push(`fill quantities: ${report.fillMismatches.slice(0, 10).join(', ')}`);
 		for (const { segment, fault, seen } of run.faultsSeen) {
 			if (!seen) failures.push(`segment #${segment}: ${JSON.stringify(fault)} did not show up as its status`);
 		}

@@ -124,7 +124,7 @@ describe('Nubra Trigger: connection events', () => {
 		fixture = await startNodeFixture();
 		const control = fixture.sim.control;
 		const run = await fixture.start(new NubraTrigger(), {
-			events: ['order', 'connection'],
+			events: ['order', 'trade', 'connection'],
 			options: { ...FAST_OPTIONS, includeMetadata: true },
 		});
 		expect(run.connectionItems()).toEqual([
@@ -138,7 +138,7 @@ describe('Nubra Trigger: connection events', () => {
 		control.refuseConnections(1_000);
 		control.dropAfter(0);
 		await control.waitForDisconnect();
-		control.applyStep(order.id, { type: 'fill' });
+		const fill = control.applyStep(order.id, { type: 'fill' });
 		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'disconnected'), 'the disconnected item');
 		control.refuseConnections(0);
 
@@ -151,10 +151,12 @@ describe('Nubra Trigger: connection events', () => {
 		expect(disconnected.reason).toEqual(expect.stringContaining('closed'));
 		expect(disconnected).toHaveProperty('code');
 		expect(run.connectionItems().at(-1)).toMatchObject({ recovered_count: 1 });
-		expect(run.updates().map((i) => [i.status, i.recovered])).toEqual([
-			['OPEN', false],
-			['FILLED', true],
+		// The fill the feed missed comes back as a trade, priced from the order's average.
+		expect(run.updates().map((i) => [i.event, i.status, i.recovered])).toEqual([
+			['order', 'OPEN', false],
+			['trade', 'FILLED', true],
 		]);
+		expect(run.updates()[1]).toMatchObject({ trade_qty: fill.tradeQty, trade_price: fill.tradePrice });
 		expectOneItemPerEmit(run);
 		expect(run.errors).toEqual([]);
 	});

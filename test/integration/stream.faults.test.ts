@@ -51,6 +51,7 @@ describe('NubraStream against simulator faults', () => {
 		expect(report.duplicates).toEqual([]);
 		expect(report.invented).toEqual([]);
 		expect(report.missingFinal).toEqual([]);
+		expect(report.fillMismatches).toEqual([]);
 		return report;
 	};
 
@@ -101,6 +102,43 @@ describe('NubraStream against simulator faults', () => {
 			expect(s.statusesOf('recovered')[0].count).toBe(report.recoveredCount);
 			expect(s.stream.stats.recoveredEvents).toBe(report.recoveredCount);
 			expect(s.stream.stats.connections).toBe(2);
+		});
+
+		it('brings back fills missed while down as one trade per order: their quantity and average price', async () => {
+			const s = await start();
+			const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
+			sim.control.applyStep(order.id, { type: 'accept' });
+			sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
+			await waitFor(() => s.events.some((e) => e.event.filled_qty === 4), WAIT_MS, 'the live partial fill');
+
+			sim.control.refuseConnections(1_000);
+			sim.control.dropAfter(0);
+			await sim.control.waitForDisconnect();
+			// While the feed is away the order is modified between two fills at different prices.
+			const missed = [
+				sim.control.applyStep(order.id, { type: 'modify', price: 250_700 }),
+				sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }),
+				sim.control.applyStep(order.id, { type: 'modify', price: 251_300 }),
+				sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 }),
+			].filter((entry) => entry.kind === 'trade');
+			sim.control.refuseConnections(0);
+			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up');
+
+			const recovered = s.events.filter((e) => e.recovered);
+			expect(recovered).toHaveLength(1);
+			const missedQty = missed.reduce((total, entry) => total + (entry.tradeQty ?? 0), 0);
+			const missedValue = missed.reduce((total, entry) => total + (entry.tradeQty ?? 0) * (entry.tradePrice ?? 0), 0);
+			expect(recovered[0].event).toMatchObject({
+				event: 'trade',
+				status: 'PARTIALLY_FILLED',
+				filled_qty: 9,
+				trade_qty: missedQty,
+			});
+			// Nubra's average price is whole paise: derived back, the price is within a paisa.
+			expect(Math.abs(Number(recovered[0].event.trade_price) - missedValue / missedQty)).toBeLessThan(1);
+
+			sim.control.applyStep(order.id, { type: 'fill' });
+			await expectExactlyOnce(s);
 		});
 	});
 

@@ -1,4 +1,5 @@
-import { normaliseSnapshotRow, snapshotRows, SNAPSHOT_BUCKETS } from '../../client/snapshot';
+import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow, snapshotRows, SNAPSHOT_BUCKETS } from '../../client/snapshot';
+import { makeEvent } from '../helpers/events';
 
 const row = {
 	intentOrderId: 1_000_001,
@@ -130,5 +131,93 @@ describe('normaliseSnapshotRow', () => {
 			last_modified_at: null,
 			is_multi: false,
 		});
+	});
+});
+
+describe('asRecoveredFill', () => {
+	const recovered = (filled: number, avg: number | null) =>
+		makeEvent({ status: filled >= 10 ? 'FILLED' : 'PARTIALLY_FILLED', filled_qty: filled, avg_price: avg, request: null });
+
+	it('turns an order never seen with fills into one trade for all of them, at the average price', () => {
+		expect(asRecoveredFill(recovered(10, 250_000), undefined)).toMatchObject({
+			event: 'trade',
+			status: 'FILLED',
+			trade_qty: 10,
+			trade_price: 250_000,
+			filled_qty: 10,
+			avg_price: 250_000,
+		});
+	});
+
+	it('prices the fills since the last known state from the averages before and after', () => {
+		// 4 @ 2,500.00 known; now 10 @ 2,506.00 on average: the 6 missed cost 2,510.00 each.
+		const event = asRecoveredFill(recovered(10, 250_600), { filledQty: 4, avgPrice: 250_000 });
+		expect(event).toMatchObject({ event: 'trade', trade_qty: 6, trade_price: 251_000 });
+		// Fractions of a paisa are kept to two places.
+		// (7 × 250,001 − 4 × 250,000) ÷ 3 = 250,002.333…
+		expect(asRecoveredFill(recovered(7, 250_001), { filledQty: 4, avgPrice: 250_000 }).trade_price).toBe(250_002.33);
+	});
+
+	it('leaves the price out when the earlier average is unknown', () => {
+		expect(asRecoveredFill(recovered(10, 250_600), { filledQty: 4, avgPrice: null })).toMatchObject({
+			event: 'trade',
+			trade_qty: 6,
+			trade_price: null,
+		});
+	});
+
+	it('keeps an order event when nothing more was filled, and for strategy orders', () => {
+		const cancelled = makeEvent({ status: 'CANCELLED', filled_qty: 4, avg_price: 250_000 });
+		expect(asRecoveredFill(cancelled, { filledQty: 4, avgPrice: 250_000 })).toBe(cancelled);
+		const rejected = makeEvent({ status: 'REJECTED', filled_qty: 0 });
+		expect(asRecoveredFill(rejected, undefined)).toBe(rejected);
+		const strategy = makeEvent({ status: 'FILLED', filled_qty: 1, order_qty: 1, avg_price: 100, is_multi: true });
+		expect(asRecoveredFill(strategy, undefined)).toBe(strategy);
+	});
+});
+
+describe('missedFillsBeforeLive', () => {
+	// Known: 4 @ 2,500.00. Live: a fill of 2 @ 2,520.00 that brings the order to 9 @ 2,508.00.
+	const liveFill = makeEvent({
+		event: 'trade',
+		status: 'PARTIALLY_FILLED',
+		filled_qty: 9,
+		avg_price: 250_800,
+		trade_qty: 2,
+		trade_price: 252_000,
+		trade_ref_id: 2885,
+	});
+	const known = { filledQty: 4, avgPrice: 250_000 };
+
+	it('reports the fills between the known state and the live fill, priced from the averages', () => {
+		// 9 × 2,508 − 2 × 2,520 = 17,532 for 7 filled before; minus 4 × 2,500: 3 @ 2,510.67.
+		expect(missedFillsBeforeLive(liveFill, known)).toMatchObject({
+			event: 'trade',
+			status: 'PARTIALLY_FILLED',
+			filled_qty: 7,
+			avg_price: 250_457.14,
+			trade_qty: 3,
+			trade_price: 251_066.67,
+			trade_ref_id: null,
+			response_type: null,
+			request: null,
+		});
+	});
+
+	it('counts an order update (no fill of its own) from its filled quantity', () => {
+		const modified = makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 7, avg_price: 250_457, request: 'MODIFY' });
+		expect(missedFillsBeforeLive(modified, known)).toMatchObject({ filled_qty: 7, trade_qty: 3, trade_price: 251_066.33 });
+	});
+
+	it('reports nothing when the live update follows on, and skips orders with legs', () => {
+		expect(missedFillsBeforeLive(liveFill, { filledQty: 7, avgPrice: 250_457.14 })).toBeNull();
+		expect(missedFillsBeforeLive(makeEvent({ status: 'CANCELLED', filled_qty: 4 }), known)).toBeNull();
+		expect(missedFillsBeforeLive({ ...liveFill, is_multi: true }, known)).toBeNull();
+		expect(missedFillsBeforeLive({ ...liveFill, legs: [] }, known)).toBeNull();
+	});
+
+	it('still reports the quantity when a price is unknown', () => {
+		expect(missedFillsBeforeLive({ ...liveFill, avg_price: null }, known)).toMatchObject({ trade_qty: 3, trade_price: null });
+		expect(missedFillsBeforeLive(liveFill, { filledQty: 4, avgPrice: null })).toMatchObject({ trade_qty: 3, trade_price: null });
 	});
 });

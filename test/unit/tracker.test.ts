@@ -192,4 +192,37 @@ describe('OrderStateTracker', () => {
 			expect(tracker.snapshot().orders).toEqual({ 1001: ['OPEN', 0, 10, 250_050] });
 		});
 	});
+
+	describe('known fills (to price what a catch-up finds)', () => {
+		it('remembers the filled quantity with its average price, and forgets the price when a frame moves on without one', () => {
+			const tracker = new OrderStateTracker();
+			expect(tracker.knownFill('1001')).toBeUndefined();
+			tracker.observeLive(accepted);
+			expect(tracker.knownFill('1001')).toEqual({ filledQty: 0, avgPrice: null });
+			tracker.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }));
+			expect(tracker.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
+			// A late frame with less filled changes neither.
+			tracker.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 2, avg_price: 249_000 }));
+			expect(tracker.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
+			tracker.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 6, avg_price: null }));
+			expect(tracker.knownFill('1001')).toEqual({ filledQty: 6, avgPrice: null });
+		});
+
+		it('keeps the average price through a snapshot, and reads snapshots saved without it', () => {
+			const first = new OrderStateTracker();
+			first.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }));
+			first.observeLive(makeEvent({ order_id: 1002 }));
+			const saved = JSON.parse(JSON.stringify(first.snapshot())) as TrackerSnapshot;
+			expect(saved.orders).toEqual({
+				1001: ['PARTIALLY_FILLED', 4, 10, 250_050, 250_000],
+				1002: ['OPEN', 0, 10, 250_050],
+			});
+			const second = new OrderStateTracker();
+			second.restore(saved);
+			expect(second.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
+			const old = new OrderStateTracker();
+			old.restore({ v: 1, orders: { 1001: ['PARTIALLY_FILLED', 4, 10, 250_050] } });
+			expect(old.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: null });
+		});
+	});
 });
