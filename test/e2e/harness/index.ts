@@ -1,4 +1,5 @@
 export * from './n8n';
+export * from './package';
 export * from './paths';
 export * from './ports';
 export * from './rest';

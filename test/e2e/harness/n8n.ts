@@ -205,9 +205,10 @@ export async function n8nCli(
 export interface StartN8nOptions {
 	/**
 	 * Absolute path(s) to load custom nodes from (N8N_CUSTOM_EXTENSIONS), e.g. the package's
-	 * dist/. Node types load as `CUSTOM.<name>`.
+	 * dist/. Node types load as `CUSTOM.<name>`. Leave out when the package is installed in the
+	 * user folder instead (installPackedPackage).
 	 */
-	customExtensionsDir: string | string[];
+	customExtensionsDir?: string | string[];
 	/** Extra environment for n8n; wins over the harness defaults. */
 	env?: Record<string, string>;
 	/** Where to write n8n's log (kept after stop). Default: .n8n-run/logs/ in the repository. */
@@ -290,9 +291,12 @@ function installExitHook(): void {
 /** Starts `n8n start` and resolves once it is ready (server up, active workflows initialised). */
 export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	assertInstalled();
-	const extensionDirs = Array.isArray(options.customExtensionsDir)
-		? options.customExtensionsDir
-		: [options.customExtensionsDir];
+	const extensionDirs =
+		options.customExtensionsDir === undefined
+			? []
+			: Array.isArray(options.customExtensionsDir)
+				? options.customExtensionsDir
+				: [options.customExtensionsDir];
 	for (const dir of extensionDirs) {
 		if (!dir.startsWith('/') || !existsSync(dir) || !statSync(dir).isDirectory()) {
 			throw new Error(`customExtensionsDir must be an absolute path to a directory: ${dir}`);
@@ -311,7 +315,8 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 
 	const env: Record<string, string> = {
 		...baseN8nEnv(userFolder),
-		N8N_CUSTOM_EXTENSIONS: extensionDirs.join(';'),
+		// Never an empty string: n8n would read it as a folder.
+		...(extensionDirs.length > 0 ? { N8N_CUSTOM_EXTENSIONS: extensionDirs.join(';') } : {}),
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_HOST: '127.0.0.1',
 		N8N_PORT: String(port),
