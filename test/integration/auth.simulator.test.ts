@@ -1,25 +1,15 @@
 import type { ICredentialsDecrypted } from 'n8n-workflow';
 import { NubraAuthClient, flattenSentinelOrders, type NubraLogger } from '../../client/auth';
 import type { NubraCredentials } from '../../client/credentials';
-import { NubraError } from '../../client/errors';
 import { httpRequest } from '../../client/http';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
 import { startSimulator, type RequestInfo, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import { nubraRejection } from '../helpers/rejection';
 
 /**
  * The auth client against the Nubra simulator over real HTTP on 127.0.0.1: the same
  * endpoints, statuses and token rules as the protocol reference (sections 1, 2 and 8).
  */
-
-async function rejection(promise: Promise<unknown>): Promise<NubraError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof NubraError) return error;
-		throw error;
-	}
-	throw new Error('expected a rejection');
-}
 
 /** Resolves once `condition` holds, re-checking after each of the simulator's REST requests or poll. */
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -76,7 +66,7 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 			['a wrong MPIN', { mpin: '1357' }, 'NUBRA_AUTH_MPIN_REJECTED'],
 		])('classifies %s', async (_label, change, code) => {
 			credential = { ...credential, ...change };
-			const error = await rejection(client().getSession());
+			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe(code);
 			expect(error.httpStatus).toBe(401);
 			expect(error.hint).toBeTruthy();
@@ -140,7 +130,7 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 			const c = client();
 			await expect(c.userInfo()).resolves.toMatchObject({ userWsUrl: sim.wsUrl });
 			sim.control.expireSessions();
-			const error = await rejection(c.userInfo());
+			const error = await nubraRejection(c.userInfo());
 			expect(error.code).toBe('NUBRA_AUTH_SESSION_EXPIRED');
 			expect(error.hint).toBe('Paste a new session token or switch the credential to TOTP login.');
 			expect(count('/totp/login') + count('/verifypin')).toBe(0);

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { NubraError } from '../../client/errors';
 import { generateScenario, startSimulator, type RunningSimulator } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
 import { finalStatesDelivered, simulatorCredentials, startStreamAgainst, waitFor, type StreamUnderTest } from '../helpers/stream-harness';
+import { nubraRejection } from '../helpers/rejection';
 
 jest.setTimeout(15_000);
 
@@ -61,16 +61,6 @@ async function startTlsRelay(targetPort: number): Promise<TlsRelay> {
 	return relay;
 }
 
-async function startError(promise: Promise<unknown>): Promise<NubraError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof NubraError) return error;
-		throw error;
-	}
-	throw new Error('expected start() to fail');
-}
-
 describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 	let sim: RunningSimulator;
 	let relay: TlsRelay;
@@ -99,7 +89,7 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 		const logins: string[] = [];
 		const stop = sim.control.on('request', (request) => logins.push(request.path));
 		t = await startStreamAgainst(sim, { credentials: () => overTls(false), noStart: true });
-		const error = await startError(t.stream.start());
+		const error = await nubraRejection(t.stream.start());
 		stop();
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toMatch(/self-signed certificate/);
@@ -110,7 +100,7 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 
 	it('refuses the socket by default even when REST is plain HTTP', async () => {
 		t = await startStreamAgainst(sim, { credentials: () => overTls(false, 'plain'), noStart: true, maxReconnectAttempts: 1 });
-		const error = await startError(t.stream.start());
+		const error = await nubraRejection(t.stream.start());
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toMatch(/order socket at wss:\/\/127\.0\.0\.1:\d+\/ws: .*self-signed certificate/);
 		expect(error.hint).toContain('Ignore SSL Issues');

@@ -3,19 +3,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { NubraError } from '../../client/errors';
 import { httpRequest, quoteUnsafeIntegers } from '../../client/http';
 import { startRestStub, type RestStub } from '../helpers/restStub';
-
-async function rejection(promise: Promise<unknown>): Promise<NubraError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof NubraError) return error;
-		throw error;
-	}
-	throw new Error('expected a rejection');
-}
+import { nubraRejection } from '../helpers/rejection';
 
 /** A port nothing listens on: bind one, then free it. */
 async function closedPort(): Promise<number> {
@@ -62,7 +52,7 @@ describe('httpRequest', () => {
 
 	it('turns a deadline into NUBRA_UNREACHABLE naming the host, not the path or query', async () => {
 		stub.route('GET /slow', () => 'hang');
-		const error = await rejection(
+		const error = await nubraRejection(
 			httpRequest({ method: 'GET', url: `${stub.url}/slow?token=abc123secret`, timeoutMs: 50 }),
 		);
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
@@ -73,7 +63,7 @@ describe('httpRequest', () => {
 
 	it('reports a refused connection as ECONNREFUSED', async () => {
 		const port = await closedPort();
-		const error = await rejection(httpRequest({ method: 'GET', url: `http://127.0.0.1:${port}/userinfo` }));
+		const error = await nubraRejection(httpRequest({ method: 'GET', url: `http://127.0.0.1:${port}/userinfo` }));
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toContain('connection refused (ECONNREFUSED)');
 		expect(error.message).not.toContain('/userinfo');
@@ -82,13 +72,13 @@ describe('httpRequest', () => {
 
 	it('reports a dropped connection', async () => {
 		stub.route('GET /drop', () => 'destroy');
-		const error = await rejection(httpRequest({ method: 'GET', url: `${stub.url}/drop` }));
+		const error = await nubraRejection(httpRequest({ method: 'GET', url: `${stub.url}/drop` }));
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toMatch(/ECONNRESET|socket hang up|UNKNOWN/);
 	});
 
 	it('reports an unknown host name', async () => {
-		const error = await rejection(
+		const error = await nubraRejection(
 			httpRequest({ method: 'GET', url: 'http://nubra-host-that-does-not-exist.invalid/x', timeoutMs: 5_000 }),
 		);
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
@@ -153,7 +143,7 @@ describe('httpRequest over TLS with a self-signed certificate', () => {
 	});
 
 	it('verifies certificates by default and says how to proceed', async () => {
-		const error = await rejection(httpRequest({ method: 'GET', url }));
+		const error = await nubraRejection(httpRequest({ method: 'GET', url }));
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toMatch(/self-signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
 		expect(error.hint).toContain('Ignore SSL Issues');

@@ -5,19 +5,9 @@ import {
 	type NubraAuthClientOptions,
 } from '../../client/auth';
 import type { NubraCredentials } from '../../client/credentials';
-import { NubraError } from '../../client/errors';
 import { totp } from '../../client/totp';
 import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/restStub';
-
-async function rejection(promise: Promise<unknown>): Promise<NubraError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof NubraError) return error;
-		throw error;
-	}
-	throw new Error('expected a rejection');
-}
+import { nubraRejection } from '../helpers/rejection';
 
 describe('NubraAuthClient against a scripted REST server', () => {
 	let stub: RestStub;
@@ -83,7 +73,7 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 		it('classifies a wrong TOTP secret as NUBRA_AUTH_TOTP_REJECTED with the clock hint', async () => {
 			credential = { ...credential, totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' };
-			const error = await rejection(client().getSession());
+			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe('NUBRA_AUTH_TOTP_REJECTED');
 			expect(error.httpStatus).toBe(401);
 			expect(error.message).toBe(
@@ -94,13 +84,13 @@ describe('NubraAuthClient against a scripted REST server', () => {
 		});
 
 		it('treats a clock 2 minutes off like a wrong secret', async () => {
-			const error = await rejection(client({ now: () => Date.now() - 120_000 }).getSession());
+			const error = await nubraRejection(client({ now: () => Date.now() - 120_000 }).getSession());
 			expect(error.code).toBe('NUBRA_AUTH_TOTP_REJECTED');
 		});
 
 		it('classifies a wrong MPIN as NUBRA_AUTH_MPIN_REJECTED', async () => {
 			credential = { ...credential, mpin: '000000' };
-			const error = await rejection(client().getSession());
+			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe('NUBRA_AUTH_MPIN_REJECTED');
 			expect(error.message).toBe('Nubra accepted the TOTP code but refused the MPIN (HTTP 401). Nubra said: "Invalid MPIN"');
 			expect(error.hint).toContain('MPIN');
@@ -108,20 +98,20 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 		it('points at the URL when the host answers but is not the Nubra API', async () => {
 			stub.route('POST /totp/login', () => ({ status: 404, text: '<h1>Not Found</h1>' }));
-			const notFound = await rejection(client().getSession());
+			const notFound = await nubraRejection(client().getSession());
 			expect(notFound.code).toBe('NUBRA_UNEXPECTED_RESPONSE');
 			expect(notFound.message).toBe('Nubra answered HTTP 404 to POST /totp/login (not a JSON answer)');
 			expect(notFound.hint).toContain('REST Base URL');
 
 			stub.route('POST /totp/login', () => ({ status: 200, text: '<html>a web site</html>' }));
-			const website = await rejection(client().getSession());
+			const website = await nubraRejection(client().getSession());
 			expect(website.message).toBe('Nubra answered POST /totp/login (HTTP 200) without an auth token');
 			expect(website.hint).toContain('REST Base URL');
 		});
 
 		it('passes server errors on as NUBRA_UNEXPECTED_RESPONSE with status and text', async () => {
 			stub.route('POST /verifypin', () => ({ status: 503, body: { error: 'Maintenance window', nubra_error_code: '' } }));
-			const error = await rejection(client().getSession());
+			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe('NUBRA_UNEXPECTED_RESPONSE');
 			expect(error.httpStatus).toBe(503);
 			expect(error.message).toBe('Nubra answered HTTP 503 to POST /verifypin. Nubra said: "Maintenance window"');
@@ -129,7 +119,7 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 		it('fails before any request when the credential is incomplete', async () => {
 			credential = { ...credential, mpin: '' };
-			const error = await rejection(client().getSession());
+			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe('NUBRA_AUTH_CONFIG');
 			expect(stub.requests).toHaveLength(0);
 		});
@@ -181,7 +171,7 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			const c = client();
 			await c.getSession();
 			stub.route('GET /userinfo', () => ({ status: 440 }));
-			const error = await rejection(c.userInfo());
+			const error = await nubraRejection(c.userInfo());
 			expect(error.code).toBe('NUBRA_AUTH_SESSION_EXPIRED');
 			expect(error.message).toBe('Nubra refused a freshly issued session (HTTP 440 on GET /userinfo)');
 			expect(error.hint).toContain('one session per account');
@@ -254,7 +244,7 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 		it('says what to do when the pasted token has expired', async () => {
 			stub.sessionTokens.clear();
-			const error = await rejection(client().userInfo());
+			const error = await nubraRejection(client().userInfo());
 			expect(error.code).toBe('NUBRA_AUTH_SESSION_EXPIRED');
 			expect(error.message).toBe('The pasted Nubra session token has expired or is no longer valid');
 			expect(error.hint).toBe('Paste a new session token or switch the credential to TOTP login.');
@@ -305,7 +295,7 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 		it('refuses an answer without env_info', async () => {
 			stub.route('GET /userinfo', () => ({ status: 200, body: { hello: 1 } }));
-			const error = await rejection(client().userInfo());
+			const error = await nubraRejection(client().userInfo());
 			expect(error.code).toBe('NUBRA_UNEXPECTED_RESPONSE');
 		});
 	});
@@ -372,7 +362,7 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 	it('times out per request with requestTimeoutMs', async () => {
 		stub.route('POST /totp/login', () => 'hang');
-		const error = await rejection(client({ requestTimeoutMs: 50 }).getSession());
+		const error = await nubraRejection(client({ requestTimeoutMs: 50 }).getSession());
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toContain('(ETIMEDOUT)');
 	});
