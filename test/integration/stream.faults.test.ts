@@ -6,6 +6,7 @@
 import { NUBRA_ERROR_CODES } from '../../client/errors';
 import { generateScenario, startSimulator, type MalformedKind, type RunningSimulator } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
+import { startRestGate } from '../helpers/rest-gate';
 import {
 	FAST_TIMINGS,
 	fillOrdersNow,
@@ -13,6 +14,7 @@ import {
 	onFirstStatus,
 	recordRequests,
 	requestLines,
+	simulatorCredentials,
 	startStreamAgainst,
 	waitFor,
 	type StreamUnderTest,
@@ -139,6 +141,47 @@ describe('NubraStream against simulator faults', () => {
 
 			sim.control.applyStep(order.id, { type: 'fill' });
 			await expectExactlyOnce(s);
+		});
+
+		it('reports missed fills that a live fill reveals when it overtakes the catch-up', async () => {
+			const gate = await startRestGate(sim.restUrl);
+			try {
+				const running = sim;
+				const s = await start({ credentials: () => simulatorCredentials(running, { restBaseUrl: gate.url }) });
+				const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
+				sim.control.applyStep(order.id, { type: 'accept' });
+				sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
+				await waitFor(() => s.events.some((e) => e.event.filled_qty === 4), WAIT_MS, 'the live partial fill');
+
+				sim.control.refuseConnections(1_000);
+				sim.control.dropAfter(0);
+				await sim.control.waitForDisconnect();
+				sim.control.applyStep(order.id, { type: 'modify', price: 250_700 });
+				sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 });
+				gate.hold();
+				sim.control.refuseConnections(0);
+				await waitFor(() => gate.held === 1, WAIT_MS, 'the catch-up to be held');
+				// Subscribed, catch-up pending: this fill's frame arrives first.
+				sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 });
+				await waitFor(() => s.events.some((e) => e.event.filled_qty === 9), WAIT_MS, 'the overtaking fill');
+				gate.release();
+				await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up');
+
+				const afterReconnect = s.events.slice(s.events.findIndex((e) => e.event.filled_qty === 4) + 1);
+				expect(afterReconnect.map((e) => [e.event.event, e.event.status, e.event.filled_qty, e.event.trade_qty, e.recovered])).toEqual([
+					['trade', 'PARTIALLY_FILLED', 7, 3, true],
+					['trade', 'PARTIALLY_FILLED', 9, 2, false],
+				]);
+				// The missed fill was at the modified price (the order's average is whole paise).
+				expect(Math.abs(Number(afterReconnect[0].event.trade_price) - 250_700)).toBeLessThan(1);
+				expect(s.statusesOf('recovered').at(-1)?.count).toBe(1);
+
+				sim.control.applyStep(order.id, { type: 'fill' });
+				await expectExactlyOnce(s);
+			} finally {
+				await t?.stream.close();
+				await gate.close();
+			}
 		});
 	});
 
