@@ -34,7 +34,7 @@ export const triggerProperties: INodeProperties[] = [
 			{
 				name: 'Trade Updates',
 				value: 'trade',
-				description: 'One item per fill, with the fill quantity and price',
+				description: 'One item per fill, with the fill quantity and price (fills missed while disconnected: one item per order, marked recovered)',
 			},
 		],
 		default: ['order', 'trade'],
