@@ -175,10 +175,10 @@ export class NubraStream {
 	/**
 	 * Orders the current connection has spoken of. Every change after the subscription comes
 	 * on the socket, so for these a snapshot can only repeat or contradict (if it is older than
-	 * the frames that overtook it) what the socket said: the catch-up leaves them alone.
+	 * the frames that overtook it) what the socket said: the catch-up leaves them alone, and
+	 * the fills their first frame shows were missed are reported from the frame instead.
 	 * Collected only until that connection's catch-up is done, so it stays small.
 	 */
-	/** While a catch-up is in flight: the orders the socket spoke of, and the fills it revealed. */
 	#liveOrders: LiveDuringCatchUp | undefined;
 	#pumping = false;
 	#paused = false;
