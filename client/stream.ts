@@ -180,6 +180,8 @@ export class NubraStream {
 	 * Collected only until that connection's catch-up is done, so it stays small.
 	 */
 	#liveOrders: LiveDuringCatchUp | undefined;
+	/** A frame was lost while a catch-up was already reading: read once more after it. */
+	#catchUpAgain = false;
 	#pumping = false;
 	#paused = false;
 	#sessionToken: string | undefined;
@@ -369,6 +371,7 @@ export class NubraStream {
 			const socket = await this.#open(url, channel, session.sessionToken, rejectUnauthorized);
 			const liveOrders: LiveDuringCatchUp = { ids: new Set(), recovered: 0 };
 			this.#liveOrders = this.#o.catchUp ? liveOrders : undefined;
+			this.#catchUpAgain = false;
 			this.#stats.connections++;
 			this.#status({ state: 'connected', url: redactUrl(url), attempt });
 			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
@@ -423,15 +426,7 @@ export class NubraStream {
 					});
 				});
 				this.#abort.signal.addEventListener('abort', onAbort, { once: true });
-				if (this.#o.catchUp) {
-					void this.#catchUp(session, liveOrders)
-						.catch((error: unknown) => {
-							this.#logger.warn(`Nubra catch-up failed: ${this.#redact(describe(error))}`);
-						})
-						.finally(() => {
-							if (this.#liveOrders === liveOrders) this.#liveOrders = undefined;
-						});
-				}
+				if (this.#o.catchUp) this.#runCatchUp(session, liveOrders, true);
 			});
 		} catch (error) {
 			const code = isNubraError(error) ? error.code : NUBRA_ERROR_CODES.UNREACHABLE;
@@ -572,8 +567,9 @@ export class NubraStream {
 			this.#stats.malformedFrames++;
 			this.#warn(
 				NUBRA_ERROR_CODES.DECODE_MALFORMED,
-				`A malformed frame of ${data.length} bytes was skipped: ${describe(error)}`,
+				`A malformed frame of ${data.length} bytes was skipped: ${describe(error)}; catching up from the order book`,
 			);
+			this.#catchUpAfterLoss();
 			return;
 		}
 		if (frame.kind === 'unknown' || frame.kind === 'portfolio') {
@@ -649,7 +645,42 @@ export class NubraStream {
 		});
 	}
 
-	async #catchUp(session: { sessionToken: string }, liveOrders: LiveDuringCatchUp): Promise<void> {
+	/**
+	 * A frame that could not be read may have carried an order update: read the order book again
+	 * (on the same connection) so whatever it said is recovered. One catch-up at a time; frames
+	 * lost while one is reading are covered by another right after it.
+	 */
+	#catchUpAfterLoss(): void {
+		if (!this.#o.catchUp || !this.#hasBaseline || this.closed) return;
+		const token = this.#sessionToken;
+		if (token === undefined) return;
+		if (this.#liveOrders !== undefined) {
+			this.#catchUpAgain = true;
+			return;
+		}
+		const live: LiveDuringCatchUp = { ids: new Set(), recovered: 0 };
+		this.#liveOrders = live;
+		this.#runCatchUp({ sessionToken: token }, live, false);
+	}
+
+	/** Runs a catch-up in the background; `live` is already the current #liveOrders. */
+	#runCatchUp(session: { sessionToken: string }, live: LiveDuringCatchUp, afterReconnect: boolean): void {
+		void this.#catchUp(session, live, afterReconnect)
+			.catch((error: unknown) => {
+				this.#logger.warn(`Nubra catch-up failed: ${this.#redact(describe(error))}`);
+			})
+			.finally(() => {
+				// A newer connection owns #liveOrders now: its own catch-up covers everything.
+				if (this.#liveOrders !== live) return;
+				this.#liveOrders = undefined;
+				if (this.#catchUpAgain) {
+					this.#catchUpAgain = false;
+					this.#catchUpAfterLoss();
+				}
+			});
+	}
+
+	async #catchUp(session: { sessionToken: string }, liveOrders: LiveDuringCatchUp, afterReconnect: boolean): Promise<void> {
 		const body = await this.#o.auth.fetchSentinelOrders(session);
 		if (this.closed) return;
 		const rows = snapshotRows(body);
@@ -674,8 +705,9 @@ export class NubraStream {
 				receivedAtMono: performance.now(),
 			});
 		}
-		// The catch-up right after the first baseline is routine: only report it when it found news.
-		if (count > 0 || this.#stats.connections > 1) this.#status({ state: 'recovered', count });
+		// The catch-up right after the first baseline, or after a lost frame, is routine: only
+		// report it when it found news.
+		if (count > 0 || (afterReconnect && this.#stats.connections > 1)) this.#status({ state: 'recovered', count });
 		if (count > 0) this.#logger.info(`Nubra catch-up recovered ${count} order updates`);
 	}
 

@@ -143,6 +143,10 @@ export class Control implements SimulatorControl {
 		this.#parts.hub.sendMalformed(kind);
 	}
 
+	corruptNext(frames: number): void {
+		this.#parts.hub.corruptNext(frames);
+	}
+
 	refuseConnections(count: number): void {
 		this.#parts.hub.refuseConnections(count);
 	}

@@ -32,6 +32,8 @@ interface Connection {
 	/** Frames left before `dropAfter` cuts this connection; undefined when none is armed. */
 	framesBeforeDrop: number | undefined;
 	dropping: boolean;
+	/** Order frames still to be sent cut in half (`corruptNext`). */
+	framesToCorrupt: number;
 }
 
 export interface SubscriberHubOptions {
@@ -120,6 +122,13 @@ export class SubscriberHub {
 		for (const connection of this.#receivers()) connection.ws.send(frame);
 	}
 
+	corruptNext(frames: number): void {
+		if (!Number.isInteger(frames) || frames < 0) throw new RangeError('corruptNext needs a whole number of frames');
+		for (const connection of this.#connections.values()) {
+			if (connection.subscribed) connection.framesToCorrupt = frames;
+		}
+	}
+
 	/** Mid-stream `Invalid Token`: the subscriber's session ends and it gets no more frames. */
 	sendInvalidToken(): void {
 		for (const connection of this.#receivers()) {
@@ -176,7 +185,13 @@ export class SubscriberHub {
 		}
 	}
 
-	#send(connection: Connection, frame: Uint8Array): void {
+	#send(connection: Connection, whole: Uint8Array): void {
+		let frame = whole;
+		if (connection.framesToCorrupt > 0) {
+			connection.framesToCorrupt--;
+			// Half the envelope: its length prefix promises more bytes than arrive.
+			frame = whole.subarray(0, Math.floor(whole.length / 2));
+		}
 		if (connection.framesBeforeDrop === undefined) {
 			connection.ws.send(frame);
 			return;
@@ -208,6 +223,7 @@ export class SubscriberHub {
 			sessionToken: undefined,
 			halfOpen: false,
 			framesBeforeDrop: undefined,
+			framesToCorrupt: 0,
 			dropping: false,
 		};
 		this.#connections.set(connection.id, connection);

@@ -256,6 +256,11 @@ export interface SimulatorControl {
 	heal(): void;
 	/** A frame no ledger entry describes, to every live subscriber. */
 	sendMalformed(kind: MalformedKind): void;
+	/**
+	 * The next `frames` order frames each current subscriber gets arrive cut in half: real
+	 * changes (in the ledger) that the client cannot decode.
+	 */
+	corruptNext(frames: number): void;
 	/** The next `count` websocket upgrades get HTTP 503. */
 	refuseConnections(count: number): void;
 	/** Subscribes are accepted `ms` late (0 restores). */

@@ -16,6 +16,8 @@ export type ChaosFault =
 	| { kind: 'session-expiry' }
 	/** A frame no decoder can read (garbage or cut short): skipped with a warning. */
 	| { kind: 'malformed'; variant: 'garbage' | 'truncated' }
+	/** The next order frames arrive cut in half: real changes lost on a live connection. */
+	| { kind: 'corrupt'; frames: number }
 	/** A text frame saying an error: a warning, the connection stays. */
 	| { kind: 'server-error-text' }
 	/** A frame over the 1 MiB limit: refused, reconnect and catch up. */
@@ -52,6 +54,7 @@ const FAULT_KINDS: ChaosFault['kind'][] = [
 	'invalid-token',
 	'session-expiry',
 	'malformed',
+	'corrupt',
 	'server-error-text',
 	'oversize',
 	'refuse',
@@ -59,7 +62,7 @@ const FAULT_KINDS: ChaosFault['kind'][] = [
 
 /** Faults after which the stream must reconnect (the others keep the connection). */
 export function faultReconnects(fault: ChaosFault): boolean {
-	return fault.kind !== 'malformed' && fault.kind !== 'server-error-text';
+	return fault.kind !== 'malformed' && fault.kind !== 'corrupt' && fault.kind !== 'server-error-text';
 }
 
 export function buildChaosPlan(seed: number, options: { orders: number; segments: number }): ChaosPlan {
@@ -84,6 +87,7 @@ export function buildChaosPlan(seed: number, options: { orders: number; segments
 		if (kind === 'drop') fault = { kind, afterFrames: 1 + Math.floor(random() * 20) };
 		else if (kind === 'malformed') fault = { kind, variant: pick(['garbage', 'truncated'] as const) };
 		else if (kind === 'refuse') fault = { kind, count: 1 + Math.floor(random() * 3) };
+		else if (kind === 'corrupt') fault = { kind, frames: 1 + Math.floor(random() * 3) };
 		else fault = { kind };
 		segments.push({
 			version: pick(['v1', 'v2', 'v3'] as const),

@@ -66,6 +66,8 @@ function inject(control: SimulatorControl, fault: ChaosFault): void {
 			return control.dropAfter(0);
 		case 'malformed':
 			return control.sendMalformed(fault.variant);
+		case 'corrupt':
+			return control.corruptNext(fault.frames);
 		case 'server-error-text':
 			return control.sendMalformed('text-error');
 		case 'oversize':
@@ -96,6 +98,7 @@ export function faultShowedUp(fault: ChaosFault, since: readonly StreamStatus[],
 		case 'session-expiry':
 			return disconnects.length > 0 && requests.some((r) => LOGIN_PATHS.has(r.path) && r.status === 200);
 		case 'malformed':
+		case 'corrupt':
 			return warnings.some((s) => s.code === NUBRA_ERROR_CODES.DECODE_MALFORMED);
 		case 'server-error-text':
 			return warnings.some((s) => s.code === NUBRA_ERROR_CODES.SERVER_ERROR_MESSAGE);

@@ -208,6 +208,23 @@ describe('simulator socket', () => {
 			expect(sim.control.ledger).toEqual([]);
 		});
 
+		it('corruptNext(n) cuts the next n order frames in half; the ledger still has their changes', async () => {
+			const socket = await subscriber();
+			await sim.control.waitForSubscribers(1);
+			sim.control.corruptNext(1);
+			const order = acceptedOrder();
+			sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 });
+			await socket.waitForMessages(2);
+			const intact = decodeFrame(socket.frames[1]);
+			expect(() => loadNubraSchema().any.decode(socket.frames[0])).toThrow();
+			expect(intact.suffix).toBe('NubraToClientIntentUpdate');
+			expect(sim.control.ledger.map((entry) => [entry.status, entry.deliveredTo.length])).toEqual([
+				['OPEN', 1],
+				['PARTIALLY_FILLED', 1],
+			]);
+			expect(() => sim.control.corruptNext(-1)).toThrow(RangeError);
+		});
+
 		it('garbage fails at the outer Any', async () => {
 			const socket = await subscriber();
 			await sim.control.waitForSubscribers(1);

@@ -311,6 +311,28 @@ describe('NubraStream against simulator faults', () => {
 			expect(stats.connections).toBe(1);
 		});
 
+		it('a corrupted order frame: warns, reads the order book on the same connection, recovers the update', async () => {
+			const s = await start();
+			const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
+			sim.control.applyStep(order.id, { type: 'accept' });
+			await waitFor(() => s.events.length === 1, WAIT_MS, 'the accept');
+			sim.control.corruptNext(1);
+			const lost = sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
+			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up after the bad frame');
+
+			expect(s.statusesOf('warning').map((w) => w.code)).toEqual([NUBRA_ERROR_CODES.DECODE_MALFORMED]);
+			expect(s.statusesOf('warning')[0].message).toMatch(/catching up from the order book/);
+			expect(s.events.slice(1).map((e) => [e.event.event, e.event.status, e.event.filled_qty, e.event.trade_qty, e.recovered])).toEqual([
+				['trade', 'PARTIALLY_FILLED', 4, lost.tradeQty, true],
+			]);
+			expect(s.statusesOf('recovered')[0].count).toBe(1);
+			expect(s.stream.stats).toMatchObject({ connections: 1, malformedFrames: 1 });
+			expect(s.statusesOf('disconnected')).toEqual([]);
+
+			sim.control.applyStep(order.id, { type: 'fill' });
+			await expectExactlyOnce(s);
+		});
+
 		it('oversize: refuses the frame, warns, reconnects and catches up what it missed', async () => {
 			const s = await start();
 			let missed: string[] = [];
