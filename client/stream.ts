@@ -123,6 +123,7 @@ const SUBSCRIBE_CHANNELS = {
 } as const;
 
 const CLOSE_BOUND_MS = 3_000;
+const MAX_UNKNOWN_TYPES_REPORTED = 20;
 
 interface LiveDuringCatchUp {
 	ids: Set<string>;
@@ -182,6 +183,8 @@ export class NubraStream {
 	#liveOrders: LiveDuringCatchUp | undefined;
 	/** A frame was lost while a catch-up was already reading: read once more after it. */
 	#catchUpAgain = false;
+	/** Unknown frame types already reported. */
+	readonly #unknownTypes = new Set<string>();
 	#pumping = false;
 	#paused = false;
 	#sessionToken: string | undefined;
@@ -574,7 +577,7 @@ export class NubraStream {
 		}
 		if (frame.kind === 'unknown' || frame.kind === 'portfolio') {
 			this.#stats.unknownFrames++;
-			this.#logger.debug(`Skipped a ${frame.kind} frame (${frame.typeUrl})`);
+			this.#noteSkipped(frame.kind, frame.typeUrl);
 			return;
 		}
 		this.#apiVersion = frame.kind;
@@ -643,6 +646,21 @@ export class NubraStream {
 			dedupKey: stateKey(missed),
 			receivedAtMono: performance.now(),
 		});
+	}
+
+	/**
+	 * Portfolio frames are expected; a type never seen before may be a new kind of order update
+	 * from Nubra: say so once per type, so an operator notices a protocol change.
+	 */
+	#noteSkipped(kind: 'unknown' | 'portfolio', typeUrl: string): void {
+		if (kind === 'unknown' && this.#unknownTypes.size < MAX_UNKNOWN_TYPES_REPORTED && !this.#unknownTypes.has(typeUrl)) {
+			this.#unknownTypes.add(typeUrl);
+			this.#logger.warn(
+				`Skipping frames of an unknown type (${this.#redact(typeUrl)}); if Nubra sends order updates in it, this package needs an update`,
+			);
+			return;
+		}
+		this.#logger.debug(`Skipped a ${kind} frame (${typeUrl})`);
 	}
 
 	/**

@@ -307,6 +307,10 @@ describe('NubraStream against simulator faults', () => {
 			}
 			if (kind === 'text-error') expect(warnings[0].message).toContain('Error: internal failure');
 			if (kind === 'garbage') expect(warnings[0].message).toMatch(/malformed frame of 7 bytes/);
+			// A new message type may be a new kind of order update: said once, in the log.
+			const unknownTypeLines = s.logger.lines.filter((line) => line.level === 'warn' && /unknown type/.test(line.message));
+			expect(unknownTypeLines).toHaveLength(kind === 'unknown-type' ? 1 : 0);
+			if (kind === 'unknown-type') expect(unknownTypeLines[0].message).toContain('nubra.trading.v4.FutureIntentUpdate');
 			expect(s.statusesOf('disconnected')).toEqual([]);
 			expect(stats.connections).toBe(1);
 		});
