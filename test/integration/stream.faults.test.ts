@@ -79,6 +79,21 @@ describe('NubraStream against simulator faults', () => {
 		});
 	});
 
+	/**
+	 * An order of 10 @ 2,500.00 with 4 filled live, then the feed goes down and stays down
+	 * (upgrades refused) until the test calls refuseConnections(0).
+	 */
+	const partlyFilledThenDown = async (s: StreamUnderTest) => {
+		const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
+		sim.control.applyStep(order.id, { type: 'accept' });
+		sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
+		await waitFor(() => s.events.some((e) => e.event.filled_qty === 4), WAIT_MS, 'the live partial fill');
+		sim.control.refuseConnections(1_000);
+		sim.control.dropAfter(0);
+		await sim.control.waitForDisconnect();
+		return order;
+	};
+
 	describe('drop after N frames', () => {
 		it('reconnects with backoff and recovers what changed while it was down', async () => {
 			const s = await start();
@@ -108,14 +123,7 @@ describe('NubraStream against simulator faults', () => {
 
 		it('brings back fills missed while down as one trade per order: their quantity and average price', async () => {
 			const s = await start();
-			const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
-			sim.control.applyStep(order.id, { type: 'accept' });
-			sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
-			await waitFor(() => s.events.some((e) => e.event.filled_qty === 4), WAIT_MS, 'the live partial fill');
-
-			sim.control.refuseConnections(1_000);
-			sim.control.dropAfter(0);
-			await sim.control.waitForDisconnect();
+			const order = await partlyFilledThenDown(s);
 			// While the feed is away the order is modified between two fills at different prices.
 			const missed = [
 				sim.control.applyStep(order.id, { type: 'modify', price: 250_700 }),
@@ -148,14 +156,7 @@ describe('NubraStream against simulator faults', () => {
 			try {
 				const running = sim;
 				const s = await start({ credentials: () => simulatorCredentials(running, { restBaseUrl: gate.url }) });
-				const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
-				sim.control.applyStep(order.id, { type: 'accept' });
-				sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
-				await waitFor(() => s.events.some((e) => e.event.filled_qty === 4), WAIT_MS, 'the live partial fill');
-
-				sim.control.refuseConnections(1_000);
-				sim.control.dropAfter(0);
-				await sim.control.waitForDisconnect();
+				const order = await partlyFilledThenDown(s);
 				sim.control.applyStep(order.id, { type: 'modify', price: 250_700 });
 				sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 });
 				gate.hold();
