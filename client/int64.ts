@@ -55,6 +55,12 @@ export function toApproxNumber(value: unknown): number {
 	return 0;
 }
 
+/** A price (or any amount) as a number when it is set and positive, else null: for arithmetic. */
+export function positiveAmount(value: unknown): number | null {
+	const approx = toApproxNumber(value);
+	return Number.isFinite(approx) && approx > 0 ? approx : null;
+}
+
 /** null for zero/absent, the exact int64 otherwise: absent proto3 fields read as zero. */
 export function optionalInt64(value: unknown): Int64 | null {
 	return isNonZero(value) ? toInt64(value) : null;

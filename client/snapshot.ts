@@ -1,4 +1,4 @@
-import { epochToIso } from './int64';
+import { epochToIso, positiveAmount } from './int64';
 import { int64FromJson } from './normalise';
 import { unifyStatus } from './status';
 import type { KnownFill } from './tracker';
@@ -150,7 +150,7 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
 export function asRecoveredFill(event: NubraEvent, known: KnownFill | undefined): NubraEvent {
 	if (hasLegs(event)) return event;
 	const filledQty = qty(event.filled_qty);
-	const avg = positive(event.avg_price);
+	const avg = positiveAmount(event.avg_price);
 	const missed = missedFill(filledQty, avg === null ? null : filledQty * avg, known);
 	if (missed === null) return event;
 	return { ...event, event: 'trade', trade_qty: missed.qty, trade_price: missed.price };
@@ -169,8 +169,8 @@ export function missedFillsBeforeLive(event: NubraEvent, known: KnownFill | unde
 	const filledQty = qty(event.filled_qty);
 	const ownQty = event.event === 'trade' ? qty(event.trade_qty) : 0;
 	const filledBefore = filledQty - ownQty;
-	const avg = positive(event.avg_price);
-	const ownPrice = positive(event.trade_price);
+	const avg = positiveAmount(event.avg_price);
+	const ownPrice = positiveAmount(event.trade_price);
 	const valueBefore = avg === null || (ownQty > 0 && ownPrice === null) ? null : filledQty * avg - ownQty * (ownPrice ?? 0);
 	const missed = missedFill(filledBefore, valueBefore, known);
 	if (missed === null) return null;
@@ -219,9 +219,4 @@ function hasLegs(event: NubraEvent): boolean {
 /** Prices worked out from averages keep two decimals of paise. */
 function roundPaise(value: number): number {
 	return Math.round(value * 100) / 100;
-}
-
-function positive(value: unknown): number | null {
-	const parsed = qty(value);
-	return parsed > 0 ? parsed : null;
 }

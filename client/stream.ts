@@ -709,8 +709,10 @@ export class NubraStream {
 		let count = liveOrders.recovered;
 		for (const row of rows) {
 			const snapshotEvent = normaliseSnapshotRow(row, this.#apiVersion);
-			if (snapshotEvent.order_id === null || liveOrders.ids.has(orderKey(snapshotEvent))) continue;
-			const event = asRecoveredFill(snapshotEvent, this.#tracker.knownFill(orderKey(snapshotEvent)));
+			if (snapshotEvent.order_id === null) continue;
+			const id = orderKey(snapshotEvent);
+			if (liveOrders.ids.has(id)) continue;
+			const event = asRecoveredFill(snapshotEvent, this.#tracker.knownFill(id));
 			const dedupKey = this.#tracker.observeRecovered(event);
 			if (dedupKey === null) continue;
 			count++;

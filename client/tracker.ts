@@ -1,3 +1,4 @@
+import { positiveAmount } from './int64';
 import { FINAL_STATUSES, type NubraEvent, type NubraStatus } from './types';
 
 /** What the tracker remembers of one order: enough to tell a new state from a repeat. */
@@ -60,11 +61,6 @@ function numeric(value: unknown): number {
 	if (typeof value === 'number') return value;
 	if (typeof value === 'string') return Number(value);
 	return 0;
-}
-
-function price(value: unknown): number | null {
-	const parsed = numeric(value);
-	return Number.isFinite(parsed) && parsed > 0 ? parsed : null;
 }
 
 /** What an order had filled, and at what average price, when the tracker last heard of it. */
@@ -153,12 +149,12 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, { ...state, avgPrice: price(event.avg_price), keys: [key], recovered: [] });
+			this.#remember(id, { ...state, avgPrice: positiveAmount(event.avg_price), keys: [key], recovered: [] });
 			return key;
 		}
 		if (memory.keys.includes(key)) return null;
 		const repeatOfRecovered = memory.recovered.includes(signature(state));
-		this.#update(id, memory, state, price(event.avg_price), key, false);
+		this.#update(id, memory, state, positiveAmount(event.avg_price), key, false);
 		return repeatOfRecovered ? null : key;
 	}
 
@@ -185,7 +181,7 @@ export class OrderStateTracker {
 		if (!this.isNewer(id, state)) return null;
 		const key = stateKey(event);
 		const memory = this.#orders.get(id);
-		const avgPrice = price(event.avg_price);
+		const avgPrice = positiveAmount(event.avg_price);
 		if (memory === undefined) this.#remember(id, { ...state, avgPrice, keys: [key], recovered: [signature(state)] });
 		else this.#update(id, memory, state, avgPrice, key, true);
 		return key;
@@ -198,7 +194,7 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		this.#remember(id, {
 			...state,
-			avgPrice: price(event.avg_price),
+			avgPrice: positiveAmount(event.avg_price),
 			keys: [stateKey(event)],
 			recovered: [signature(state)],
 		});
@@ -237,7 +233,7 @@ export class OrderStateTracker {
 			// Snapshots saved before the average price was kept have four entries.
 			const [status, filledQty, orderQty, orderPrice, avgPrice] = entry;
 			const state = { status, filledQty, orderQty, orderPrice };
-			this.#remember(id, { ...state, avgPrice: price(avgPrice), keys: [], recovered: [signature(state)] });
+			this.#remember(id, { ...state, avgPrice: positiveAmount(avgPrice), keys: [], recovered: [signature(state)] });
 		}
 	}
 

@@ -11,10 +11,12 @@ describe('simulator socket', () => {
 		sockets.push(socket);
 		return socket;
 	};
-	/** A subscribed user-socket client. */
+	/** A user-socket client, subscribed and counted by the simulator. */
 	const subscriber = async () => {
+		const before = sim.control.subscriberCount;
 		const socket = open();
 		await socket.subscribe(sim.control.issueSession().sessionToken);
+		await sim.control.waitForSubscribers(before + 1);
 		return socket;
 	};
 	const acceptedOrder = () => {
@@ -96,7 +98,6 @@ describe('simulator socket', () => {
 			sim.control.slowHandshake(150);
 			const started = Date.now();
 			await subscriber();
-			await sim.control.waitForSubscribers(1);
 			expect(Date.now() - started).toBeGreaterThanOrEqual(140);
 		});
 
@@ -137,7 +138,6 @@ describe('simulator socket', () => {
 
 		it('dropAfter(n) cuts the TCP connection right after n frames', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.dropAfter(2);
 			const order = acceptedOrder();
 			sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 });
@@ -151,14 +151,12 @@ describe('simulator socket', () => {
 
 		it('dropAfter(0) cuts at once', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.dropAfter(0);
 			expect((await socket.closed).code).toBe(1006);
 		});
 
 		it('halfOpen stops frames and pongs while TCP stays up; heal resumes', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.halfOpen();
 			const pinged = new Promise((resolve) => sim.control.on('ping', resolve));
 			let ponged = false;
@@ -200,7 +198,6 @@ describe('simulator socket', () => {
 			],
 		] as const)('sendMalformed(%s) sends a binary frame outside the ledger', async (kind, check) => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.sendMalformed(kind);
 			await socket.waitForMessages(1);
 			expect(socket.frames).toHaveLength(1);
@@ -210,7 +207,6 @@ describe('simulator socket', () => {
 
 		it('corruptNext(n) cuts the next n order frames in half; the ledger still has their changes', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.corruptNext(1);
 			const order = acceptedOrder();
 			sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 });
@@ -227,7 +223,6 @@ describe('simulator socket', () => {
 
 		it('garbage fails at the outer Any', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.sendMalformed('garbage');
 			await socket.waitForMessages(1);
 			expect(() => loadNubraSchema().any.decode(socket.frames[0])).toThrow();
@@ -238,7 +233,6 @@ describe('simulator socket', () => {
 			['text-info', /^(?!.*(Error|Exception|Failed)).+$/],
 		] as const)('sendMalformed(%s) sends a text frame', async (kind, pattern) => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.sendMalformed(kind);
 			await socket.waitForMessages(1);
 			expect(socket.texts).toHaveLength(1);
@@ -249,7 +243,6 @@ describe('simulator socket', () => {
 	describe('waits and close', () => {
 		it('waitForDisconnect resolves when the client leaves; waits time out with a clear error', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			await socket.close();
 			await sim.control.waitForDisconnect();
 			expect(sim.control.connections()).toEqual([]);
@@ -258,7 +251,6 @@ describe('simulator socket', () => {
 
 		it('close() terminates live sockets, is idempotent and fails pending waits', async () => {
 			const socket = await subscriber();
-			await sim.control.waitForSubscribers(1);
 			const waiting = sim.control.waitForSubscribers(5, 60_000);
 			const first = sim.close();
 			await Promise.all([first, sim.close()]);
@@ -304,10 +296,8 @@ describe('simulator socket', () => {
 		it('the next subscription uses the generation set by setApiVersion', async () => {
 			sim.control.setApiVersion('v1');
 			await subscriber();
-			await sim.control.waitForSubscribers(1);
 			sim.control.setApiVersion('v2');
 			await subscriber();
-			await sim.control.waitForSubscribers(2);
 			expect(sim.control.connections().map((connection) => connection.apiVersion).sort()).toEqual(['v1', 'v2']);
 			expect(() => sim.control.setApiVersion('v9' as 'v1')).toThrow(RangeError);
 		});

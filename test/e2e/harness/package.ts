@@ -66,12 +66,8 @@ export async function installPackedPackage(userFolder: string, packed: PackedPac
 	);
 	await run('tar', ['-xzf', packed.tarball, '-C', packageDir, '--strip-components=1']);
 	const manifestPath = join(packageDir, 'package.json');
-	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(
-		readFileSync(manifestPath, 'utf8'),
-	) as Record<string, unknown>;
-	void devDependencies;
-	void peerDependencies;
-	void optionalDependencies;
+	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+	for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[key];
 	writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 	await run('npm', ['install', ...N8N_NPM_INSTALL_ARGS, '--prefer-offline'], {
 		cwd: packageDir,
