@@ -9,14 +9,40 @@ export interface LongLike {
 	toString(radix?: number): string;
 }
 
+/**
+ * A 64-bit integer too large for a double, as the wire reader keeps it: two's-complement
+ * halves as signed 32-bit numbers, like protobufjs' Long. Smaller values are plain numbers.
+ */
+export class WideInt64 implements LongLike {
+	constructor(
+		readonly low: number,
+		readonly high: number,
+		readonly unsigned: boolean,
+	) {}
+
+	toNumber(): number {
+		const high = this.unsigned ? this.high >>> 0 : this.high;
+		return high * 4_294_967_296 + (this.low >>> 0);
+	}
+
+	toString(radix = 10): string {
+		return longToBigInt(this).toString(radix);
+	}
+}
+
 function isLong(value: unknown): value is LongLike {
+	if (value instanceof WideInt64) return true;
 	return typeof value === 'object' && value !== null && 'high' in value && 'low' in value;
+}
+
+function longToBigInt(value: LongLike): bigint {
+	const bits = (BigInt(value.high) << BigInt(32)) | BigInt(value.low >>> 0);
+	return value.unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits);
 }
 
 /** The exact decimal text of a Long; BigInt formats it several times faster than Long does. */
 function longToDecimal(value: LongLike): string {
-	const bits = (BigInt(value.high) << BigInt(32)) | BigInt(value.low >>> 0);
-	return (value.unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits)).toString();
+	return longToBigInt(value).toString();
 }
 
 /**

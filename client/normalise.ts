@@ -5,12 +5,14 @@ import type { NubraSchema } from './schema';
 import { unifyRequest, unifyStatus } from './status';
 import type { Int64, NubraEvent, NubraLeg } from './types';
 import type {
+	FieldSelection,
 	WireAlgoParams,
 	WireExecutionsV2,
 	WireIntentUpdateV3,
 	WireLegV3,
 	WireOrderParamsV2,
 	WireOrderV1,
+	WireRefDataV3,
 } from './wire';
 
 type EnumTable = Readonly<Record<number, string>>;
@@ -129,6 +131,128 @@ function loadEnumTables(root: protobuf.Root): EnumTables {
 		v3ExitTriggerKind: v3('IntentExitTriggerKind'),
 	};
 }
+
+/**
+ * The fields each normaliser reads, so the reader decodes only those (the rest of a frame is
+ * skipped unread); `true` marks a nested message kept whole (it is output as plain data).
+ */
+const ORDER_PARAMS_V2_FIELDS: FieldSelection<WireOrderParamsV2> = {
+	order_price: true,
+	avg_fill_price: true,
+	filled_qty: true,
+	ref_id: true,
+	asset_type: true,
+	derivative_type: true,
+	algo_params: true,
+	exchange_order_id: true,
+	trade_qty: true,
+	trade_price: true,
+	validity_type: true,
+	asset: true,
+	side: true,
+	display_name: true,
+	qty: true,
+};
+const REFDATA_V3_FIELDS: FieldSelection<WireRefDataV3> = { exchange: true, display_name: true, asset: true, derivative_type: true };
+
+export const NORMALISED_FIELDS: {
+	v1: FieldSelection<WireOrderV1>;
+	v2: FieldSelection<WireExecutionsV2>;
+	v3: FieldSelection<WireIntentUpdateV3>;
+} = {
+	v1: {
+		exch: true,
+		order_id: true,
+		basket_id: true,
+		ref_id: true,
+		side: true,
+		order_type: true,
+		order_status: true,
+		order_qty: true,
+		order_price: true,
+		filled_qty: true,
+		avg_price: true,
+		last_modified: true,
+		leg_size: true,
+		order_delivery_type: true,
+		update_msg: true,
+		exchange_order_id: true,
+		display_name: true,
+		asset: true,
+		derivative_type: true,
+		trigger_price: true,
+		algo_duration: true,
+		strategy_type: true,
+		max_prate: true,
+		response_type: true,
+		order_type_v2: true,
+		price_type: true,
+		validity_type: true,
+		algo_params: true,
+		asset_type: true,
+		trade_qty: true,
+		trade_price: true,
+		is_sor: true,
+		tag: true,
+		request_type: true,
+	},
+	v2: {
+		id: true,
+		response_type: true,
+		delivery_type: true,
+		execution_type: true,
+		side: true,
+		price_type: true,
+		qty: true,
+		execution_status: true,
+		last_mdified_time: true,
+		display_name: true,
+		order_params: ORDER_PARAMS_V2_FIELDS,
+		basket_params: { order_params: ORDER_PARAMS_V2_FIELDS, basket_type_name: true },
+		ltp: true,
+		update_msg: true,
+		exch: true,
+		is_sor: true,
+		tag: true,
+		request_type: true,
+	},
+	v3: {
+		intent_order_response: {
+			intent_order_id: true,
+			order_status: true,
+			exit_triggers: true,
+			legs: {
+				ref_id: true,
+				unit_qty: true,
+				filled_qty: true,
+				filled_price: true,
+				refdata: REFDATA_V3_FIELDS,
+				order_qty: true,
+			},
+			delivery_type: true,
+			price_type: true,
+			validity_type: true,
+			strat_tags: true,
+			order_qty: true,
+			filled_qty: true,
+			ltp: true,
+			order_price: true,
+			filled_price: true,
+			trade_fill: true,
+			execution_mode: true,
+			nubra_timestamps: { last_modified_at: true, last_updated_at: true },
+			position_id: true,
+			refdata: REFDATA_V3_FIELDS,
+			ref_id: true,
+			is_multi: true,
+			order_side: true,
+			intent_order_type: true,
+			rejection_msg: true,
+		},
+		intent_order_response_type: true,
+		intent_order_requst_type: true,
+	},
+};
 
 export interface Normaliser {
 	v1(message: WireOrderV1): NubraEvent;
