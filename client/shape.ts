@@ -1,5 +1,5 @@
 import type { DeliveredEvent, StreamStatus } from './stream';
-import type { Int64, NubraEvent } from './types';
+import type { NubraEvent, NubraLeg } from './types';
 
 export interface ItemShapeOptions {
 	/** 'simplified': the flat event; 'full': the whole decoded message (or snapshot row). */
@@ -10,8 +10,7 @@ export interface ItemShapeOptions {
 	includeMetadata: boolean;
 }
 
-/** Paise fields of the flat item; legs carry their own. */
-const PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price', 'trigger_price', 'ltp'] as const;
+/** Leg paise fields; the flat item's are converted one by one in `addRupees`. */
 const LEG_PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price'] as const;
 
 function rupees(value: unknown): number | null {
@@ -20,22 +19,100 @@ function rupees(value: unknown): number | null {
 	return Number.isFinite(paise) ? paise / 100 : null;
 }
 
+/** The fields every event has (`NubraEvent` without its optional and extra ones). */
+type CoreFields = {
+	[K in keyof NubraEvent as string extends K ? never : undefined extends NubraEvent[K] ? never : K]: NubraEvent[K];
+};
+
 /**
- * A copy of an event or leg that fields will be added to. `Object.assign` onto a fresh object,
- * not a spread: in V8 (Node 20) adding fields to a spread copy of a V1/V2 event made shaping
- * 40-130 µs per item, against 4-9 µs this way (`bench/stages.ts`, `npm run bench`).
+ * The item's copy of an event's fields, as one object literal: V8 gives it a fixed layout with
+ * room for every field, so the fields added after (rupees, metadata) stay cheap. A spread or
+ * `Object.assign` copy that fields are then added to falls back to a slow dictionary object
+ * (see bench/README.md for the figures).
  */
-function extensibleCopy(source: object): Record<string, unknown> {
-	return Object.assign({}, source) as Record<string, unknown>;
+function copyCoreFields(e: NubraEvent): CoreFields {
+	return {
+		event: e.event,
+		api_version: e.api_version,
+		status: e.status,
+		request: e.request,
+		order_id: e.order_id,
+		ref_id: e.ref_id,
+		exchange: e.exchange,
+		exchange_order_id: e.exchange_order_id,
+		display_name: e.display_name,
+		side: e.side,
+		order_qty: e.order_qty,
+		order_price: e.order_price,
+		filled_qty: e.filled_qty,
+		avg_price: e.avg_price,
+		trade_qty: e.trade_qty,
+		trade_price: e.trade_price,
+		trigger_price: e.trigger_price,
+		order_status: e.order_status,
+		response_type: e.response_type,
+		request_type: e.request_type,
+		order_type: e.order_type,
+		order_type_v2: e.order_type_v2,
+		strategy_type: e.strategy_type,
+		price_type: e.price_type,
+		validity_type: e.validity_type,
+		delivery_type: e.delivery_type,
+		tag: e.tag,
+		tags: e.tags,
+		update_msg: e.update_msg,
+		asset: e.asset,
+		asset_type: e.asset_type,
+		derivative_type: e.derivative_type,
+		is_sor: e.is_sor,
+		last_modified: e.last_modified,
+		last_modified_at: e.last_modified_at,
+		leg_size: e.leg_size,
+		algo_duration: e.algo_duration,
+		max_prate: e.max_prate,
+		algo_params: e.algo_params,
+	};
 }
 
-function withRupees(source: object, fields: readonly string[]): Record<string, unknown> {
-	const record = source as Record<string, unknown>;
-	const out = extensibleCopy(record);
-	for (const field of fields) {
-		if (field in record) out[`${field}_rupees`] = rupees(record[field] as Int64 | null);
+const CORE_FIELDS: ReadonlySet<string> = new Set(Object.keys(copyCoreFields({} as NubraEvent)));
+
+/** A copy of the event that fields can be added to: the core fields, then its extra ones. */
+function extensibleCopy(event: NubraEvent): ShapedItem {
+	const item: ShapedItem = copyCoreFields(event);
+	for (const key in event) if (!CORE_FIELDS.has(key)) item[key] = event[key];
+	return item;
+}
+
+/** Adds `<field>_rupees` after the fields, for each paise field the event has. */
+function addRupees(item: ShapedItem, event: NubraEvent): void {
+	item.order_price_rupees = rupees(event.order_price);
+	item.avg_price_rupees = rupees(event.avg_price);
+	item.trade_price_rupees = rupees(event.trade_price);
+	item.trigger_price_rupees = rupees(event.trigger_price);
+	if ('ltp' in event) item.ltp_rupees = rupees(event.ltp);
+	if (event.legs) item.legs = event.legs.map(legWithRupees);
+}
+
+function legWithRupees(leg: NubraLeg): ShapedItem {
+	const out: ShapedItem = {};
+	for (const key in leg) out[key] = leg[key as keyof NubraLeg];
+	for (const field of LEG_PAISE_FIELDS) {
+		if (field in leg) out[`${field}_rupees`] = rupees(leg[field]);
 	}
 	return out;
+}
+
+/** The ISO text of the last receive time: the events of a burst mostly share a millisecond. */
+let lastReceivedMs = Number.NaN;
+let lastReceivedIso = '';
+
+function receivedIso(at: Date): string {
+	const ms = at.getTime();
+	if (ms !== lastReceivedMs) {
+		lastReceivedIso = at.toISOString();
+		lastReceivedMs = ms;
+	}
+	return lastReceivedIso;
 }
 
 export type ShapedItem = Record<string, unknown>;
@@ -52,15 +129,15 @@ export function shapeEventItem(delivered: DeliveredEvent, options: ItemShapeOpti
 			order_id: event.order_id,
 			message: delivered.message ?? null,
 		};
-	} else if (options.addRupeeAmounts) {
-		item = withRupees(event, PAISE_FIELDS);
-		if (event.legs) item.legs = event.legs.map((leg) => withRupees(leg, LEG_PAISE_FIELDS));
+	} else if (options.addRupeeAmounts || options.includeMetadata) {
+		item = extensibleCopy(event);
+		if (options.addRupeeAmounts) addRupees(item, event);
 	} else {
-		// A spread is the fastest copy as long as nothing is added to it (see extensibleCopy).
-		item = options.includeMetadata ? extensibleCopy(event) : { ...event };
+		// A spread is the fastest copy as long as nothing is added to it.
+		item = { ...event };
 	}
 	if (options.includeMetadata) {
-		item.received_at = delivered.receivedAt.toISOString();
+		item.received_at = receivedIso(delivered.receivedAt);
 		item.recovered = delivered.recovered;
 		item.dedup_key = delivered.dedupKey;
 	}

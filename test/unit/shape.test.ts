@@ -67,6 +67,48 @@ describe('shapeEventItem', () => {
 		});
 	});
 
+	it('with every option: each event field in its order, extra ones too, then rupees, then metadata', () => {
+		const source = delivered();
+		source.event.position_id = 'POS-1';
+		source.event.execution_mode = 'EXECUTION_MODE_ENTRY';
+		const item = shapeEventItem(source, { output: 'simplified', addRupeeAmounts: true, includeMetadata: true });
+		expect(Object.keys(item)).toEqual([
+			...Object.keys(source.event),
+			'order_price_rupees',
+			'avg_price_rupees',
+			'trade_price_rupees',
+			'trigger_price_rupees',
+			'ltp_rupees',
+			'received_at',
+			'recovered',
+			'dedup_key',
+		]);
+		expect(item).toMatchObject({ position_id: 'POS-1', execution_mode: 'EXECUTION_MODE_ENTRY', legs: expect.any(Array) });
+		const { legs, ...rest } = item;
+		const { legs: sourceLegs, ...sourceRest } = source.event;
+		expect(rest).toMatchObject(sourceRest);
+		expect(legs).toHaveLength(sourceLegs?.length ?? -1);
+	});
+
+	it('metadata without rupees: the event fields and the metadata, no rupee fields', () => {
+		const source = delivered();
+		const item = shapeEventItem(source, { ...simplified, includeMetadata: true });
+		expect(Object.keys(item)).toEqual([...Object.keys(source.event), 'received_at', 'recovered', 'dedup_key']);
+		expect(item.legs).toBe(source.event.legs);
+	});
+
+	it('received_at follows each event\'s own time', () => {
+		const options = { ...simplified, includeMetadata: true };
+		const first = shapeEventItem(delivered({ receivedAt: new Date('2025-01-15T09:15:00.001Z') }), options);
+		const again = shapeEventItem(delivered({ receivedAt: new Date('2025-01-15T09:15:00.001Z') }), options);
+		const later = shapeEventItem(delivered({ receivedAt: new Date('2025-01-15T09:15:00.002Z') }), options);
+		expect([first.received_at, again.received_at, later.received_at]).toEqual([
+			'2025-01-15T09:15:00.001Z',
+			'2025-01-15T09:15:00.001Z',
+			'2025-01-15T09:15:00.002Z',
+		]);
+	});
+
 	it('full: the identifying fields plus the whole decoded message (null for recovered events)', () => {
 		const message = { intent_order_response: { intent_order_id: 1001 } };
 		expect(shapeEventItem(delivered({ message }), { ...simplified, output: 'full' })).toEqual({
