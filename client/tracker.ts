@@ -16,7 +16,7 @@ interface OrderMemory {
 	 * the same state arriving live later is a repeat, even when older live frames came between
 	 * (the snapshot travels on another connection and can overtake the socket).
 	 */
-	recovered: string[];
+	recovered: ComparableState[];
 }
 
 /** The parts of an order's state that a REST snapshot and a frame can both tell. */
@@ -82,23 +82,13 @@ export function orderKey(event: NubraEvent): string {
  * replay or catch-up carried it (order, event kind, status, quantities, price, response).
  */
 export function stateKey(event: NubraEvent): string {
-	return [
-		orderKey(event),
-		event.event,
-		event.status,
-		String(event.filled_qty ?? ''),
-		String(event.order_qty ?? ''),
-		String(event.order_price ?? ''),
-		event.response_type ?? '',
-		event.request ?? '',
-		String(event.trade_ref_id ?? ''),
-	].join('|');
+	// One template, not an array join: this runs for every live frame.
+	return `${orderKey(event)}|${event.event}|${event.status}|${event.filled_qty ?? ''}|${event.order_qty ?? ''}|${
+		event.order_price ?? ''
+	}|${event.response_type ?? ''}|${event.request ?? ''}|${String(event.trade_ref_id ?? '')}`;
 }
 
-/**
- * Remembers the last state of each order so nothing is emitted twice: across duplicate
- * frames, reconnects, catch-ups and (through snapshots) restarts. Bounded in memory.
- */
+/** The parts of an event's state a REST snapshot can tell too. */
 export function comparableState(event: NubraEvent): ComparableState {
 	return {
 		status: event.status,
@@ -108,14 +98,31 @@ export function comparableState(event: NubraEvent): ComparableState {
 	};
 }
 
-function signature(state: ComparableState): string {
-	return `${state.status}|${state.filledQty}|${state.orderQty}|${state.orderPrice}`;
+function sameState(a: ComparableState, b: ComparableState): boolean {
+	return a.status === b.status && a.filledQty === b.filledQty && a.orderQty === b.orderQty && a.orderPrice === b.orderPrice;
+}
+
+function includesState(states: readonly ComparableState[], state: ComparableState): boolean {
+	for (const known of states) if (sameState(known, state)) return true;
+	return false;
 }
 
 /** A live frame older than what is already known (it was overtaken by a snapshot). */
 function isOlder(memory: OrderMemory, state: ComparableState): boolean {
 	if (state.filledQty < memory.filledQty) return true;
 	return FINAL_STATUSES.has(memory.status) && !FINAL_STATUSES.has(state.status);
+}
+
+function newMemory(state: ComparableState, avgPrice: number | null, keys: string[], recovered: ComparableState[]): OrderMemory {
+	return {
+		status: state.status,
+		filledQty: state.filledQty,
+		orderQty: state.orderQty,
+		orderPrice: state.orderPrice,
+		avgPrice,
+		keys,
+		recovered,
+	};
 }
 
 /**
@@ -149,11 +156,11 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, { ...state, avgPrice: positiveAmount(event.avg_price), keys: [key], recovered: [] });
+			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [key], []));
 			return key;
 		}
 		if (memory.keys.includes(key)) return null;
-		const repeatOfRecovered = memory.recovered.includes(signature(state));
+		const repeatOfRecovered = memory.recovered.length > 0 && includesState(memory.recovered, state);
 		this.#update(id, memory, state, positiveAmount(event.avg_price), key, false);
 		return repeatOfRecovered ? null : key;
 	}
@@ -182,7 +189,7 @@ export class OrderStateTracker {
 		const key = stateKey(event);
 		const memory = this.#orders.get(id);
 		const avgPrice = positiveAmount(event.avg_price);
-		if (memory === undefined) this.#remember(id, { ...state, avgPrice, keys: [key], recovered: [signature(state)] });
+		if (memory === undefined) this.#remember(id, newMemory(state, avgPrice, [key], [state]));
 		else this.#update(id, memory, state, avgPrice, key, true);
 		return key;
 	}
@@ -192,12 +199,7 @@ export class OrderStateTracker {
 		const id = orderKey(event);
 		if (this.#orders.has(id)) return;
 		const state = comparableState(event);
-		this.#remember(id, {
-			...state,
-			avgPrice: positiveAmount(event.avg_price),
-			keys: [stateKey(event)],
-			recovered: [signature(state)],
-		});
+		this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [stateKey(event)], [state]));
 	}
 
 	/** The fill last known for an order, or undefined for an order never seen. */
@@ -233,7 +235,7 @@ export class OrderStateTracker {
 			// Snapshots saved before the average price was kept have four entries.
 			const [status, filledQty, orderQty, orderPrice, avgPrice] = entry;
 			const state = { status, filledQty, orderQty, orderPrice };
-			this.#remember(id, { ...state, avgPrice: positiveAmount(avgPrice), keys: [], recovered: [signature(state)] });
+			this.#remember(id, newMemory(state, positiveAmount(avgPrice), [], [state]));
 		}
 	}
 
@@ -248,7 +250,7 @@ export class OrderStateTracker {
 		memory.keys.push(key);
 		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
 		if (recovered) {
-			memory.recovered.push(signature(state));
+			memory.recovered.push(state);
 			if (memory.recovered.length > RECENT_KEYS_PER_ORDER) memory.recovered.shift();
 		}
 		// A late live frame must not roll the order back: the next catch-up would re-emit the
