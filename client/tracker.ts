@@ -82,10 +82,19 @@ export function orderKey(event: NubraEvent): string {
  * replay or catch-up carried it (order, event kind, status, quantities, price, response).
  */
 export function stateKey(event: NubraEvent): string {
-	// One template, not an array join: this runs for every live frame.
-	return `${orderKey(event)}|${event.event}|${event.status}|${event.filled_qty ?? ''}|${event.order_qty ?? ''}|${
-		event.order_price ?? ''
-	}|${event.response_type ?? ''}|${event.request ?? ''}|${String(event.trade_ref_id ?? '')}`;
+	// join writes null and undefined as '' and makes one flat string: keys are kept per order,
+	// and a key built by concatenation is a tree of string pieces, several times its size.
+	return [
+		orderKey(event),
+		event.event,
+		event.status,
+		event.filled_qty,
+		event.order_qty,
+		event.order_price,
+		event.response_type,
+		event.request,
+		event.trade_ref_id,
+	].join('|');
 }
 
 /** The parts of an event's state a REST snapshot can tell too. */
