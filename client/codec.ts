@@ -45,22 +45,56 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 type Generation = 'v1' | 'v2' | 'v3';
 
+/** What a decoder needs from a schema: built once per schema and shared by its decoders. */
+interface CompiledSchema {
+	normalise: Normaliser;
+	types: Readonly<Record<Generation, protobuf.Type>>;
+	/** Whole messages, for `includeMessage`. */
+	fullPlans: Readonly<Record<Generation, MessagePlan>>;
+	/** Only what the normaliser reads. */
+	plans: Readonly<Record<Generation, MessagePlan>>;
+	/** Field numbers of `google.protobuf.Any`. */
+	typeUrlField: number;
+	valueField: number;
+}
+
 /**
- * Decodes order-update frames with the reader of `wire.ts`, whose tables come from the schema
- * once. The two `Any` envelopes are only scanned for byte ranges: the body is read in place,
- * without copying. `decodeFrame` below uses one shared instance.
+ * Each stream has its own decoder; they share the generated decoders and the normaliser, so
+ * every stream runs code the engine has already optimised, on objects of the same layout.
+ */
+const compiledSchemas = new WeakMap<NubraSchema, CompiledSchema>();
+
+function compile(schema: NubraSchema): CompiledSchema {
+	const known = compiledSchemas.get(schema);
+	if (known) return known;
+	const compiled: CompiledSchema = {
+		normalise: createNormaliser(schema),
+		types: { v1: schema.order, v2: schema.executions, v3: schema.intentUpdate },
+		fullPlans: {
+			v1: planMessage(schema.order),
+			v2: planMessage(schema.executions),
+			v3: planMessage(schema.intentUpdate),
+		},
+		plans: {
+			v1: planMessage(schema.order, NORMALISED_FIELDS.v1),
+			v2: planMessage(schema.executions, NORMALISED_FIELDS.v2),
+			v3: planMessage(schema.intentUpdate, NORMALISED_FIELDS.v3),
+		},
+		typeUrlField: schema.any.fields.type_url.id,
+		valueField: schema.any.fields.value.id,
+	};
+	compiledSchemas.set(schema, compiled);
+	return compiled;
+}
+
+/**
+ * Decodes order-update frames with the reader of `wire.ts`, whose decoders are generated from
+ * the schema once. The two `Any` envelopes are only scanned for byte ranges: the body is read
+ * in place, without copying. `decodeFrame` below uses one shared instance.
  */
 export class FrameDecoder {
-	readonly #normalise: Normaliser;
+	readonly #compiled: CompiledSchema;
 	readonly #reader = new ProtoReader();
-	readonly #types: Readonly<Record<Generation, protobuf.Type>>;
-	/** Whole messages, for `includeMessage`. */
-	readonly #fullPlans: Readonly<Record<Generation, MessagePlan>>;
-	/** Only what the normaliser reads. */
-	readonly #plans: Readonly<Record<Generation, MessagePlan>>;
-	/** Field numbers of `google.protobuf.Any`. */
-	readonly #typeUrlField: number;
-	readonly #valueField: number;
 	readonly #typeUrl: ByteRange = { start: 0, end: 0 };
 	readonly #value: ByteRange = { start: 0, end: 0 };
 	/** The last inner type URL and its suffix: the frames of one feed rarely change type. */
@@ -68,20 +102,7 @@ export class FrameDecoder {
 	#lastSuffix = '';
 
 	constructor(schema: NubraSchema = loadNubraSchema()) {
-		this.#normalise = createNormaliser(schema);
-		this.#types = { v1: schema.order, v2: schema.executions, v3: schema.intentUpdate };
-		this.#fullPlans = {
-			v1: planMessage(schema.order),
-			v2: planMessage(schema.executions),
-			v3: planMessage(schema.intentUpdate),
-		};
-		this.#plans = {
-			v1: planMessage(schema.order, NORMALISED_FIELDS.v1),
-			v2: planMessage(schema.executions, NORMALISED_FIELDS.v2),
-			v3: planMessage(schema.intentUpdate, NORMALISED_FIELDS.v3),
-		};
-		this.#typeUrlField = schema.any.fields.type_url.id;
-		this.#valueField = schema.any.fields.value.id;
+		this.#compiled = compile(schema);
 	}
 
 	decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedFrame {
@@ -139,18 +160,20 @@ export class FrameDecoder {
 		while (reader.pos < end) {
 			const tag = reader.tag(end);
 			const field = tag >>> 3;
-			if (field !== this.#typeUrlField && field !== this.#valueField) {
+			const { typeUrlField, valueField } = this.#compiled;
+			if (field !== typeUrlField && field !== valueField) {
 				reader.skip(tag & 7, field, end);
 				continue;
 			}
 			if ((tag & 7) !== 2) throw new RangeError(`Any field ${field} is not length-delimited`);
-			reader.lengthDelimited(end, field === this.#valueField ? value : typeUrl);
+			reader.lengthDelimited(end, field === valueField ? value : typeUrl);
 		}
 	}
 
 	#decodeBody(version: Generation, typeUrl: string, options: DecodeOptions): DecodedFrame {
 		const reader = this.#reader;
-		const plan = options.includeMessage ? this.#fullPlans[version] : this.#plans[version];
+		const compiled = this.#compiled;
+		const plan = options.includeMessage ? compiled.fullPlans[version] : compiled.plans[version];
 		reader.pos = this.#value.start;
 		let message: Record<string, unknown>;
 		try {
@@ -159,11 +182,11 @@ export class FrameDecoder {
 			throw new NubraDecodeError(`Malformed ${plan.name} message: ${describe(error)}`, { cause: error });
 		}
 		let event: NubraEvent | null;
-		if (version === 'v1') event = this.#normalise.v1(message as unknown as WireOrderV1);
-		else if (version === 'v2') event = this.#normalise.v2(message as unknown as WireExecutionsV2);
-		else event = this.#normalise.v3(message as unknown as WireIntentUpdateV3);
+		if (version === 'v1') event = compiled.normalise.v1(message as unknown as WireOrderV1);
+		else if (version === 'v2') event = compiled.normalise.v2(message as unknown as WireExecutionsV2);
+		else event = compiled.normalise.v3(message as unknown as WireIntentUpdateV3);
 		const decoded: DecodedFrame = { kind: version, typeUrl, events: event ? [event] : [] };
-		if (options.includeMessage) decoded.message = messageToPlain(this.#types[version], message);
+		if (options.includeMessage) decoded.message = messageToPlain(compiled.types[version], message);
 		return decoded;
 	}
 }

@@ -203,10 +203,10 @@ const WIRE_TYPE_OF_KIND: Readonly<Record<Kind, number>> = {
 	[KIND.message]: WIRE_LENGTH_DELIMITED,
 };
 
-interface FieldPlan {
+export interface FieldPlan {
 	readonly number: number;
 	readonly name: string;
-	/** Where the value waits while its message is read (see `MessagePlan.build`). */
+	/** The field's position among the plan's fields: its local in the generated decoder. */
 	readonly slot: number;
 	readonly kind: Kind;
 	readonly wireType: number;
@@ -240,22 +240,73 @@ export interface MessagePlan {
 	readonly name: string;
 	/** Fields by number; holes (unknown numbers) are skipped when read. */
 	readonly byNumber: ReadonlyArray<FieldPlan | undefined>;
-	/** Every field's proto3 default, by slot: the values of a message start as a copy. */
-	readonly defaults: readonly unknown[];
-	/** The message object from its values by slot (see `objectBuilder`). */
-	readonly build: (values: readonly unknown[]) => Record<string, unknown>;
+	/** Reads one message from the reader's position up to `end` (see `generateDecoder`). */
+	decode: MessageDecoder;
 }
 
+type MessageDecoder = (reader: ProtoReader, end: number) => Record<string, unknown>;
+
+/** The reader method that reads one value of each kind (messages: `nested`). */
+const READ_METHOD: Readonly<Record<Kind, keyof ProtoReader>> = {
+	[KIND.int32]: 'int32',
+	[KIND.uint32]: 'uint32',
+	[KIND.sint32]: 'sint32',
+	[KIND.bool]: 'bool',
+	[KIND.int64]: 'int64',
+	[KIND.uint64]: 'uint64',
+	[KIND.sint64]: 'sint64',
+	[KIND.fixed64]: 'fixed64',
+	[KIND.sfixed64]: 'sfixed64',
+	[KIND.fixed32]: 'fixed32',
+	[KIND.sfixed32]: 'sfixed32',
+	[KIND.double]: 'double',
+	[KIND.float]: 'float',
+	[KIND.string]: 'string',
+	[KIND.bytes]: 'bytes',
+	[KIND.message]: 'nested',
+};
+
 /**
- * A function that makes the message object from its slot values with one object literal,
- * generated from the field names once per message type (protobufjs generates its decoders the
- * same way). Built like this, the objects of a type share one fixed layout; a copied template
- * whose fields are then set by name took half of the decode time (bench/README.md). Field
- * names are .proto identifiers, quoted by JSON.stringify.
+ * Generates the decoder of one message type from its plan, as protobufjs generates its own:
+ * one local per field, a switch on the exact tag, and the object made by one literal at the
+ * end. Objects built this way share one fixed layout per type; a generic loop that copied a
+ * template and set fields by name spent half of the decode time on that (bench/README.md).
+ * The text is made only of .proto field names (quoted by JSON.stringify), tag numbers and
+ * reader method names; `other` skips unknown fields and rejects a known one of the wrong wire type.
  */
-function objectBuilder(names: readonly string[]): (values: readonly unknown[]) => Record<string, unknown> {
-	const properties = names.map((name, slot) => `${JSON.stringify(name)}: values[${slot}]`).join(', ');
-	return new Function('values', `return { ${properties} };`) as (values: readonly unknown[]) => Record<string, unknown>;
+function generateDecoder(plan: MessagePlan, fields: readonly FieldPlan[]): MessageDecoder {
+	const locals = fields.map((field) => `v${field.slot} = defaults[${field.slot}]`).join(', ');
+	const cases = fields.map((field) => {
+		const read =
+			field.kind === KIND.message
+				? `r.nested(nestedPlans[${field.slot}], end)`
+				: `r.${READ_METHOD[field.kind]}(end)`;
+		const local = `v${field.slot}`;
+		const tag = field.number * 8 + field.wireType;
+		if (!field.repeated) return `case ${tag}: ${local} = ${read}; break;`;
+		const append = `case ${tag}: if (${local} === NONE) ${local} = []; ${local}.push(${read}); break;`;
+		if (!field.packable) return append;
+		const packedTag = field.number * 8 + WIRE_LENGTH_DELIMITED;
+		return `${append}\n\t\tcase ${packedTag}: if (${local} === NONE) ${local} = []; r.packed(fields[${field.slot}], ${local}, end); break;`;
+	});
+	const properties = fields.map((field) => `${JSON.stringify(field.name)}: v${field.slot}`).join(', ');
+	const body = `return function decode(r, end) {
+	let ${locals || 'unused'};
+	while (r.pos < end) {
+		const tag = r.tag(end);
+		switch (tag) {
+		${cases.join('\n\t\t')}
+		default: r.other(tag, plan, end);
+		}
+	}
+	return { ${properties} };
+};`;
+	const nestedPlans = fields.map((field) => field.message);
+	const defaults = fields.map((field) => (field.repeated ? NO_ELEMENTS : defaultOf(field.kind)));
+	const factory = new Function('plan', 'fields', 'nestedPlans', 'defaults', 'NONE', body) as (
+		...args: unknown[]
+	) => MessageDecoder;
+	return factory(plan, fields, nestedPlans, defaults, NO_ELEMENTS);
 }
 
 /** The default of every absent repeated field: shared, so it must never be written to. */
@@ -290,6 +341,10 @@ function defaultOf(kind: Kind): unknown {
  * Reader tables for `type` and the message types it nests, from protobufjs' reflection (the
  * types must be resolved: `root.resolveAll()`): every field, or only the `selection`.
  */
+function notYetGenerated(): never {
+	throw new Error('A message plan was used before its decoder was generated');
+}
+
 export function planMessage<T>(type: protobuf.Type, selection?: FieldSelection<T>): MessagePlan {
 	return plan(type, selection as AnySelection | undefined, new Map());
 }
@@ -319,12 +374,7 @@ function plan(type: protobuf.Type, selection: AnySelection | undefined, fullPlan
 	});
 	const byNumber: Array<FieldPlan | undefined> = [];
 	for (const field of fields) byNumber[field.number] = field;
-	const planned: MessagePlan = {
-		name: type.name,
-		byNumber,
-		defaults: fields.map((field) => (field.repeated ? NO_ELEMENTS : defaultOf(field.kind))),
-		build: objectBuilder(fields.map((field) => field.name)),
-	};
+	const planned: MessagePlan = { name: type.name, byNumber, decode: notYetGenerated };
 	if (selection === undefined) fullPlans.set(type.fullName, planned);
 	chosen.forEach((field, index) => {
 		const resolved = field.resolvedType;
@@ -332,6 +382,7 @@ function plan(type: protobuf.Type, selection: AnySelection | undefined, fullPlan
 		const nested = selection?.[field.name];
 		fields[index].message = plan(resolved, nested === true ? undefined : nested, fullPlans);
 	});
+	planned.decode = generateDecoder(planned, fields);
 	return planned;
 }
 
@@ -459,112 +510,108 @@ export class ProtoReader {
 
 	/** Decodes one message of `plan` from the current position up to `end`. */
 	message(plan: MessagePlan, end: number): Record<string, unknown> {
-		const values = plan.defaults.slice();
-		const byNumber = plan.byNumber;
-		while (this.#pos < end) {
-			const tag = this.tag(end);
-			const wireType = tag & 7;
-			const field = byNumber[tag >>> 3];
-			if (field === undefined) {
-				this.skip(wireType, tag >>> 3, end);
-				continue;
-			}
-			if (field.packable && wireType === WIRE_LENGTH_DELIMITED) {
-				this.#packed(field, values, end);
-				continue;
-			}
-			if (wireType !== field.wireType) {
-				throw new RangeError(`field ${field.name} (${field.number}) has wire type ${wireType}, not ${field.wireType}`);
-			}
-			const value = this.#value(field, end);
-			if (!field.repeated) {
-				values[field.slot] = value;
-				continue;
-			}
-			const list = values[field.slot] as unknown[];
-			if (list === NO_ELEMENTS) values[field.slot] = [value];
-			else list.push(value);
-		}
-		return plan.build(values);
+		return plan.decode(this, end);
 	}
 
-	#packed(field: FieldPlan, values: unknown[], end: number): void {
+	/** A length-delimited nested message. */
+	nested(plan: MessagePlan, end: number): Record<string, unknown> {
+		const length = this.#varint32(end) >>> 0;
+		const start = this.#pos;
+		if (length > end - start) throw outOfRange(start, length, end);
+		return plan.decode(this, start + length);
+	}
+
+	/** A tag no case of the generated decoder took: an unknown field, or a wrong wire type. */
+	other(tag: number, plan: MessagePlan, end: number): void {
+		const field = plan.byNumber[tag >>> 3];
+		if (field === undefined) {
+			this.skip(tag & 7, tag >>> 3, end);
+			return;
+		}
+		throw new RangeError(`field ${field.name} (${field.number}) has wire type ${tag & 7}, not ${field.wireType}`);
+	}
+
+	/** A packed run of a repeated number field, appended to `list`. */
+	packed(field: FieldPlan, list: unknown[], end: number): void {
 		const length = this.#varint32(end) >>> 0;
 		const runEnd = this.#pos + length;
 		if (length > end - this.#pos) throw outOfRange(this.#pos, length, end);
-		let list = values[field.slot] as unknown[];
-		if (list === NO_ELEMENTS) {
-			list = [];
-			values[field.slot] = list;
-		}
-		while (this.#pos < runEnd) list.push(this.#value(field, runEnd));
+		const read = this[READ_METHOD[field.kind]] as (this: ProtoReader, end: number) => unknown;
+		while (this.#pos < runEnd) list.push(read.call(this, runEnd));
 	}
 
-	#value(field: FieldPlan, end: number): unknown {
-		switch (field.kind) {
-			case KIND.int32:
-				return this.#varint32(end) | 0;
-			case KIND.uint32:
-				return this.#varint32(end) >>> 0;
-			case KIND.sint32: {
-				const bits = this.#varint32(end);
-				return (bits >>> 1) ^ -(bits & 1);
-			}
-			case KIND.bool:
-				this.#varint64(end);
-				return this.#low !== 0 || this.#high !== 0;
-			case KIND.int64:
-				this.#varint64(end);
-				return this.#signed64();
-			case KIND.uint64:
-				this.#varint64(end);
-				return this.#unsigned64();
-			case KIND.sint64: {
-				this.#varint64(end);
-				const mask = -(this.#low & 1);
-				this.#low = (((this.#low >>> 1) | (this.#high << 31)) ^ mask) >>> 0;
-				this.#high = ((this.#high >>> 1) ^ mask) >>> 0;
-				return this.#signed64();
-			}
-			case KIND.fixed64:
-				this.#fixed64(end);
-				return this.#unsigned64();
-			case KIND.sfixed64:
-				this.#fixed64(end);
-				return this.#signed64();
-			case KIND.fixed32: {
-				const at = this.#advance(4, end);
-				return this.#buf.readUInt32LE(at);
-			}
-			case KIND.sfixed32: {
-				const at = this.#advance(4, end);
-				return this.#buf.readInt32LE(at);
-			}
-			case KIND.double: {
-				const at = this.#advance(8, end);
-				return this.#buf.readDoubleLE(at);
-			}
-			case KIND.float: {
-				const at = this.#advance(4, end);
-				return this.#buf.readFloatLE(at);
-			}
-			case KIND.string: {
-				const length = this.#varint32(end) >>> 0;
-				const start = this.#advance(length, end);
-				return this.text(start, start + length);
-			}
-			case KIND.bytes: {
-				const length = this.#varint32(end) >>> 0;
-				const start = this.#advance(length, end);
-				return this.#buf.subarray(start, start + length);
-			}
-			default: {
-				const length = this.#varint32(end) >>> 0;
-				const start = this.#pos;
-				if (length > end - start) throw outOfRange(start, length, end);
-				return this.message(field.message as MessagePlan, start + length);
-			}
-		}
+	int32(end: number): number {
+		return this.#varint32(end) | 0;
+	}
+
+	uint32(end: number): number {
+		return this.#varint32(end) >>> 0;
+	}
+
+	sint32(end: number): number {
+		const bits = this.#varint32(end);
+		return (bits >>> 1) ^ -(bits & 1);
+	}
+
+	bool(end: number): boolean {
+		this.#varint64(end);
+		return this.#low !== 0 || this.#high !== 0;
+	}
+
+	int64(end: number): number | WideInt64 {
+		this.#varint64(end);
+		return this.#signed64();
+	}
+
+	uint64(end: number): number | WideInt64 {
+		this.#varint64(end);
+		return this.#unsigned64();
+	}
+
+	sint64(end: number): number | WideInt64 {
+		this.#varint64(end);
+		const mask = -(this.#low & 1);
+		this.#low = (((this.#low >>> 1) | (this.#high << 31)) ^ mask) >>> 0;
+		this.#high = ((this.#high >>> 1) ^ mask) >>> 0;
+		return this.#signed64();
+	}
+
+	fixed64(end: number): number | WideInt64 {
+		this.#fixed64(end);
+		return this.#unsigned64();
+	}
+
+	sfixed64(end: number): number | WideInt64 {
+		this.#fixed64(end);
+		return this.#signed64();
+	}
+
+	fixed32(end: number): number {
+		return this.#buf.readUInt32LE(this.#advance(4, end));
+	}
+
+	sfixed32(end: number): number {
+		return this.#buf.readInt32LE(this.#advance(4, end));
+	}
+
+	double(end: number): number {
+		return this.#buf.readDoubleLE(this.#advance(8, end));
+	}
+
+	float(end: number): number {
+		return this.#buf.readFloatLE(this.#advance(4, end));
+	}
+
+	string(end: number): string {
+		const length = this.#varint32(end) >>> 0;
+		const start = this.#advance(length, end);
+		return this.text(start, start + length);
+	}
+
+	bytes(end: number): Buffer {
+		const length = this.#varint32(end) >>> 0;
+		const start = this.#advance(length, end);
+		return this.#buf.subarray(start, start + length);
 	}
 
 	/** Moves past `count` bytes; returns where they start. */
