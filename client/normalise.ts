@@ -28,9 +28,10 @@ function text(value: string): string | null {
 }
 
 /** `EXCH_NSE` → `NSE`: V3 sends the exchange as plain text, so every generation does here. */
-function exchangeName(table: EnumTable, value: number): string | null {
-	const name = enumName(table, value);
-	return name !== null && name.startsWith('EXCH_') ? name.slice(5) : name;
+function exchangeNames(table: EnumTable): EnumTable {
+	return Object.fromEntries(
+		Object.entries(table).map(([value, name]) => [value, name.startsWith('EXCH_') ? name.slice(5) : name]),
+	);
 }
 
 /**
@@ -263,6 +264,7 @@ export interface Normaliser {
 /** Builds the three per-generation normalisers with their enum tables resolved once. */
 export function createNormaliser(schema: NubraSchema): Normaliser {
 	const e = loadEnumTables(schema.root);
+	const exchanges = exchangeNames(e.exchange);
 	const algoParamsType = schema.root.lookupType('protos.zanskarsecurities.oms.AlgoParams');
 	const exitTriggerType = schema.root.lookupType('nubra.trading.v3.IntentExitTrigger');
 	const algoPlain = (params: WireAlgoParams | null) =>
@@ -283,7 +285,7 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			request: unifyRequest(requestType),
 			order_id: isBasket ? optionalInt64(o.basket_id) : optionalInt64(o.order_id),
 			ref_id: optionalInt64(o.ref_id),
-			exchange: exchangeName(e.exchange, o.exch),
+			exchange: enumName(exchanges, o.exch),
 			exchange_order_id: optionalInt64(o.exchange_order_id),
 			display_name: text(o.display_name),
 			side: enumName(e.side, o.side),
@@ -365,7 +367,7 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			request: unifyRequest(requestType),
 			order_id: optionalInt64(x.id),
 			ref_id: params ? optionalInt64(params.ref_id) : null,
-			exchange: exchangeName(e.exchange, x.exch),
+			exchange: enumName(exchanges, x.exch),
 			exchange_order_id: params ? optionalInt64(params.exchange_order_id) : null,
 			display_name: text(x.display_name) ?? (params ? text(params.display_name) : null),
 			side: enumName(e.side, x.side) ?? (params ? enumName(e.side, params.side) : null),

@@ -74,12 +74,21 @@ function copyCoreFields(e: NubraEvent): CoreFields {
 	};
 }
 
-const CORE_FIELDS: ReadonlySet<string> = new Set(Object.keys(copyCoreFields({} as NubraEvent)));
+const CORE_ORDER: readonly string[] = Object.keys(copyCoreFields({} as NubraEvent));
+const CORE_FIELDS: ReadonlySet<string> = new Set(CORE_ORDER);
 
 /** A copy of the event that fields can be added to: the core fields, then its extra ones. */
 function extensibleCopy(event: NubraEvent): ShapedItem {
 	const item: ShapedItem = copyCoreFields(event);
-	for (const key in event) if (!CORE_FIELDS.has(key)) item[key] = event[key];
+	const keys = Object.keys(event);
+	// The normaliser writes the core fields first, in this order: then only the rest can be extra.
+	let first = 0;
+	while (first < CORE_ORDER.length && keys[first] === CORE_ORDER[first]) first++;
+	if (first < CORE_ORDER.length) first = 0;
+	for (let i = first; i < keys.length; i++) {
+		const key = keys[i];
+		if (!CORE_FIELDS.has(key)) item[key] = event[key];
+	}
 	return item;
 }
 

@@ -90,6 +90,14 @@ describe('shapeEventItem', () => {
 		expect(legs).toHaveLength(sourceLegs?.length ?? -1);
 	});
 
+	it('copies extra fields wherever the event has them, not only after its core fields', () => {
+		const base = delivered();
+		const event = { position_id: 'POS-2', ...base.event, basket_id: 77 };
+		const item = shapeEventItem({ ...base, event }, { ...simplified, includeMetadata: true });
+		expect(item).toMatchObject({ position_id: 'POS-2', basket_id: 77, order_id: 1001 });
+		expect(Object.keys(item).sort()).toEqual([...Object.keys(event), 'received_at', 'recovered', 'dedup_key'].sort());
+	});
+
 	it('metadata without rupees: the event fields and the metadata, no rupee fields', () => {
 		const source = delivered();
 		const item = shapeEventItem(source, { ...simplified, includeMetadata: true });
