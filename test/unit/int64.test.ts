@@ -232,5 +232,6 @@ describe('millisToIso', () => {
 		expect(millisToIso(-1)).toBe('1969-12-31T23:59:59.999Z');
 		expect(millisToIso(253_402_300_800_000)).toBe('+010000-01-01T00:00:00.000Z');
 		expect(millisToIso(8.64e15 + 1)).toBeNull();
+		expect(millisToIso(1.5)).toBe('1970-01-01T00:00:00.001Z');
 	});
 });
