@@ -39,6 +39,21 @@ function describe(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
+function kindOfTypeUrl(typeUrl: string): FrameKind {
+	switch (typeUrlSuffix(typeUrl)) {
+		case TYPE_SUFFIXES.v3:
+			return 'v3';
+		case TYPE_SUFFIXES.v1:
+			return 'v1';
+		case TYPE_SUFFIXES.v2:
+			return 'v2';
+		case TYPE_SUFFIXES.portfolio:
+			return 'portfolio';
+		default:
+			return 'unknown';
+	}
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
 	return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -97,9 +112,9 @@ export class FrameDecoder {
 	readonly #reader = new ProtoReader();
 	readonly #typeUrl: ByteRange = { start: 0, end: 0 };
 	readonly #value: ByteRange = { start: 0, end: 0 };
-	/** The last inner type URL and its suffix: the frames of one feed rarely change type. */
+	/** The last inner type URL and what it routes to: the frames of one feed rarely change type. */
 	#lastTypeUrl = '';
-	#lastSuffix = '';
+	#lastKind: FrameKind = 'unknown';
 
 	constructor(schema: NubraSchema = loadNubraSchema()) {
 		this.#compiled = compile(schema);
@@ -127,24 +142,16 @@ export class FrameDecoder {
 				cause: error,
 			});
 		}
-		const typeUrl = reader.text(this.#typeUrl.start, this.#typeUrl.end);
-		if (typeUrl === '') throw new NubraDecodeError('Inner message has no type URL');
-		if (typeUrl !== this.#lastTypeUrl) {
-			this.#lastTypeUrl = typeUrl;
-			this.#lastSuffix = typeUrlSuffix(typeUrl);
+		const { start: urlStart, end: urlEnd } = this.#typeUrl;
+		if (urlStart === urlEnd) throw new NubraDecodeError('Inner message has no type URL');
+		if (!reader.sameText(urlStart, urlEnd, this.#lastTypeUrl)) {
+			this.#lastTypeUrl = reader.text(urlStart, urlEnd);
+			this.#lastKind = kindOfTypeUrl(this.#lastTypeUrl);
 		}
-		switch (this.#lastSuffix) {
-			case TYPE_SUFFIXES.v3:
-				return this.#decodeBody('v3', typeUrl, options);
-			case TYPE_SUFFIXES.v1:
-				return this.#decodeBody('v1', typeUrl, options);
-			case TYPE_SUFFIXES.v2:
-				return this.#decodeBody('v2', typeUrl, options);
-			case TYPE_SUFFIXES.portfolio:
-				return { kind: 'portfolio', typeUrl, events: [] };
-			default:
-				return { kind: 'unknown', typeUrl, events: [] };
-		}
+		const typeUrl = this.#lastTypeUrl;
+		const kind = this.#lastKind;
+		if (kind === 'v1' || kind === 'v2' || kind === 'v3') return this.#decodeBody(kind, typeUrl, options);
+		return { kind, typeUrl, events: [] };
 	}
 
 	/**
