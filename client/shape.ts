@@ -10,8 +10,9 @@ export interface ItemShapeOptions {
 	includeMetadata: boolean;
 }
 
-/** Leg paise fields; the flat item's are converted one by one in `addRupees`. */
+/** Leg paise fields and their rupee fields; the flat item's are converted in `addRupees`. */
 const LEG_PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price'] as const;
+const LEG_RUPEE_FIELDS = LEG_PAISE_FIELDS.map((field) => `${field}_rupees`);
 
 function rupees(value: unknown): number | null {
 	if (value === null || value === undefined) return null;
@@ -105,8 +106,9 @@ function addRupees(item: ShapedItem, event: NubraEvent): void {
 function legWithRupees(leg: NubraLeg): ShapedItem {
 	const out: ShapedItem = {};
 	for (const key in leg) out[key] = leg[key as keyof NubraLeg];
-	for (const field of LEG_PAISE_FIELDS) {
-		if (field in leg) out[`${field}_rupees`] = rupees(leg[field]);
+	for (let i = 0; i < LEG_PAISE_FIELDS.length; i++) {
+		const field = LEG_PAISE_FIELDS[i];
+		if (field in leg) out[LEG_RUPEE_FIELDS[i]] = rupees(leg[field]);
 	}
 	return out;
 }
