@@ -6,6 +6,7 @@ import { SimulatorEmitter } from './events';
 import { createRestHandler } from './rest';
 import { SessionStore } from './sessions';
 import { ORDER_SERVICE_WS_PATH, SubscriberHub, USER_WS_PATH } from './socket';
+import { TradingDesk } from './trading';
 import type { RunningSimulator, SimulatorOptions } from './types';
 
 export * from './types';
@@ -15,6 +16,7 @@ export { DEMO_OTP } from './rest';
 export { INVALID_TOKEN_TEXT } from './socket';
 export { ONE_MIB } from './malformed';
 export type { OrderChange } from './book';
+export type { RefdataRow, TradingDeskCounts, TradingDeskOptions, TradingSimControl } from './trading';
 
 /** The demo TOTP secret: a local fake's, printed by the CLI on purpose. Base32, 160 bits. */
 export const DEMO_TOTP_SECRET = 'NUBRASIMULATORDEMOSECRET234567AB';
@@ -68,6 +70,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 	});
 	onRevoked = () => hub.endRevokedSubscriptions();
 	const control = new Control({ book, hub, sessions, emitter });
+	const trading = new TradingDesk(control, options.trading);
 
 	const urls = { rest: '', ws: '', orderService: '' };
 	const server = createServer(
@@ -82,6 +85,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 			}),
 			emitter,
 			log,
+			extraRoute: (path) => trading.route(path),
 		}),
 	);
 	server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
@@ -101,8 +105,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		orderServiceWsUrl: urls.orderService,
 		credentials,
 		control,
+		trading,
 		close: () => {
 			closing ??= (async () => {
+				trading.close();
 				control.shutdown();
 				await hub.close();
 				server.closeAllConnections();

@@ -1,4 +1,5 @@
 import type { SessionCounts } from './sessions';
+import type { TradingDeskOptions, TradingSimControl } from './trading';
 import type { NubraApiVersion, NubraRequest, NubraStatus } from '../client/types';
 
 export type { NubraApiVersion, NubraRequest, NubraStatus };
@@ -224,6 +225,8 @@ export interface SimulatorOptions {
 	bigIds?: boolean;
 	/** Receives diagnostic lines; never given a token, MPIN or secret. */
 	log?: (line: string) => void;
+	/** The trading endpoints: rate limit (default 10/s), apply delay, cancel lock, funds. */
+	trading?: TradingDeskOptions;
 }
 
 export interface SimulatorControl {
@@ -283,5 +286,7 @@ export interface RunningSimulator {
 	orderServiceWsUrl: string;
 	credentials: { phone: string; mpin: string; totpSecret: string };
 	control: SimulatorControl;
+	/** The trading endpoints' settings and counters (create, modify, cancel, margin, 429s). */
+	trading: TradingSimControl;
 	close(): Promise<void>;
 }
