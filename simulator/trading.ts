@@ -124,7 +124,7 @@ export class TradingDesk implements TradingSimControl {
 	#cancelLockMs: number;
 	#fundsPaise: number;
 	readonly #opTimes: number[] = [];
-	readonly #lockedUntil = new Map<string, number>();
+	readonly #modifiedAt = new Map<string, number>();
 	readonly #rejections: string[] = [];
 	readonly #timers = new Set<NodeJS.Timeout>();
 	readonly #exitCancels: { orderId: string; kind: string }[] = [];
@@ -314,7 +314,7 @@ export class TradingDesk implements TradingSimControl {
 			changes.push(change);
 		}
 		for (const change of changes) {
-			this.#lockedUntil.set(change.id, Date.now() + this.#cancelLockMs);
+			this.#modifiedAt.set(change.id, Date.now());
 			this.#later(() => this.#control.applyStep(change.id, { type: 'modify', price: change.price, qty: change.qty }));
 		}
 		return { status: 200, body: { message: 'order modify request pushed successfully' } };
@@ -339,7 +339,7 @@ export class TradingDesk implements TradingSimControl {
 			const order = id === undefined ? undefined : this.#control.orders().find((o) => o.id === id);
 			if (order === undefined) return error(400, `Order ${String(item.orderId)} not found`, '');
 			if (!LIVE.has(order.status)) return error(400, `Order ${order.id} is already ${order.status}`, '');
-			if ((this.#lockedUntil.get(order.id) ?? 0) > Date.now()) {
+			if ((this.#modifiedAt.get(order.id) ?? -Infinity) + this.#cancelLockMs > Date.now()) {
 				return error(400, 'Cancellation is temporarily unavailable while the exchange request is being processed', '');
 			}
 			ids.push(order.id);
