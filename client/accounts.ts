@@ -1,4 +1,4 @@
-import { NubraAuthClient } from './auth';
+import { NubraAuthClient, type SessionStore } from './auth';
 import { credentialFingerprint, validateCredentials, type NubraCredentials, type ValidatedCredentials } from './credentials';
 import { silentLogger, type NubraLogger } from './logger';
 
@@ -16,6 +16,11 @@ export interface NubraAccount {
 	readonly auth: NubraAuthClient;
 	/** Per-account objects built on the auth client (e.g. the shared order socket). */
 	readonly parts: Map<string, unknown>;
+	/**
+	 * Offers a store that shares the session with other processes (n8n: the credential in its
+	 * database); the most recent one still offered is used. Returns the withdrawal.
+	 */
+	offerStore(store: SessionStore): () => void;
 }
 
 export interface AccountRegistryOptions {
@@ -50,11 +55,24 @@ export class NubraAccounts {
 			this.#accounts.set(key, known);
 			return known;
 		}
+		const stores: SessionStore[] = [];
 		const account: NubraAccount = {
 			key,
 			credentials: validated,
-			auth: new NubraAuthClient({ credentials: () => validated, logger, now: this.#now }),
+			auth: new NubraAuthClient({
+				credentials: () => validated,
+				logger,
+				now: this.#now,
+				store: () => stores[stores.length - 1],
+			}),
 			parts: new Map(),
+			offerStore: (store) => {
+				stores.push(store);
+				return () => {
+					const index = stores.lastIndexOf(store);
+					if (index >= 0) stores.splice(index, 1);
+				};
+			},
 		};
 		this.#accounts.set(key, account);
 		this.#forgetOldest();

@@ -36,6 +36,8 @@ export const NUBRA_ERROR_CODES = {
 	REQUEST_REFUSED: 'NUBRA_REQUEST_REFUSED',
 	/** Nubra kept answering 429 after the client waited and retried. */
 	RATE_LIMITED: 'NUBRA_RATE_LIMITED',
+	/** Another client keeps logging in to the account, ending this session again and again. */
+	SESSION_CONTESTED: 'NUBRA_SESSION_CONTESTED',
 } as const;
 
 export type NubraErrorCode = (typeof NUBRA_ERROR_CODES)[keyof typeof NUBRA_ERROR_CODES];

@@ -297,7 +297,7 @@ describe('simulator socket', () => {
 			// instead; jest --detectOpenHandles covers the rest.
 			const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 			const timersBefore = timers();
-			const other = await startSimulator();
+			const other = await startSimulator({ singleSession: false });
 			const socket = new RecordingSocket(other.wsUrl);
 			await socket.subscribe(other.control.issueSession().sessionToken);
 			other.control.slowHandshake(60_000);
