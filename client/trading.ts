@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { NubraAccount } from './accounts';
-import { SENTINEL_BUCKETS, type AuthorizedRequestOptions, type SentinelBucket, type SentinelOrderRow } from './auth';
+import {
+	SENTINEL_BUCKETS,
+	type AuthorizedRequestOptions,
+	type NubraSession,
+	type SentinelBucket,
+	type SentinelOrderRow,
+} from './auth';
 import type { NubraEnvironment } from './credentials';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
 import type { HttpMethod } from './http';
@@ -379,6 +385,7 @@ export interface PlacedOrder {
 
 /** The auth surface the trading client needs (the account's `NubraAuthClient`). */
 export interface TradingAuth {
+	getSession(): Promise<NubraSession>;
 	authorizedRequest(method: HttpMethod, path: string, options?: AuthorizedRequestOptions): Promise<unknown>;
 }
 
@@ -531,9 +538,14 @@ export class NubraTrading {
 	 */
 	async #request(method: HttpMethod, path: string, options: AuthorizedRequestOptions, trading: boolean): Promise<unknown> {
 		for (let attempt = 0; ; attempt++) {
-			if (trading) await this.limiter.acquire();
+			let session: NubraSession | undefined;
+			if (trading) {
+				// The session first (a login can take a while), so a slot is spent when the request leaves.
+				session = await this.#auth.getSession();
+				await this.limiter.acquire();
+			}
 			try {
-				return await this.#auth.authorizedRequest(method, path, options);
+				return await this.#auth.authorizedRequest(method, path, { ...options, session });
 			} catch (error) {
 				if (!isNubraError(error) || error.httpStatus === undefined) throw error;
 				if (error.httpStatus === 429) {

@@ -2,21 +2,26 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type ILoadOptionsFunctions,
 	type INodeExecutionData,
+	type INodeCredentialTestResult,
 	type INodeListSearchResult,
 	type INodeType,
 	type INodeTypeDescription,
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { nubraAccounts } from '../../client/accounts';
+import { nubraAccounts, type NubraAccount } from '../../client/accounts';
 import { credentialsFromRecord } from '../../client/credentials';
 import { NUBRA_ERROR_CODES, isNubraError } from '../../client/errors';
 import { instrumentLabel } from '../../client/instruments';
 import { tradingFor, type NubraTrading } from '../../client/trading';
+import { testNubraCredential } from '../NubraTrigger/credentialTest';
+import { n8nSessionStore } from '../shared/n8nSessionStore';
 import { nubraProperties } from './description';
 import {
 	cancelOrders,
@@ -75,8 +80,14 @@ function toNodeError(
 	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
 }
 
-/** The account's trading client, after checking that the credential is the environment the node expects. */
-async function connect(ctx: IExecuteFunctions | ILoadOptionsFunctions, expected?: string): Promise<NubraTrading> {
+/**
+ * The account (shared with the triggers of this process) and its trading client, after checking
+ * that the credential is the environment the node expects.
+ */
+async function connect(
+	ctx: IExecuteFunctions | ILoadOptionsFunctions,
+	expected?: string,
+): Promise<{ account: NubraAccount; trading: NubraTrading }> {
 	const credentials = credentialsFromRecord(await ctx.getCredentials<IDataObject>('nubraApi'));
 	if (expected !== undefined && credentials.environment !== expected) {
 		throw new NodeOperationError(
@@ -89,7 +100,24 @@ async function connect(ctx: IExecuteFunctions | ILoadOptionsFunctions, expected?
 		);
 	}
 	const account = nubraAccounts().account(credentials, ctx.logger);
-	return tradingFor(account);
+	return { account, trading: tradingFor(account) };
+}
+
+/**
+ * Runs `work` with the credential offered as the account's session store, so a login made here
+ * is kept for every n8n process and a session kept by another process is used, not replaced.
+ */
+async function withSharedSession<T>(
+	ctx: IExecuteFunctions | ILoadOptionsFunctions,
+	account: NubraAccount,
+	work: () => Promise<T>,
+): Promise<T> {
+	const withdraw = account.offerStore(n8nSessionStore(ctx));
+	try {
+		return await work();
+	} finally {
+		withdraw();
+	}
 }
 
 export class Nubra implements INodeType {
@@ -107,16 +135,26 @@ export class Nubra implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nubraApi', required: true }],
+		credentials: [{ name: 'nubraApi', required: true, testedBy: 'nubraApiTest' }],
 		properties: nubraProperties,
 	};
 
 	methods = {
+		credentialTest: {
+			async nubraApiTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testNubraCredential(credential);
+			},
+		},
 		listSearch: {
 			async searchInstruments(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 				try {
-					const trading = await connect(this);
-					const found = await trading.instruments.search({ text: filter ?? '' }, trading.exchanges, 100);
+					const { account, trading } = await connect(this);
+					const found = await withSharedSession(this, account, () =>
+						trading.instruments.search({ text: filter ?? '' }, trading.exchanges, 100),
+					);
 					return {
 						results: found.map((instrument) => ({
 							name: instrumentLabel(instrument),
@@ -132,39 +170,49 @@ export class Nubra implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const resource = this.getNodeParameter('resource', 0) as string;
 		const operation = this.getNodeParameter('operation', 0) as string;
-		let trading: NubraTrading;
+		let connected: Awaited<ReturnType<typeof connect>>;
 		try {
-			trading = await connect(this, this.getNodeParameter('environment', 0) as string);
+			connected = await connect(this, this.getNodeParameter('environment', 0) as string);
 		} catch (error) {
 			throw toNodeError(this, error);
 		}
-		const output: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				const options = this.getNodeParameter('options', itemIndex, {}) as NodeOptions;
-				if (options.maxRequestsPerSecond !== undefined && options.maxRequestsPerSecond > 0) {
-					trading.configure({ opsPerSecond: options.maxRequestsPerSecond });
-				}
-				const results = await run(this, trading, resource, operation, itemIndex, options);
-				for (const json of results) output.push({ json, pairedItem: { item: itemIndex } });
-			} catch (error) {
-				const nodeError = toNodeError(this, error, itemIndex);
-				if (!this.continueOnFail()) throw nodeError;
-				output.push({
-					json: {
-						error: nodeError.message,
-						description: nodeError.description ?? null,
-						code: isNubraError(error) ? error.code : null,
-					},
-					pairedItem: { item: itemIndex },
-				});
-			}
-		}
-		return [output];
+		const { account, trading } = connected;
+		return [await withSharedSession(this, account, async () => await runItems(this, trading, resource, operation))];
 	}
+}
+
+async function runItems(
+	ctx: IExecuteFunctions,
+	trading: NubraTrading,
+	resource: string,
+	operation: string,
+): Promise<INodeExecutionData[]> {
+	const items = ctx.getInputData();
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const options = ctx.getNodeParameter('options', itemIndex, {}) as NodeOptions;
+			if (options.maxRequestsPerSecond !== undefined && options.maxRequestsPerSecond > 0) {
+				trading.configure({ opsPerSecond: options.maxRequestsPerSecond });
+			}
+			const results = await run(ctx, trading, resource, operation, itemIndex, options);
+			for (const json of results) output.push({ json, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			const nodeError = toNodeError(ctx, error, itemIndex);
+			if (!ctx.continueOnFail()) throw nodeError;
+			output.push({
+				json: {
+					error: nodeError.message,
+					description: nodeError.description ?? null,
+					code: isNubraError(error) ? error.code : null,
+				},
+				pairedItem: { item: itemIndex },
+			});
+		}
+	}
+	return output;
 }
 
 async function run(

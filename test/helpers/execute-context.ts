@@ -1,6 +1,9 @@
+import { NubraApi } from '../../credentials/NubraApi.credentials';
 import {
 	NodeHelpers,
 	type ICredentialDataDecryptedObject,
+	type IHttpRequestHelper,
+	type IHttpRequestOptions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INode,
@@ -17,9 +20,53 @@ import {
  * (what an expression would give) layered on top, and every member the node does not use
  * throwing, so a new dependency shows up as a failing test.
  */
+/**
+ * What n8n keeps of the `nubraApi` credential in its database, shared by every context built on
+ * it (as n8n's processes share the database): `getCredentials` reads it, preAuthentication writes it.
+ */
+export interface CredentialDatabase {
+	data: ICredentialDataDecryptedObject;
+	/** How often n8n ran the credential's preAuthentication. */
+	preAuthentications: number;
+}
+
+export function credentialDatabase(data: ICredentialDataDecryptedObject): CredentialDatabase {
+	return { data: { sharedSession: '', sessionRenewal: '', ...data }, preAuthentications: 0 };
+}
+
+/**
+ * n8n-core's `httpRequestWithAuthentication` for `nubraApi` (request-helper-functions.js and the
+ * CLI's CredentialsHelper.preAuthentication): preAuthentication when the expirable field is
+ * empty, its output merged into the credential data and written to the database, then the
+ * credential's generic `authenticate` headers on the request.
+ */
+async function requestWithAuthentication(
+	database: CredentialDatabase,
+	request: IHttpRequestOptions,
+	decrypted: ICredentialDataDecryptedObject | undefined,
+): Promise<unknown> {
+	const type = new NubraApi();
+	const data = decrypted ?? structuredClone(database.data);
+	if (data.sharedSession === '') {
+		const helper = { helpers: { httpRequest: () => Promise.reject(new Error('not used')) } } as unknown as IHttpRequestHelper;
+		Object.assign(data, await type.preAuthentication.call(helper, data));
+		database.preAuthentications++;
+		database.data = structuredClone(data);
+	}
+	const session = JSON.parse(String(data.sharedSession)) as { sessionToken: string };
+	const response = await fetch(request.url, {
+		method: request.method ?? 'GET',
+		headers: { authorization: `Bearer ${session.sessionToken}`, 'x-device-id': String(data.deviceId ?? 'n8n-nodes-nubra') },
+	});
+	if (!response.ok) throw new Error(`HTTP ${response.status} from ${request.url}`);
+	return (await response.json()) as unknown;
+}
+
 export interface ExecuteOptions {
 	parameters: INodeParameters;
 	credentials: ICredentialDataDecryptedObject;
+	/** The credential as n8n stores it; default a fresh one holding `credentials`. */
+	database?: CredentialDatabase;
 	items?: IDataObject[];
 	/** Per-item parameter values, as expressions would resolve them. */
 	perItem?: (itemIndex: number) => INodeParameters;
@@ -51,10 +98,11 @@ export function executeContext(nodeType: INodeType, options: ExecuteOptions): IE
 		credentials: { nubraApi: { id: 'cred-1', name: 'Nubra account' } },
 	};
 	const items: INodeExecutionData[] = (options.items ?? [{}]).map((json) => ({ json }));
+	const database = options.database ?? credentialDatabase(options.credentials);
 	const logger: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 	const implemented: Pick<
 		IExecuteFunctions,
-		'getInputData' | 'getNodeParameter' | 'getNode' | 'getCredentials' | 'continueOnFail' | 'getExecutionId' | 'logger'
+		'getInputData' | 'getNodeParameter' | 'getNode' | 'getCredentials' | 'continueOnFail' | 'getExecutionId' | 'logger' | 'helpers'
 	> = {
 		getInputData: () => items,
 		getNodeParameter: ((name: string, itemIndex: number, fallback?: unknown): NodeParameterValueType | object => {
@@ -66,8 +114,18 @@ export function executeContext(nodeType: INodeType, options: ExecuteOptions): IE
 		getNode: () => node,
 		getCredentials: async <T extends object = ICredentialDataDecryptedObject>(type: string) => {
 			if (type !== 'nubraApi') throw new Error(`Node does not have credentials of type "${type}"`);
-			return structuredClone(options.credentials) as T;
+			return structuredClone(database.data) as T;
 		},
+		helpers: {
+			httpRequestWithAuthentication: async (
+				type: string,
+				request: IHttpRequestOptions,
+				additional?: { credentialsDecrypted?: { data?: ICredentialDataDecryptedObject } },
+			) => {
+				if (type !== 'nubraApi') throw new Error(`Node does not have credentials of type "${type}"`);
+				return await requestWithAuthentication(database, request, additional?.credentialsDecrypted?.data);
+			},
+		} as unknown as IExecuteFunctions['helpers'],
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionId: () => (options.executionId === null ? (undefined as unknown as string) : options.executionId ?? 'exec-1'),
 		logger,
