@@ -154,17 +154,22 @@ export class NubraApi implements ICredentialType {
 			description: 'Sent to Nubra as x-device-id with every request',
 			hint: 'Keep this the same once workflows use the credential: Nubra ties a login to it',
 		},
+		// Both hold session and auth tokens: secrets the rule cannot tell from their names.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Shared Session',
 			name: 'sharedSession',
 			type: 'hidden',
-			typeOptions: { expirable: true },
+			// Password: n8n blanks it when the credential is shown in the editor, and keeps it on save.
+			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Session Renewal',
 			name: 'sessionRenewal',
 			type: 'hidden',
+			typeOptions: { password: true },
 			default: '',
 		},
 	];

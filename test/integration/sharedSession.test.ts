@@ -90,6 +90,12 @@ describe('one Nubra login shared by n8n processes through the credential', () =>
 		expect(JSON.parse(String(adopted.sharedSession))).toMatchObject({ sessionToken });
 	});
 
+	it('keeps the session in hidden fields that n8n treats as expirable and blanks in the editor', () => {
+		const byName = new Map(new NubraApi().properties.map((p) => [p.name, p]));
+		expect(byName.get('sharedSession')).toMatchObject({ type: 'hidden', default: '', typeOptions: { expirable: true, password: true } });
+		expect(byName.get('sessionRenewal')).toMatchObject({ type: 'hidden', default: '', typeOptions: { password: true } });
+	});
+
 	it("ignores a stored session of another account, device or endpoint, and malformed text", async () => {
 		const credentials = validateCredentials(credentialsFromRecord(database.data));
 		const session = await loginForSharedSession(credentials);
