@@ -71,6 +71,8 @@ export interface ExecuteOptions {
 	/** Per-item parameter values, as expressions would resolve them. */
 	perItem?: (itemIndex: number) => INodeParameters;
 	continueOnFail?: boolean;
+	/** Receives every log line the node writes, with its metadata. */
+	logs?: string[];
 	/** Default 'exec-1'; `null` for none. */
 	executionId?: string | null;
 	nodeName?: string;
@@ -99,7 +101,10 @@ export function executeContext(nodeType: INodeType, options: ExecuteOptions): IE
 	};
 	const items: INodeExecutionData[] = (options.items ?? [{}]).map((json) => ({ json }));
 	const database = options.database ?? credentialDatabase(options.credentials);
-	const logger: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+	const record = (level: string) => (message: string, meta?: object) => {
+		options.logs?.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
+	};
+	const logger: Logger = { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug') };
 	const implemented: Pick<
 		IExecuteFunctions,
 		'getInputData' | 'getNodeParameter' | 'getNode' | 'getCredentials' | 'continueOnFail' | 'getExecutionId' | 'logger' | 'helpers'

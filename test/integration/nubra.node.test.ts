@@ -5,7 +5,7 @@ import { credentialsFromRecord } from '../../client/credentials';
 import { tradingFor } from '../../client/trading';
 import { Nubra } from '../../nodes/Nubra/Nubra.node';
 import { simulatorCredentialFields, startSimulator, type LedgerEntry, type RequestInfo, type RunningSimulator } from '../../simulator';
-import { executeContext, runNode, type ExecuteOptions } from '../helpers/execute-context';
+import { credentialDatabase, executeContext, runNode, type ExecuteOptions } from '../helpers/execute-context';
 
 /**
  * The Nubra node against the simulator over real HTTP on 127.0.0.1: every operation, and the
@@ -309,6 +309,27 @@ describe('Nubra node against the simulator', () => {
 		expect(results[0][0]).toMatchObject({ clientCode: 'SIM001' });
 		expect(sim.control.sessionCounts.logins).toBe(2);
 		expect(requests.filter((r) => r.status === 440).length).toBeGreaterThanOrEqual(3);
+	});
+
+	it('puts no token, MPIN or TOTP secret in any item, error or log line', async () => {
+		const logs: string[] = [];
+		const seen: unknown[] = [];
+		const database = credentialDatabase(credentials);
+		const extra = { logs, database, continueOnFail: true };
+		seen.push(await json(limitBuy({ tag: 'secret-1' }), extra));
+		seen.push(await json({ resource: 'portfolio', operation: 'funds' }, extra));
+		seen.push(await json(limitBuy({ price: 2450.03 }), extra));
+		seen.push(await json({ resource: 'order', operation: 'cancel', orderIds: '424242' }, extra));
+		sim.control.expireSessions();
+		seen.push(await json({ resource: 'order', operation: 'getMany' }, extra));
+		seen.push(await failure({ resource: 'order', operation: 'get', orderId: '1' }, { logs, database }).then((e) => ({ message: e.message, description: (e as NodeApiError).description })));
+		const session = JSON.parse(String(database.data.sharedSession)) as { sessionToken: string; authToken: string };
+		const text = JSON.stringify(seen) + logs.join('\n');
+		expect(logs.length).toBeGreaterThan(0);
+		for (const secret of [credentials.mpin, credentials.totpSecret, session.sessionToken, session.authToken]) {
+			expect(typeof secret === 'string' && secret.length >= 4).toBe(true);
+			expect(text).not.toContain(secret as string);
+		}
 	});
 
 	it('queues under its rate limit, waits out 429s, and says what to do when they do not stop', async () => {
