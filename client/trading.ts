@@ -493,6 +493,23 @@ export class NubraTrading {
 		return buckets;
 	}
 
+	/**
+	 * Today's orders carrying `tag`. Nubra documents the filter as a list of *existing* tags; in
+	 * case it refuses one it has not seen yet, the whole day is read and filtered here instead.
+	 */
+	async ordersTagged(tag: string): Promise<Array<{ row: SentinelOrderRow; bucket: SentinelBucket }>> {
+		let buckets: OrderBuckets;
+		try {
+			buckets = await this.orders({ tags: [tag] });
+		} catch (error) {
+			if (!(isNubraError(error) && error.code === NUBRA_ERROR_CODES.REQUEST_REFUSED)) throw error;
+			buckets = await this.orders();
+		}
+		return SENTINEL_BUCKETS.flatMap((bucket) =>
+			buckets[bucket].filter((row) => row.stratTags?.includes(tag) ?? false).map((row) => ({ row, bucket })),
+		);
+	}
+
 	/** One order by id, with its bucket, or undefined when today's book does not have it. */
 	async order(orderId: string): Promise<{ row: SentinelOrderRow; bucket: SentinelBucket } | undefined> {
 		const buckets = await this.orders({ orderIds: [orderId] });

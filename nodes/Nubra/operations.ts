@@ -139,12 +139,9 @@ export async function placeOrder(
 	}
 	const tag = item.stratTags?.[0];
 	if (tag !== undefined && options.skipIfTagUsed !== false) {
-		const existing = await trading.orders({ tags: [tag] });
-		for (const bucket of SENTINEL_BUCKETS) {
-			const row = existing[bucket].find((r) => r.stratTags?.includes(tag) ?? false);
-			if (row !== undefined) {
-				return [{ ...shapeOrderRow(row, bucket), placed: false, alreadyPlaced: true, tag } as IDataObject];
-			}
+		const [existing] = await trading.ordersTagged(tag);
+		if (existing !== undefined) {
+			return [{ ...shapeOrderRow(existing.row, existing.bucket), placed: false, alreadyPlaced: true, tag } as IDataObject];
 		}
 	}
 	const placed = await trading.placeOrder(item);

@@ -2,6 +2,7 @@ import { NUBRA_ERROR_CODES, NubraError } from '../../client/errors';
 import { InstrumentMaster, expiryNumber, istDate, parseInstrumentRow, type NubraInstrument } from '../../client/instruments';
 import { RateLimiter } from '../../client/rateLimit';
 import {
+	NubraTrading,
 	automaticTag,
 	buildModifyItem,
 	buildOrderItem,
@@ -333,5 +334,27 @@ describe('instrument master', () => {
 		expect(fetched).toEqual(['NSE@2026-11-30', 'NSE@2026-12-01']);
 		const unknown = await master.get(42, ['NSE']).catch((error: unknown) => error as NubraError);
 		expect(unknown).toMatchObject({ code: NUBRA_ERROR_CODES.UNKNOWN_INSTRUMENT });
+	});
+});
+
+describe('looking up orders by tag', () => {
+	const row = (id: number, tags: string[]) => ({ intentOrderId: id, stratTags: tags });
+
+	it('reads the whole day and filters locally when Nubra refuses a tag filter', async () => {
+		const asked: string[] = [];
+		const auth = {
+			getSession: async () => ({ sessionToken: 's', deviceId: 'd', restBaseUrl: 'http://127.0.0.1:1', obtainedAt: 0 }),
+			authorizedRequest: async (_method: string, path: string, options?: { query?: Record<string, string> }) => {
+				asked.push(`${path}?${new URLSearchParams(options?.query ?? {}).toString()}`);
+				if (options?.query?.stratTags) {
+					throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'HTTP 400: unknown tag', { httpStatus: 400 });
+				}
+				return { orders: { open: [row(1, ['other'])], executed: [row(2, ['wanted'])] } };
+			},
+		};
+		const trading = new NubraTrading(auth, 'custom');
+		const found = await trading.ordersTagged('wanted');
+		expect(found).toEqual([{ row: row(2, ['wanted']), bucket: 'executed' }]);
+		expect(asked).toEqual(['/sentinel/orders?stratTags=wanted', '/sentinel/orders?']);
 	});
 });
