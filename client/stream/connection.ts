@@ -113,6 +113,8 @@ export class AccountConnection {
 	#session: StreamSession | undefined;
 	#apiVersion: NubraApiVersion = 'v3';
 	#live = false;
+	/** The `connected` status of the live socket, told to members that join it. */
+	#connectedStatus: StreamStatus | undefined;
 	#everConnected = false;
 	#catchUpGeneration = 0;
 	#catchUpRunning = false;
@@ -373,7 +375,8 @@ export class AccountConnection {
 			subscribed = true;
 			// The catch-up windows open before anyone hears of the subscription.
 			const windows = this.#beginCatchUps();
-			this.#broadcast({ state: 'connected', url: redactUrl(url), attempt });
+			this.#connectedStatus = { state: 'connected', url: redactUrl(url), attempt };
+			this.#broadcast(this.#connectedStatus);
 			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
 			for (const waiting of this.#waiting.splice(0)) waiting.resolve();
 			return await new Promise<ConnectionEnd>((resolve) => {
@@ -502,6 +505,7 @@ export class AccountConnection {
 
 	/** A subscription joins a live socket: its own read, and nobody else reconnects. */
 	async #joinLive(member: ConnectionMember): Promise<void> {
+		if (this.#connectedStatus !== undefined) member.status(this.#connectedStatus);
 		const session = this.#session;
 		if (!member.catchUp || session === undefined) return;
 		const window = member.beginCatchUp();
