@@ -6,6 +6,9 @@
  * - examples/positions-funds-to-sheets-daily.json, its Sheets nodes swapped for HTTP Requests
  *   with the same columns, writes the simulator's positions and funds in rupees.
  * - The examples' node types and versions, the Nubra tool included, exist in the pinned n8n.
+ * - The session kept in the credential: a login by the node is stored by n8n (preAuthentication
+ *   run by n8n-core, written to its database), and a new n8n process on the same database uses
+ *   it instead of logging in; one login in all.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +17,11 @@ import { startSimulator, type RunningSimulator } from '../../simulator';
 import {
 	connect,
 	createUserFolder,
+	DEFAULT_OWNER,
 	importCredentials,
 	importWorkflows,
 	type N8nInstance,
-	type N8nSession,
+	N8nSession,
 	n8nId,
 	PACKAGE_DIST,
 	setupOwner,
@@ -275,5 +279,71 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 		// The agent example gives its tools read-only operations only.
 		const operations = examples.agent.nodes.filter((n) => n.type === PACKAGE_TOOL_TYPE).map((n) => n.parameters.operation);
 		expect(operations.sort()).toEqual(['funds', 'getMany', 'positions', 'search']);
+	});
+});
+
+describe('the session kept in the credential, across n8n processes', () => {
+	let sim: RunningSimulator;
+	let n8n: N8nInstance | undefined;
+	let userFolder: string;
+
+	const funds = async (): Promise<Record<string, unknown>> => {
+		const response = await fetch(`${n8n?.baseUrl}/webhook/nubra-funds`, { method: 'POST' });
+		expect(response.status).toBe(200);
+		return (await response.json()) as Record<string, unknown>;
+	};
+
+	beforeAll(async () => {
+		sim = await startSimulator();
+		userFolder = createUserFolder();
+		const [credential] = await importCredentials(userFolder, [
+			{ ...simulatorCredential(sim, 'Nubra (stored session)'), data: { ...simulatorCredential(sim).data, deviceId: 'n8n-e2e-stored' } },
+		]);
+		const workflow: WorkflowJson = {
+			id: n8nId(),
+			name: 'Funds over a webhook',
+			nodes: [
+				{
+					name: 'Webhook',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: n8nId(),
+					parameters: { httpMethod: 'POST', path: 'nubra-funds', responseMode: 'lastNode', options: {} },
+				},
+				{
+					name: 'Get Funds',
+					type: CUSTOM_NODE_TYPE,
+					typeVersion: 1,
+					position: [240, 0],
+					parameters: { environment: 'custom', resource: 'portfolio', operation: 'funds', options: {} },
+					credentials: { nubraApi: { id: credential.id, name: credential.name } },
+				},
+			],
+			connections: connect([['Webhook', 'Get Funds']]),
+			settings: { executionOrder: 'v1' },
+		};
+		await importWorkflows(userFolder, [{ ...workflow, active: true }]);
+		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true });
+		await setupOwner(n8n.baseUrl);
+	});
+
+	afterAll(async () => {
+		await n8n?.stop();
+		rmSync(userFolder, { recursive: true, force: true });
+		await sim?.close();
+	});
+
+	it('a new n8n process uses the session the first one stored in the credential', async () => {
+		expect(await funds()).toMatchObject({ clientCode: 'SIM001', startOfDayFundsRupees: 1_000_000 });
+		expect(sim.control.sessionCounts).toEqual({ logins: 1, sessionsIssued: 1 });
+
+		// Another process on the same database (as a queue-mode worker would be): no login.
+		await n8n?.stop();
+		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true });
+		const session = new N8nSession(n8n.baseUrl);
+		await session.login(DEFAULT_OWNER.email, DEFAULT_OWNER.password);
+		expect(await funds()).toMatchObject({ clientCode: 'SIM001' });
+		expect(sim.control.sessionCounts).toEqual({ logins: 1, sessionsIssued: 1 });
 	});
 });
