@@ -16,10 +16,10 @@ import {
 } from 'n8n-workflow';
 
 import { nubraAccounts, type NubraAccount } from '../../client/accounts';
-import { credentialsFromRecord } from '../../client/credentials';
+import { credentialsFromRecord, type NubraEnvironment } from '../../client/credentials';
 import { NUBRA_ERROR_CODES, isNubraError } from '../../client/errors';
 import { instrumentLabel } from '../../client/instruments';
-import { tradingFor, type NubraTrading } from '../../client/trading';
+import { defaultOpsPerSecond, tradingFor, type NubraTrading } from '../../client/trading';
 import { testNubraCredential } from '../NubraTrigger/credentialTest';
 import { n8nSessionStore } from '../shared/n8nSessionStore';
 import { nubraProperties } from './description';
@@ -179,13 +179,15 @@ export class Nubra implements INodeType {
 			throw toNodeError(this, error);
 		}
 		const { account, trading } = connected;
-		return [await withSharedSession(this, account, async () => await runItems(this, trading, resource, operation))];
+		const environment = account.credentials.environment;
+		return [await withSharedSession(this, account, async () => await runItems(this, trading, environment, resource, operation))];
 	}
 }
 
 async function runItems(
 	ctx: IExecuteFunctions,
 	trading: NubraTrading,
+	environment: NubraEnvironment,
 	resource: string,
 	operation: string,
 ): Promise<INodeExecutionData[]> {
@@ -194,9 +196,9 @@ async function runItems(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const options = ctx.getNodeParameter('options', itemIndex, {}) as NodeOptions;
-			if (options.maxRequestsPerSecond !== undefined && options.maxRequestsPerSecond > 0) {
-				trading.configure({ opsPerSecond: options.maxRequestsPerSecond });
-			}
+			// The limiter is the account's: each run sets it, so one workflow's choice does not linger.
+			const perSecond = options.maxRequestsPerSecond ?? 0;
+			trading.configure({ opsPerSecond: perSecond > 0 ? perSecond : defaultOpsPerSecond(environment) });
 			const results = await run(ctx, trading, resource, operation, itemIndex, options);
 			for (const json of results) output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
