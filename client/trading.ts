@@ -433,7 +433,24 @@ export class NubraTrading {
 	}
 
 	async placeOrder(item: OrderItem): Promise<PlacedOrder> {
-		const body = record(await this.#request('POST', '/sentinel/orders/create', { body: { orders: [item] } }, true));
+		let answer: unknown;
+		try {
+			answer = await this.#request('POST', '/sentinel/orders/create', { body: { orders: [item] } }, true);
+		} catch (error) {
+			// No answer is not a refusal: the order may have reached Nubra.
+			if (isNubraError(error) && error.code === NUBRA_ERROR_CODES.UNREACHABLE) {
+				const tag = item.stratTags?.[0];
+				throw new NubraError(error.code, error.message, {
+					cause: error,
+					hint:
+						tag === undefined
+							? 'The order may have reached Nubra. Check Order → Get Many before placing it again.'
+							: `The order may have reached Nubra. Retrying is safe: Place first looks for an order tagged "${tag}" (n8n: Settings → Retry On Fail, Wait Between Tries 5000 ms).`,
+				});
+			}
+			throw error;
+		}
+		const body = record(answer);
 		const rows = Array.isArray(body?.orders) ? body.orders : [];
 		const row = record(rows[0]);
 		if (row === undefined || row.intentOrderId === undefined) {

@@ -358,3 +358,24 @@ describe('looking up orders by tag', () => {
 		expect(asked).toEqual(['/sentinel/orders?stratTags=wanted', '/sentinel/orders?']);
 	});
 });
+
+describe('a create that gets no answer', () => {
+	it('says the order may have been placed and how a retry stays safe', async () => {
+		const auth = {
+			getSession: async () => ({ sessionToken: 's', deviceId: 'd', restBaseUrl: 'http://127.0.0.1:1', obtainedAt: 0 }),
+			authorizedRequest: async () => {
+				throw new NubraError(NUBRA_ERROR_CODES.UNREACHABLE, 'Could not reach Nubra at 127.0.0.1:1 (timed out)');
+			},
+		};
+		const trading = new NubraTrading(auth, 'custom');
+		const item = buildOrderItem(
+			{ refId: 2885, side: 'BUY', quantity: 1, priceType: 'LIMIT', price: 2450, deliveryType: 'IDAY', tag: 'sig-7' },
+			RELIANCE,
+			'none',
+		);
+		const error = await trading.placeOrder(item).catch((caughtError: unknown) => caughtError as NubraError);
+		expect(error).toMatchObject({ code: NUBRA_ERROR_CODES.UNREACHABLE, message: 'Could not reach Nubra at 127.0.0.1:1 (timed out)' });
+		expect(error.hint).toContain('may have reached Nubra');
+		expect(error.hint).toContain('"sig-7"');
+	});
+});
