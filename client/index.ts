@@ -12,6 +12,8 @@ export {
 	validateCredentials,
 	NUBRA_ENVIRONMENTS,
 	DEFAULT_DEVICE_ID,
+	ORDER_SERVICE_SOCKET_PATH,
+	USER_SOCKET_PATH,
 } from './credentials';
 export type { NubraCredentials, NubraEnvironment, NubraAuthentication } from './credentials';
 export { createNubraStream } from './connect';

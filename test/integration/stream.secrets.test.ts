@@ -218,7 +218,7 @@ describe('secrets in stream output', () => {
 			},
 		});
 		const reasons = outputs.statuses.flatMap((s) => (s.state === 'disconnected' ? [s.reason] : []));
-		expect(reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket/ws'))).toBe(true);
+		expect(reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket-latest/ws'))).toBe(true);
 		expectClean('order-service socket', outputs);
 	});
 
