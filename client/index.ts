@@ -4,8 +4,18 @@
  */
 export { decodeFrame, decodeFrameDetailed, FrameDecoder, typeUrlSuffix } from './codec';
 export type { DecodedFrame, DecodeOptions } from './codec';
-export { NubraAuthClient, flattenSentinelOrders } from './auth';
-export type { NubraSession, NubraUserInfo, SentinelOrderRow, SentinelOrders } from './auth';
+export { NubraAuthClient } from './auth';
+export type { NubraSession, NubraUserInfo } from './auth';
+export { flattenSentinelOrders, parseSentinelOrders, SENTINEL_BUCKETS } from './sentinel';
+export type {
+	SentinelBucket,
+	SentinelInt64,
+	SentinelLeg,
+	SentinelOrderRow,
+	SentinelOrders,
+	SentinelOrdersQuery,
+	SentinelRefData,
+} from './sentinel';
 export {
 	credentialsFromRecord,
 	resolveEndpoints,

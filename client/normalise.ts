@@ -3,7 +3,7 @@ import type * as protobuf from 'protobufjs';
 import { epochToIso, isNonZero, optionalInt64, toApproxNumber, toInt64 } from './int64';
 import type { NubraSchema } from './schema';
 import { unifyRequest, unifyStatus } from './status';
-import type { Int64, NubraEvent, NubraLeg } from './types';
+import type { NubraEvent, NubraLeg } from './types';
 import type {
 	WireAlgoParams,
 	WireExecutionsV2,
@@ -378,11 +378,4 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 	}
 
 	return { v1, v2, v3 };
-}
-
-/** Reads an int64 that may arrive as a number or a decimal string (REST JSON). */
-export function int64FromJson(value: unknown): Int64 | null {
-	if (typeof value === 'number') return Number.isFinite(value) && value !== 0 ? value : null;
-	if (typeof value === 'string' && /^-?\d+$/.test(value)) return value === '0' ? null : toInt64(BigInt(value));
-	return null;
 }

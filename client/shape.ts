@@ -1,3 +1,4 @@
+import { toApproxNumber } from './int64';
 import type { DeliveredEvent, StreamStatus } from './stream';
 import type { Int64, NubraEvent } from './types';
 
@@ -15,9 +16,7 @@ const PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price', 'trigger_price'
 const LEG_PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price'] as const;
 
 function rupees(value: unknown): number | null {
-	if (value === null || value === undefined) return null;
-	const paise = typeof value === 'string' ? Number(value) : (value as number);
-	return Number.isFinite(paise) ? paise / 100 : null;
+	return value === null || value === undefined ? null : toApproxNumber(value) / 100;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ICredentialsDecrypted } from 'n8n-workflow';
-import { NubraAuthClient, flattenSentinelOrders, type NubraLogger } from '../../client/auth';
+import { NubraAuthClient, type NubraLogger } from '../../client/auth';
+import { flattenSentinelOrders } from '../../client/sentinel';
 import type { NubraCredentials } from '../../client/credentials';
 import { httpRequest } from '../../client/http';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
