@@ -13,7 +13,7 @@ import {
 	type SdkGeneration,
 	type SdkMessage,
 } from '../helpers/nubra-sdk-rules';
-import { RecordingSocket } from '../helpers/simulatorClient';
+import { RecordingSocket } from '../helpers/simulator-client';
 
 const GENERATIONS: SdkGeneration[] = ['v1', 'v2', 'v3'];
 

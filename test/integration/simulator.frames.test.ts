@@ -6,7 +6,7 @@ import {
 	type NubraApiVersion,
 	type RunningSimulator,
 } from '../../simulator';
-import { decodeFrame, RecordingSocket, type DecodedFrame } from '../helpers/simulatorClient';
+import { decodeFrame, RecordingSocket, type DecodedFrame } from '../helpers/simulator-client';
 
 /** Each generation's frames, decoded with the schema, and the ledger against what arrived. */
 describe('simulator frames', () => {

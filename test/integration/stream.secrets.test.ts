@@ -8,7 +8,9 @@ import { createNubraStream } from '../../client/connect';
 import type { NubraCredentials } from '../../client/credentials';
 import type { DeliveredEvent, StreamStatus } from '../../client/stream';
 import { generateScenario, startSimulator, type RunningSimulator } from '../../simulator';
-import { FAST_TIMINGS, RecordingLogger, finalStatesDelivered, waitFor } from '../helpers/stream-harness';
+import { RecordingLogger } from '../helpers/recording-logger';
+import { FAST_TIMINGS, finalStatesDelivered } from '../helpers/stream-harness';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(15_000);
 

@@ -3,7 +3,7 @@ import type { NubraCredentials } from '../../client/credentials';
 import { redactSecrets } from '../../client/logger';
 import { flattenSentinelOrders } from '../../client/sentinel';
 import { totp } from '../../client/totp';
-import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/restStub';
+import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/rest-stub';
 import { nubraRejection } from '../helpers/rejection';
 
 describe('NubraAuthClient against a scripted REST server', () => {
