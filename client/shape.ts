@@ -21,8 +21,8 @@ function rupees(value: unknown): number | null {
 
 /**
  * A copy of an event or leg that fields will be added to. `Object.assign` onto a fresh object,
- * not a spread: in V8 (Node 20) adding fields to a spread copy of a V1/V2 event made shaping
- * 40-130 µs per item, against 4-9 µs this way (`bench/stages.ts`, `npm run bench`).
+ * not a spread: V8 slows down every field added to a spread copy of an event (the figures are
+ * in bench/README.md, from `npm run bench`).
  */
 function extensibleCopy(source: object): Record<string, unknown> {
 	return Object.assign({}, source) as Record<string, unknown>;
