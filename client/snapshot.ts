@@ -4,9 +4,6 @@ import { unifyStatus } from './status';
 import type { KnownFill } from './tracker';
 import type { Int64, NubraApiVersion, NubraEvent, NubraLeg } from './types';
 
-// The catch-up reads snapshot rows through the one `/sentinel/orders` model.
-export { snapshotRows } from './sentinel';
-
 function record(value: unknown): Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value)
 		? (value as Record<string, unknown>)

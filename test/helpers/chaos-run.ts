@@ -1,6 +1,7 @@
 import { createNubraStream } from '../../client/connect';
 import { NUBRA_ERROR_CODES } from '../../client/errors';
-import type { DeliveredEvent, NubraStream, StreamStatus } from '../../client/stream';
+import { NubraAccounts } from '../../client/accounts';
+import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker } from '../../client/tracker';
 import type { RequestInfo, RunningSimulator, ScenarioStep, SimulatorControl } from '../../simulator';
 import { faultReconnects, type ChaosFault, type ChaosPlan } from './chaos-plan';
@@ -85,15 +86,31 @@ export function faultShowedUp(fault: ChaosFault, since: readonly StreamStatus[],
 	}
 }
 
+/** One consumer of the account's feed, with what it received. */
+export interface ChaosSubscriber {
+	events: DeliveredEvent[];
+	statuses: StreamStatus[];
+	tracker: OrderStateTracker;
+	stream: OrderSubscription;
+}
+
 export interface ChaosOutcome {
+	/** The first subscriber's, whose statuses decide whether a fault showed up. */
 	events: DeliveredEvent[];
 	statuses: StreamStatus[];
 	logger: RecordingLogger;
 	/** Per segment: whether its fault showed up as expected. */
 	faultsSeen: Array<{ segment: number; fault: ChaosFault; seen: boolean }>;
 	trackerSize: number;
-	stream: NubraStream;
+	stream: OrderSubscription;
+	/** Every subscriber on the shared account feed, the first one included. */
+	subscribers: ChaosSubscriber[];
+	/** Full logins the account cost during the run. */
+	logins: number;
 }
+
+/** Triggers on one account: they share its login and socket, each with its own memory. */
+export const CHAOS_SUBSCRIBERS = 3;
 
 /**
  * Runs a plan against a running simulator: a stream with fast heartbeats and backoff, each
@@ -103,30 +120,41 @@ export interface ChaosOutcome {
  */
 export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<ChaosOutcome> {
 	const { control } = sim;
-	const events: DeliveredEvent[] = [];
-	const statuses: StreamStatus[] = [];
 	const requests: RequestInfo[] = [];
 	const logger = new RecordingLogger();
-	const tracker = new OrderStateTracker({ maxOrders: CHAOS_MAX_ORDERS });
+	const accounts = new NubraAccounts();
+	const loginsBefore = control.sessionCounts.logins;
 	const stopRequests = control.on('request', (request) => requests.push(request));
-	const stream = await createNubraStream({
-		credentials: () => simulatorCredentials(sim),
-		heartbeatIntervalMs: 200,
-		heartbeatTimeoutMs: 200,
-		reconnectInitialDelayMs: 50,
-		reconnectMaxDelayMs: 200,
-		maxReconnectAttempts: 0,
-		tracker,
-		logger,
-	});
-	stream.onEvent((e) => {
-		events.push(e);
-	}).onStatus((s) => {
-		statuses.push(s);
-	});
+	const subscribers: ChaosSubscriber[] = [];
+	for (let i = 0; i < CHAOS_SUBSCRIBERS; i++) {
+		const tracker = new OrderStateTracker({ maxOrders: CHAOS_MAX_ORDERS });
+		const stream = await createNubraStream({
+			credentials: () => simulatorCredentials(sim),
+			accounts,
+			heartbeatIntervalMs: 200,
+			heartbeatTimeoutMs: 200,
+			reconnectInitialDelayMs: 50,
+			reconnectMaxDelayMs: 200,
+			maxReconnectAttempts: 0,
+			// The fault plan ends the session on purpose, many times: no slowing down here.
+			sessionReplacedMaxDelayMs: 200,
+			tracker,
+			logger,
+		});
+		const subscriber: ChaosSubscriber = { events: [], statuses: [], tracker, stream };
+		stream
+			.onEvent((e) => {
+				subscriber.events.push(e);
+			})
+			.onStatus((s) => {
+				subscriber.statuses.push(s);
+			});
+		subscribers.push(subscriber);
+	}
+	const [{ stream, events, statuses, tracker }] = subscribers;
 	const faultsSeen: ChaosOutcome['faultsSeen'] = [];
 	try {
-		await stream.start();
+		for (const subscriber of subscribers) await subscriber.stream.start();
 		await control.waitForSubscribers(1, FAULT_DEADLINE_MS);
 		const ids = new Map<string, string>();
 		for (const [index, segment] of plan.segments.entries()) {
@@ -159,5 +187,14 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 	} finally {
 		stopRequests();
 	}
-	return { events, statuses, logger, faultsSeen, trackerSize: tracker.size, stream };
+	return {
+		events,
+		statuses,
+		logger,
+		faultsSeen,
+		trackerSize: tracker.size,
+		stream,
+		subscribers,
+		logins: control.sessionCounts.logins - loginsBefore,
+	};
 }
