@@ -49,7 +49,8 @@ describe('simulator frames conform to what Nubra’s SDK requires', () => {
 	}
 
 	beforeEach(async () => {
-		sim = await startSimulator({ bigIds: true });
+		// One socket per generation, each with its own session.
+		sim = await startSimulator({ bigIds: true, singleSession: false });
 	});
 	afterEach(async () => {
 		await Promise.all(sockets.splice(0).map((socket) => socket.close()));
