@@ -1,7 +1,8 @@
 /**
  * What `npm publish` would ship, from `npm pack --dry-run` (nothing is packed or published):
- * everything n8n and the package entry points load, and none of the sources, tests or tooling.
- * Needs a build first (`npm test` and `npm run test:unit` build).
+ * everything n8n and the package entry points load, and none of the sources, tests or tooling;
+ * and the `exports` map resolving by package name. Needs a build first (`npm test` and
+ * `npm run test:unit` build).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -65,6 +66,16 @@ describe('the published file list (npm pack --dry-run)', () => {
 		);
 		expect(targets).toContain('./dist/simulator/index.js');
 		expect(targets.map((target) => target.replace(/^\.\//, '')).filter((path) => !files.includes(path))).toEqual([]);
+	});
+
+	it('resolves the main entry and the simulator subpath by package name, as a user requires them', () => {
+		const script = [
+			"const main = require('n8n-nodes-nubra');",
+			"const simulator = require('n8n-nodes-nubra/simulator');",
+			"console.log(JSON.stringify([require.resolve('n8n-nodes-nubra/simulator'), typeof main.createNubraStream, typeof main.startSimulator, typeof simulator.startSimulator, typeof simulator.createNubraStream]));",
+		].join('');
+		const output = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+		expect(JSON.parse(output)).toEqual([join(ROOT, 'dist', 'simulator', 'index.js'), 'function', 'function', 'function', 'undefined']);
 	});
 
 	it('leaves out sources, tests, bench, demo, scripts and tooling', () => {
