@@ -27,9 +27,14 @@ export {
 } from './credentials';
 export type { NubraCredentials, NubraEnvironment, NubraAuthentication } from './credentials';
 export { createNubraStream } from './connect';
+export { NubraAccounts, nubraAccounts } from './accounts';
+export type { NubraAccount, AccountRegistryOptions } from './accounts';
+export type { SessionStore } from './auth';
 export type { ConnectOptions } from './connect';
-export { NubraStream } from './stream';
+export { NubraStream, OrderSubscription, AccountConnection } from './stream';
 export type {
+	ConnectionSettings,
+	SubscriptionSettings,
 	DeliveredEvent,
 	NubraStreamOptions,
 	OverflowPolicy,

@@ -247,7 +247,8 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			side: enumName(e.side, x.side) ?? (params ? enumName(e.side, params.side) : null),
 			order_qty: orderQty === 0 ? null : isNonZero(x.qty) ? toInt64(x.qty) : orderQty,
 			order_price: params ? optionalInt64(params.order_price) : null,
-			filled_qty: params !== null || basketLegs.length > 0 ? filledQty : null,
+			// An order with no fills reports 0, also when the frame leaves the zero off the wire.
+			filled_qty: filledQty,
 			avg_price: params ? optionalInt64(params.avg_fill_price) : null,
 			trade_qty: filledLeg ? toInt64(filledLeg.trade_qty) : null,
 			trade_price: filledLeg ? optionalInt64(filledLeg.trade_price) : null,
