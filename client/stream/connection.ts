@@ -4,7 +4,7 @@ import { backoffDelay } from '../backoff';
 import { FrameDecoder } from '../codec';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from '../logger';
-import { snapshotRows, type SnapshotRow } from '../snapshot';
+import { snapshotRows, type SentinelOrderRow } from '../sentinel';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { startHeartbeat } from './heartbeat';
 import { SessionReplacements } from './session-replacements';
@@ -19,10 +19,10 @@ export interface ConnectionMember {
 	readonly settings: ConnectionSettings;
 	/** No baseline yet: wants the order book read before the socket opens. */
 	readonly needsBaseline: boolean;
-	baseline(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion): void;
+	baseline(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion): void;
 	/** A snapshot read starts; returns the window id to hand back with its rows. */
 	beginCatchUp(): number;
-	applyCatchUp(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void;
+	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void;
 	abandonCatchUp(window: number): void;
 	events(events: readonly NubraEvent[], message: Record<string, unknown> | undefined, receivedAtMono: number): void;
 	status(status: StreamStatus): void;

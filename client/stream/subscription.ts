@@ -1,7 +1,7 @@
 import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
 import type { EventPredicate } from '../filter';
 import { redactSecrets, silentLogger, type NubraLogger } from '../logger';
-import type { SnapshotRow } from '../snapshot';
+import type { SentinelOrderRow } from '../sentinel';
 import { OrderStateTracker } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { CatchUpState } from './catch-up';
@@ -158,7 +158,7 @@ export class OrderSubscription implements ConnectionMember {
 
 	// ConnectionMember: called by the connection.
 
-	baseline(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion): void {
+	baseline(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion): void {
 		this.#catchUpState.baseline(rows, apiVersion);
 	}
 
@@ -170,7 +170,7 @@ export class OrderSubscription implements ConnectionMember {
 		this.#catchUpState.abandon(window);
 	}
 
-	applyCatchUp(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void {
+	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void {
 		if (this.closed) return;
 		const result = this.#catchUpState.apply(rows, apiVersion, window);
 		if (result === null) return;

@@ -1,44 +1,17 @@
 import { createNubraStream } from '../../client/connect';
 import { NUBRA_ERROR_CODES } from '../../client/errors';
-import type { NubraLogger } from '../../client/logger';
 import { NubraAccounts } from '../../client/accounts';
 import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker } from '../../client/tracker';
-import { simulatorCredentialFields, type RequestInfo, type RunningSimulator, type ScenarioStep, type SimulatorControl } from '../../simulator';
+import type { RequestInfo, RunningSimulator, ScenarioStep, SimulatorControl } from '../../simulator';
 import { faultReconnects, type ChaosFault, type ChaosPlan } from './chaos-plan';
+import { RecordingLogger } from './recording-logger';
+import { simulatorCredentials } from './simulator-credentials';
+import { waitFor } from './wait';
 
 /** How long one fault may take to show up and heal (reconnects back off 50-200 ms). */
 export const FAULT_DEADLINE_MS = 10_000;
 export const CHAOS_MAX_ORDERS = 5_000;
-
-/** Resolves once `condition` holds; rejects after `timeoutMs`, saying what was awaited. */
-export function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	return new Promise((resolve, reject) => {
-		const check = () => {
-			if (condition()) return resolve();
-			if (Date.now() > deadline) return reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-			setTimeout(check, 5);
-		};
-		check();
-	});
-}
-
-export class RecordingLogger implements NubraLogger {
-	readonly lines: Array<{ level: string; message: string }> = [];
-	debug(message: string): void {
-		this.lines.push({ level: 'debug', message });
-	}
-	info(message: string): void {
-		this.lines.push({ level: 'info', message });
-	}
-	warn(message: string): void {
-		this.lines.push({ level: 'warn', message });
-	}
-	error(message: string): void {
-		this.lines.push({ level: 'error', message });
-	}
-}
 
 const LOGIN_PATHS = new Set(['/totp/login', '/verifypin', '/sendphoneotp', '/verifyphoneotp']);
 
@@ -156,7 +129,7 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 	for (let i = 0; i < CHAOS_SUBSCRIBERS; i++) {
 		const tracker = new OrderStateTracker({ maxOrders: CHAOS_MAX_ORDERS });
 		const stream = await createNubraStream({
-			credentials: () => simulatorCredentialFields(sim),
+			credentials: () => simulatorCredentials(sim),
 			accounts,
 			heartbeatIntervalMs: 200,
 			heartbeatTimeoutMs: 200,
@@ -194,7 +167,7 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 			// The rest of the segment happens at once: for a reconnecting fault, mostly while down.
 			await playSteps(control, segment.steps.slice(segment.faultAt), ids);
 			let seen = true;
-			await waitUntil(
+			await waitFor(
 				() => faultShowedUp(segment.fault, statuses.slice(statusMark), requests.slice(requestMark)),
 				FAULT_DEADLINE_MS,
 				`segment #${index}: ${segment.fault.kind} to show in the statuses`,
@@ -203,7 +176,7 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 			});
 			faultsSeen.push({ segment: index, fault: segment.fault, seen });
 			if (faultReconnects(segment.fault)) {
-				await waitUntil(
+				await waitFor(
 					() => statuses.filter((s) => s.state === 'connected').length > connectedBefore && control.subscriberCount >= 1,
 					FAULT_DEADLINE_MS,
 					`segment #${index}: the stream to reconnect after ${segment.fault.kind}`,

@@ -4,15 +4,10 @@ import { createNubraStream } from '../../client/connect';
 import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
-import {
-	FAST_TIMINGS,
-	RecordingLogger,
-	fillOrdersNow,
-	finalStatesDelivered,
-	recordRequests,
-	simulatorCredentials,
-	waitFor,
-} from '../helpers/stream-harness';
+import { RecordingLogger } from '../helpers/recording-logger';
+import { simulatorCredentials } from '../helpers/simulator-credentials';
+import { FAST_TIMINGS, fillOrdersNow, finalStatesDelivered, recordRequests } from '../helpers/stream-harness';
+import { waitFor } from '../helpers/wait';
 
 /**
  * Nubra allows one session per account: every consumer of one account in this process shares

@@ -15,7 +15,8 @@
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
 import { buildChaosPlan, describePlan } from '../helpers/chaos-plan';
-import { CHAOS_MAX_ORDERS, FAULT_DEADLINE_MS, runChaos, waitUntil, type ChaosOutcome } from '../helpers/chaos-run';
+import { CHAOS_MAX_ORDERS, FAULT_DEADLINE_MS, runChaos, type ChaosOutcome } from '../helpers/chaos-run';
+import { waitFor } from '../helpers/wait';
 
 const CI_SEEDS = [1, 2024, 777_001];
 const ORDERS = 600;
@@ -68,14 +69,14 @@ describe('chaos: exactly-once delivery under a seeded schedule of faults', () =>
 		}
 		outcome = run;
 		// Every final state arrives, live or by catch-up, within a deadline.
-		await waitUntil(
+		await waitFor(
 			() => compareWithLedger(running.control.ledger, run.events).missingFinal.length === 0,
 			FAULT_DEADLINE_MS,
 			'every final state',
 		).catch(() => undefined);
 		// Every subscriber holds its own dedup memory on the one shared feed: each must agree
 		// with the ledger on its own.
-		await waitUntil(
+		await waitFor(
 			() => run.subscribers.every((sub) => compareWithLedger(running.control.ledger, sub.events).missingFinal.length === 0),
 			FAULT_DEADLINE_MS,
 			'every subscriber\'s final states',
