@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { NubraAccount } from './accounts';
-import {
-	SENTINEL_BUCKETS,
-	type AuthorizedRequestOptions,
-	type NubraSession,
-	type SentinelBucket,
-	type SentinelOrderRow,
-} from './auth';
+import type { AuthorizedRequestOptions, NubraSession } from './auth';
 import type { NubraEnvironment } from './credentials';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
 import type { HttpMethod } from './http';
 import { InstrumentMaster, type NubraInstrument } from './instruments';
+import { SENTINEL_BUCKETS, type SentinelBucket, type SentinelOrderRow } from './sentinel';
 import { RateLimiter, defaultSleep } from './rateLimit';
 import { checkQuantity, priceToPaise, withRupeeTwins, type TickRounding } from './units';
 

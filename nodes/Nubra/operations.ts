@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeParameterResourceLocator } from 'n8n-workflow';
 
-import { SENTINEL_BUCKETS, type SentinelBucket } from '../../client/auth';
+import { SENTINEL_BUCKETS, type SentinelBucket } from '../../client/sentinel';
 import { NUBRA_ERROR_CODES, NubraError } from '../../client/errors';
 import type { NubraInstrument } from '../../client/instruments';
 import {

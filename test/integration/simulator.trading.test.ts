@@ -1,5 +1,5 @@
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import { DEVICE_ID, http, login } from '../helpers/simulatorClient';
+import { DEVICE_ID, http, login } from '../helpers/simulator-client';
 
 /**
  * The simulator's trading endpoints at the wire, with a plain HTTP client: the rules of

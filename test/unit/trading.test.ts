@@ -373,7 +373,12 @@ describe('a create that gets no answer', () => {
 			RELIANCE,
 			'none',
 		);
-		const error = await trading.placeOrder(item).catch((caughtError: unknown) => caughtError as NubraError);
+		const error = await trading.placeOrder(item).then(
+			() => {
+				throw new Error('expected the create to fail');
+			},
+			(caughtError: unknown) => caughtError as NubraError,
+		);
 		expect(error).toMatchObject({ code: NUBRA_ERROR_CODES.UNREACHABLE, message: 'Could not reach Nubra at 127.0.0.1:1 (timed out)' });
 		expect(error.hint).toContain('may have reached Nubra');
 		expect(error.hint).toContain('"sig-7"');
