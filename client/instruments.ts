@@ -152,9 +152,13 @@ export class InstrumentMaster {
 	/** Like {@link find}, but an unknown `ref_id` is an error that says what to do. */
 	async get(refId: number, exchanges: readonly string[]): Promise<NubraInstrument> {
 		if (!Number.isInteger(refId) || refId <= 0) {
-			throw new NubraError(NUBRA_ERROR_CODES.UNKNOWN_INSTRUMENT, `"${String(refId)}" is not a Nubra ref_id`, {
-				hint: 'Pick the instrument from the list, or give its numeric ref_id (Instrument → Search finds it).',
-			});
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNKNOWN_INSTRUMENT,
+				`"${String(refId)}" is not a Nubra ref_id`,
+				{
+					hint: 'Pick the instrument from the list, or give its numeric ref_id (Instrument → Search finds it).',
+				},
+			);
 		}
 		const found = await this.find(refId, exchanges);
 		if (found !== undefined) return found;
@@ -168,14 +172,26 @@ export class InstrumentMaster {
 	}
 
 	/** Matches in symbol order, at most `limit`. */
-	async search(query: InstrumentQuery, exchanges: readonly string[], limit = 50): Promise<NubraInstrument[]> {
+	async search(
+		query: InstrumentQuery,
+		exchanges: readonly string[],
+		limit = 50,
+	): Promise<NubraInstrument[]> {
 		const wanted = query.exchange ? [query.exchange.toUpperCase()] : exchanges;
-		const words = (query.text ?? '').toUpperCase().split(/[\s·]+/).filter(Boolean);
-		const expiry = query.expiry === undefined || query.expiry === '' ? undefined : expiryNumber(query.expiry);
+		const words = (query.text ?? '')
+			.toUpperCase()
+			.split(/[\s·]+/)
+			.filter(Boolean);
+		const expiry =
+			query.expiry === undefined || query.expiry === '' ? undefined : expiryNumber(query.expiry);
 		if (query.expiry !== undefined && query.expiry !== '' && expiry === undefined) {
-			throw new NubraError(NUBRA_ERROR_CODES.INVALID_ORDER, `Expiry "${String(query.expiry)}" is not a date`, {
-				hint: 'Give the expiry as YYYY-MM-DD, e.g. 2025-12-30.',
-			});
+			throw new NubraError(
+				NUBRA_ERROR_CODES.INVALID_ORDER,
+				`Expiry "${String(query.expiry)}" is not a date`,
+				{
+					hint: 'Give the expiry as YYYY-MM-DD, e.g. 2025-12-30.',
+				},
+			);
 		}
 		const derivativeType = query.derivativeType?.toUpperCase();
 		const matches: NubraInstrument[] = [];
@@ -227,7 +243,9 @@ export class InstrumentMaster {
 			throw new NubraError(
 				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
 				`Nubra answered the ${exchange} instrument master for ${date} without a refdata list`,
-				{ hint: 'Check the exchange name (NSE, BSE or MCX) and that the credential points to the Nubra REST API.' },
+				{
+					hint: 'Check the exchange name (NSE, BSE or MCX) and that the credential points to the Nubra REST API.',
+				},
 			);
 		}
 		const rows: NubraInstrument[] = [];

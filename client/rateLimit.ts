@@ -51,7 +51,8 @@ export class RateLimiter {
 	async #waitForSlot(): Promise<void> {
 		for (;;) {
 			const now = this.#now();
-			while (this.#starts.length > 0 && this.#starts[0] <= now - this.#windowMs) this.#starts.shift();
+			while (this.#starts.length > 0 && this.#starts[0] <= now - this.#windowMs)
+				this.#starts.shift();
 			if (this.#starts.length < this.#perWindow) {
 				this.#starts.push(now);
 				return;

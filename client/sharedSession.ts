@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { NubraAuthClient, type NubraSession } from './auth';
-import { validateCredentials, type NubraCredentials, type ValidatedCredentials } from './credentials';
+import {
+	validateCredentials,
+	type NubraCredentials,
+	type ValidatedCredentials,
+} from './credentials';
 import { httpRequest } from './http';
 
 /**
@@ -11,7 +15,12 @@ import { httpRequest } from './http';
 
 /** One account of one environment; no secret goes into it, so it can sit beside the session. */
 export function sharedAccountId(credentials: ValidatedCredentials): string {
-	const material = [credentials.environment, credentials.endpoints.restBaseUrl, credentials.phone ?? '', credentials.deviceId];
+	const material = [
+		credentials.environment,
+		credentials.endpoints.restBaseUrl,
+		credentials.phone ?? '',
+		credentials.deviceId,
+	];
 	return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 24);
 }
 
@@ -19,7 +28,10 @@ interface StoredSession extends NubraSession {
 	account: string;
 }
 
-export function encodeSharedSession(session: NubraSession, credentials: ValidatedCredentials): string {
+export function encodeSharedSession(
+	session: NubraSession,
+	credentials: ValidatedCredentials,
+): string {
 	const stored: StoredSession = {
 		sessionToken: session.sessionToken,
 		deviceId: session.deviceId,
@@ -35,7 +47,10 @@ export function encodeSharedSession(session: NubraSession, credentials: Validate
  * The stored session when it belongs to this credential's account and endpoint; undefined for
  * an empty, malformed or foreign one (e.g. left over from before the phone number was edited).
  */
-export function decodeSharedSession(text: unknown, credentials: ValidatedCredentials): NubraSession | undefined {
+export function decodeSharedSession(
+	text: unknown,
+	credentials: ValidatedCredentials,
+): NubraSession | undefined {
 	if (typeof text !== 'string' || text === '') return undefined;
 	let value: unknown;
 	try {
@@ -47,14 +62,19 @@ export function decodeSharedSession(text: unknown, credentials: ValidatedCredent
 	const stored = value as Partial<StoredSession>;
 	if (stored.account !== sharedAccountId(credentials)) return undefined;
 	if (typeof stored.sessionToken !== 'string' || stored.sessionToken === '') return undefined;
-	if (stored.deviceId !== credentials.deviceId || stored.restBaseUrl !== credentials.endpoints.restBaseUrl) return undefined;
+	if (
+		stored.deviceId !== credentials.deviceId ||
+		stored.restBaseUrl !== credentials.endpoints.restBaseUrl
+	)
+		return undefined;
 	const session: NubraSession = {
 		sessionToken: stored.sessionToken,
 		deviceId: stored.deviceId,
 		restBaseUrl: stored.restBaseUrl,
 		obtainedAt: typeof stored.obtainedAt === 'number' ? stored.obtainedAt : 0,
 	};
-	if (typeof stored.authToken === 'string' && stored.authToken !== '') session.authToken = stored.authToken;
+	if (typeof stored.authToken === 'string' && stored.authToken !== '')
+		session.authToken = stored.authToken;
 	return session;
 }
 
@@ -78,7 +98,12 @@ export async function loginForSharedSession(
 	const now = options.now ?? Date.now;
 	const restBaseUrl = credentials.endpoints.restBaseUrl;
 	if (credentials.authentication === 'sessionToken') {
-		return { sessionToken: credentials.sessionToken as string, deviceId: credentials.deviceId, restBaseUrl, obtainedAt: now() };
+		return {
+			sessionToken: credentials.sessionToken as string,
+			deviceId: credentials.deviceId,
+			restBaseUrl,
+			obtainedAt: now(),
+		};
 	}
 	if (options.renewAuthToken) {
 		const response = await httpRequest({
@@ -94,11 +119,26 @@ export async function loginForSharedSession(
 			rejectUnauthorized: credentials.endpoints.rejectUnauthorized,
 		});
 		const token = (response.body as { session_token?: unknown } | undefined)?.session_token;
-		if (response.status >= 200 && response.status < 300 && typeof token === 'string' && token !== '') {
-			return { sessionToken: token, authToken: options.renewAuthToken, deviceId: credentials.deviceId, restBaseUrl, obtainedAt: now() };
+		if (
+			response.status >= 200 &&
+			response.status < 300 &&
+			typeof token === 'string' &&
+			token !== ''
+		) {
+			return {
+				sessionToken: token,
+				authToken: options.renewAuthToken,
+				deviceId: credentials.deviceId,
+				restBaseUrl,
+				obtainedAt: now(),
+			};
 		}
 		// The auth token is over too (or the MPIN changed): a full login says precisely why if it fails.
 	}
-	const client = new NubraAuthClient({ credentials: () => credentials, now, requestTimeoutMs: options.requestTimeoutMs });
+	const client = new NubraAuthClient({
+		credentials: () => credentials,
+		now,
+		requestTimeoutMs: options.requestTimeoutMs,
+	});
 	return await client.login();
 }

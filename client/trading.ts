@@ -59,7 +59,9 @@ export interface OrderItem {
 	executionMode: 'ENTRY' | 'ENTRY_AND_EXIT';
 	entryPrice?: number;
 	goodTillDate?: string;
-	entryConfig?: { triggers: { ltp: { atOrAbove?: { value: number }; atOrBelow?: { value: number } } } };
+	entryConfig?: {
+		triggers: { ltp: { atOrAbove?: { value: number }; atOrBelow?: { value: number } } };
+	};
 	exitConfig?: {
 		stoplossParams?: {
 			stoplossTriggerPrice: { value: number };
@@ -83,7 +85,10 @@ function invalid(message: string, hint: string): NubraError {
 function isoDate(value: string, field: string): string {
 	const parsed = new Date(value);
 	if (value.trim() === '' || Number.isNaN(parsed.getTime())) {
-		throw invalid(`${field} "${value}" is not a date`, 'Give a date such as 2026-12-31 or an ISO date-time.');
+		throw invalid(
+			`${field} "${value}" is not a date`,
+			'Give a date such as 2026-12-31 or an ISO date-time.',
+		);
 	}
 	return parsed.toISOString();
 }
@@ -92,12 +97,16 @@ function isoDate(value: string, field: string): string {
  * Checks an order against Nubra's rules and the instrument's tick and lot, and builds the V3
  * item. Every rule that Nubra would refuse is refused here first, with what to do.
  */
-export function buildOrderItem(input: OrderInput, instrument: NubraInstrument, rounding: TickRounding): OrderItem {
+export function buildOrderItem(
+	input: OrderInput,
+	instrument: NubraInstrument,
+	rounding: TickRounding,
+): OrderItem {
 	const symbol = `${instrument.symbol} (${instrument.exchange})`;
 	const price = (rupees: number, field: string) =>
 		priceToPaise(rupees, instrument.tickSize, rounding, { field, symbol });
 	const qty = checkQuantity(input.quantity, instrument.lotSize, symbol);
-	const validity: ValidityType = input.priceType === 'MARKET' ? 'IOC' : input.validity ?? 'DAY';
+	const validity: ValidityType = input.priceType === 'MARKET' ? 'IOC' : (input.validity ?? 'DAY');
 	if (input.priceType === 'MARKET' && input.validity !== undefined && input.validity !== 'IOC') {
 		throw invalid(
 			`A MARKET order must be IOC, not ${input.validity}`,
@@ -117,7 +126,10 @@ export function buildOrderItem(input: OrderInput, instrument: NubraInstrument, r
 	let entry: number | undefined;
 	if (input.priceType === 'LIMIT') {
 		if (input.price === undefined) {
-			throw invalid(`A LIMIT order for ${symbol} needs a price`, 'Enter the limit price in rupees, or use a MARKET order.');
+			throw invalid(
+				`A LIMIT order for ${symbol} needs a price`,
+				'Enter the limit price in rupees, or use a MARKET order.',
+			);
 		}
 		entry = price(input.price, 'Price');
 		item.entryPrice = entry;
@@ -130,14 +142,22 @@ export function buildOrderItem(input: OrderInput, instrument: NubraInstrument, r
 			);
 		}
 		if (input.goodTillDate === undefined || input.goodTillDate === '') {
-			throw invalid('A good-till (GTE) order needs a Good Till Date', 'Set Good Till Date (no later than the contract expiry for F&O).');
+			throw invalid(
+				'A good-till (GTE) order needs a Good Till Date',
+				'Set Good Till Date (no later than the contract expiry for F&O).',
+			);
 		}
 		item.goodTillDate = isoDate(input.goodTillDate, 'Good Till Date');
 	}
 	if (input.entryTriggerPrice !== undefined) {
 		const trigger = price(input.entryTriggerPrice, 'Entry Trigger Price');
 		item.entryConfig = {
-			triggers: { ltp: input.side === 'BUY' ? { atOrAbove: { value: trigger } } : { atOrBelow: { value: trigger } } },
+			triggers: {
+				ltp:
+					input.side === 'BUY'
+						? { atOrAbove: { value: trigger } }
+						: { atOrBelow: { value: trigger } },
+			},
 		};
 	}
 	addExits(item, input, entry, price);
@@ -161,11 +181,20 @@ function addExits(
 ): void {
 	const hasStop = input.stopLossTriggerPrice !== undefined;
 	const hasTarget = input.targetTriggerPrice !== undefined;
-	if (!hasStop && (input.stopLossLimitPrice !== undefined || input.trailingStopJump !== undefined)) {
-		throw invalid('A stop-loss limit or trailing jump needs a Stop-Loss Trigger Price', 'Set Stop-Loss Trigger Price too.');
+	if (
+		!hasStop &&
+		(input.stopLossLimitPrice !== undefined || input.trailingStopJump !== undefined)
+	) {
+		throw invalid(
+			'A stop-loss limit or trailing jump needs a Stop-Loss Trigger Price',
+			'Set Stop-Loss Trigger Price too.',
+		);
 	}
 	if (!hasTarget && input.targetLimitPrice !== undefined) {
-		throw invalid('A target limit price needs a Target Trigger Price', 'Set Target Trigger Price too.');
+		throw invalid(
+			'A target limit price needs a Target Trigger Price',
+			'Set Target Trigger Price too.',
+		);
 	}
 	if (!hasStop && !hasTarget) return;
 	// For a BUY: stop limit ≤ stop trigger < entry < target trigger, target limit ≤ target trigger; mirrored for SELL.
@@ -181,7 +210,10 @@ function addExits(
 				`Set Stop-Loss Trigger Price ${buy ? 'below' : 'above'} Price.`,
 			);
 		}
-		const limit = input.stopLossLimitPrice === undefined ? undefined : price(input.stopLossLimitPrice, 'Stop-Loss Limit Price');
+		const limit =
+			input.stopLossLimitPrice === undefined
+				? undefined
+				: price(input.stopLossLimitPrice, 'Stop-Loss Limit Price');
 		if (limit !== undefined && !orEqual(limit, trigger)) {
 			throw invalid(
 				`The stop-loss limit must be at or ${buy ? 'below' : 'above'} its trigger for a ${input.side} order`,
@@ -194,7 +226,10 @@ function addExits(
 		};
 		if (input.trailingStopJump !== undefined) {
 			if (!(input.trailingStopJump > 0)) {
-				throw invalid('Trailing Stop Jump must be positive', 'Enter the trailing step, or leave it empty.');
+				throw invalid(
+					'Trailing Stop Jump must be positive',
+					'Enter the trailing step, or leave it empty.',
+				);
 			}
 			exitConfig.stoplossParams.stoplossTrailJump = input.trailingStopJump;
 		}
@@ -207,7 +242,10 @@ function addExits(
 				`Set Target Trigger Price ${buy ? 'above' : 'below'} Price.`,
 			);
 		}
-		const limit = input.targetLimitPrice === undefined ? undefined : price(input.targetLimitPrice, 'Target Limit Price');
+		const limit =
+			input.targetLimitPrice === undefined
+				? undefined
+				: price(input.targetLimitPrice, 'Target Limit Price');
 		if (limit !== undefined && !orEqual(limit, trigger)) {
 			throw invalid(
 				`The target limit must be at or ${buy ? 'below' : 'above'} its trigger for a ${input.side} order`,
@@ -240,35 +278,65 @@ export function buildModifyItem(
 ): Record<string, unknown> {
 	const symbol = `${instrument.symbol} (${instrument.exchange})`;
 	const id = order.intentOrderId;
-	if (changes.quantity === undefined && changes.price === undefined && changes.priceType === undefined) {
-		throw invalid(`Nothing to modify on order ${String(id)}`, 'Set a new Quantity, Price or Price Type.');
+	if (
+		changes.quantity === undefined &&
+		changes.price === undefined &&
+		changes.priceType === undefined
+	) {
+		throw invalid(
+			`Nothing to modify on order ${String(id)}`,
+			'Set a new Quantity, Price or Price Type.',
+		);
 	}
 	const priceType = changes.priceType ?? (order.priceType === 'MARKET' ? 'MARKET' : 'LIMIT');
 	const item: Record<string, unknown> = {
 		orderId: Number(id),
-		qty: changes.quantity === undefined ? order.orderQty : checkQuantity(changes.quantity, instrument.lotSize, symbol),
+		qty:
+			changes.quantity === undefined
+				? order.orderQty
+				: checkQuantity(changes.quantity, instrument.lotSize, symbol),
 		deliveryType: order.deliveryType ?? 'IDAY',
 		priceType,
-		validityType: priceType === 'MARKET' ? 'IOC' : order.validityType === 'IOC' ? 'DAY' : order.validityType ?? 'DAY',
+		validityType:
+			priceType === 'MARKET'
+				? 'IOC'
+				: order.validityType === 'IOC'
+					? 'DAY'
+					: (order.validityType ?? 'DAY'),
 		executionMode: 'ENTRY',
 	};
 	if (priceType === 'LIMIT') {
 		if (changes.price !== undefined) {
-			item.entryPrice = priceToPaise(changes.price, instrument.tickSize, rounding, { field: 'Price', symbol });
+			item.entryPrice = priceToPaise(changes.price, instrument.tickSize, rounding, {
+				field: 'Price',
+				symbol,
+			});
 		} else if (order.orderPrice !== undefined && Number(order.orderPrice) > 0) {
 			item.entryPrice = Number(order.orderPrice);
 		} else {
-			throw invalid(`Order ${String(id)} becomes a LIMIT order and needs a price`, 'Set Price in rupees.');
+			throw invalid(
+				`Order ${String(id)} becomes a LIMIT order and needs a price`,
+				'Set Price in rupees.',
+			);
 		}
 	} else if (changes.price !== undefined) {
-		throw invalid('A MARKET order takes no price', 'Leave Price empty, or set Price Type to Limit.');
+		throw invalid(
+			'A MARKET order takes no price',
+			'Leave Price empty, or set Price Type to Limit.',
+		);
 	}
 	return item;
 }
 
 /** Which paise fields get rupee twins, per kind of row. */
 export const ORDER_PAISE_FIELDS = ['orderPrice', 'filledPrice', 'entryPrice', 'ltp'] as const;
-export const POSITION_PAISE_FIELDS = ['ltp', 'avgPrice', 'avgBuyPrice', 'avgSellPrice', 'pnl'] as const;
+export const POSITION_PAISE_FIELDS = [
+	'ltp',
+	'avgPrice',
+	'avgBuyPrice',
+	'avgSellPrice',
+	'pnl',
+] as const;
 export const HOLDING_PAISE_FIELDS = [
 	'avgPrice',
 	'prevClose',
@@ -282,7 +350,10 @@ export const HOLDING_PAISE_FIELDS = [
 export const MARGIN_PAISE_FIELDS = ['totalFundsRequired', 'totalMargin', 'totalCharges'] as const;
 
 /** An order row with rupee twins, its instrument named at the top level, and `orderId` for chaining. */
-export function shapeOrderRow(row: SentinelOrderRow, bucket?: SentinelBucket): Record<string, unknown> {
+export function shapeOrderRow(
+	row: SentinelOrderRow,
+	bucket?: SentinelBucket,
+): Record<string, unknown> {
 	const out = withRupeeTwins(row, ORDER_PAISE_FIELDS);
 	out.orderId = String(row.intentOrderId);
 	if (row.refId === undefined && Array.isArray(row.legs) && row.legs.length === 1) {
@@ -293,7 +364,9 @@ export function shapeOrderRow(row: SentinelOrderRow, bucket?: SentinelBucket): R
 	const refData = row.refData;
 	out.symbol = refData?.displayName ?? refData?.stockName ?? null;
 	out.remainingQty =
-		typeof row.orderQty === 'number' && typeof row.filledQty === 'number' ? Math.max(0, row.orderQty - row.filledQty) : null;
+		typeof row.orderQty === 'number' && typeof row.filledQty === 'number'
+			? Math.max(0, row.orderQty - row.filledQty)
+			: null;
 	if (bucket !== undefined) out.bucket = bucket;
 	return out;
 }
@@ -326,7 +399,9 @@ export function shapeHolding(row: Record<string, unknown>): Record<string, unkno
 
 /** Every number in the funds object is paise (Nubra: `netMarginAvailable` can be negative). */
 export function shapeFunds(funds: Record<string, unknown>): Record<string, unknown> {
-	const moneyFields = Object.keys(funds).filter((key) => key !== 'clientCode' && num(funds[key]) !== undefined);
+	const moneyFields = Object.keys(funds).filter(
+		(key) => key !== 'clientCode' && num(funds[key]) !== undefined,
+	);
 	return withRupeeTwins(funds, moneyFields);
 }
 
@@ -336,13 +411,18 @@ export function shapeMargin(body: Record<string, unknown>): Record<string, unkno
 	const flat: Record<string, unknown> = {
 		...body,
 		totalMargin: marginInfo?.totalMargin ?? null,
-		totalCharges: num(brokerage?.totalChargesFloat) === undefined ? null : Math.round(num(brokerage?.totalChargesFloat) as number),
+		totalCharges:
+			num(brokerage?.totalChargesFloat) === undefined
+				? null
+				: Math.round(num(brokerage?.totalChargesFloat) as number),
 	};
 	return withRupeeTwins(flat, MARGIN_PAISE_FIELDS);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+	return value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as Record<string, unknown>)
+		: undefined;
 }
 
 /** Default trading requests per second: Nubra allows 10 on Production and 100 on UAT. */
@@ -355,7 +435,9 @@ export function defaultOpsPerSecond(environment: NubraEnvironment): number {
  * (same execution, node and item), different for every new execution.
  */
 export function automaticTag(executionId: string, nodeName: string, itemIndex: number): string {
-	const digest = createHash('sha256').update(`${executionId}\u0000${nodeName}\u0000${itemIndex}`).digest('hex');
+	const digest = createHash('sha256')
+		.update(`${executionId}\u0000${nodeName}\u0000${itemIndex}`)
+		.digest('hex');
 	return `n8n-${digest.slice(0, 16)}`;
 }
 
@@ -381,7 +463,11 @@ export interface PlacedOrder {
 /** The auth surface the trading client needs (the account's `NubraAuthClient`). */
 export interface TradingAuth {
 	getSession(): Promise<NubraSession>;
-	authorizedRequest(method: HttpMethod, path: string, options?: AuthorizedRequestOptions): Promise<unknown>;
+	authorizedRequest(
+		method: HttpMethod,
+		path: string,
+		options?: AuthorizedRequestOptions,
+	): Promise<unknown>;
 }
 
 /**
@@ -408,15 +494,19 @@ export class NubraTrading {
 		});
 		this.instruments = new InstrumentMaster({
 			now: options.now,
-			fetch: (exchange, date) => this.#request('GET', `/refdata/refdata/${date}`, { query: { exchange } }, false),
+			fetch: (exchange, date) =>
+				this.#request('GET', `/refdata/refdata/${date}`, { query: { exchange } }, false),
 		});
 	}
 
 	/** Applies per-run settings (the node's options) to this shared client. */
-	configure(options: Pick<TradingOptions, 'opsPerSecond' | 'rateLimitRetries' | 'exchanges'>): void {
+	configure(
+		options: Pick<TradingOptions, 'opsPerSecond' | 'rateLimitRetries' | 'exchanges'>,
+	): void {
 		if (options.opsPerSecond !== undefined) this.limiter.perWindow = options.opsPerSecond;
 		if (options.rateLimitRetries !== undefined) this.#retries = options.rateLimitRetries;
-		if (options.exchanges !== undefined && options.exchanges.length > 0) this.#exchanges = options.exchanges;
+		if (options.exchanges !== undefined && options.exchanges.length > 0)
+			this.#exchanges = options.exchanges;
 	}
 
 	get exchanges(): readonly string[] {
@@ -430,7 +520,12 @@ export class NubraTrading {
 	async placeOrder(item: OrderItem): Promise<PlacedOrder> {
 		let answer: unknown;
 		try {
-			answer = await this.#request('POST', '/sentinel/orders/create', { body: { orders: [item] } }, true);
+			answer = await this.#request(
+				'POST',
+				'/sentinel/orders/create',
+				{ body: { orders: [item] } },
+				true,
+			);
 		} catch (error) {
 			// No answer is not a refusal: the order may have reached Nubra.
 			if (isNubraError(error) && error.code === NUBRA_ERROR_CODES.UNREACHABLE) {
@@ -449,11 +544,18 @@ export class NubraTrading {
 		const rows = Array.isArray(body?.orders) ? body.orders : [];
 		const row = record(rows[0]);
 		if (row === undefined || row.intentOrderId === undefined) {
-			throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'Nubra accepted the order but sent no order row back', {
-				hint: 'Look the order up with Order → Get Many (by its tag) before placing it again.',
-			});
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				'Nubra accepted the order but sent no order row back',
+				{
+					hint: 'Look the order up with Order → Get Many (by its tag) before placing it again.',
+				},
+			);
 		}
-		return { row: row as SentinelOrderRow, message: typeof body?.message === 'string' ? body.message : '' };
+		return {
+			row: row as SentinelOrderRow,
+			message: typeof body?.message === 'string' ? body.message : '',
+		};
 	}
 
 	/** `POST /sentinel/orders/funds_required`: margin and charges; nothing is placed. */
@@ -468,7 +570,9 @@ export class NubraTrading {
 	}
 
 	async modifyOrder(item: Record<string, unknown>): Promise<string> {
-		return messageOf(await this.#request('POST', '/sentinel/orders/modify', { body: { orders: [item] } }, true));
+		return messageOf(
+			await this.#request('POST', '/sentinel/orders/modify', { body: { orders: [item] } }, true),
+		);
 	}
 
 	/** Cancels whole orders (bulk); each id must be a working order's `intentOrderId`. */
@@ -480,27 +584,40 @@ export class NubraTrading {
 	/** Drops only one exit trigger (stop-loss, target or trailing stop); the order stays live. */
 	async cancelExitTrigger(orderId: number, kind: ExitTriggerKind): Promise<string> {
 		return messageOf(
-			await this.#request('POST', '/sentinel/orders/cancel', { body: { orderId, exitTriggerKind: kind } }, true),
+			await this.#request(
+				'POST',
+				'/sentinel/orders/cancel',
+				{ body: { orderId, exitTriggerKind: kind } },
+				true,
+			),
 		);
 	}
 
 	/** `GET /sentinel/orders`: the whole trading day (no paging), optionally by ids and tags. */
-	async orders(filter: { orderIds?: readonly string[]; tags?: readonly string[] } = {}): Promise<OrderBuckets> {
+	async orders(
+		filter: { orderIds?: readonly string[]; tags?: readonly string[] } = {},
+	): Promise<OrderBuckets> {
 		const query: Record<string, string> = {};
 		if (filter.orderIds?.length) query.intentOrderId = filter.orderIds.join(',');
 		if (filter.tags?.length) query.stratTags = filter.tags.join(',');
 		const body = record(await this.#request('GET', '/sentinel/orders', { query }, false));
 		const orders = record(body?.orders);
 		if (orders === undefined) {
-			throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'Nubra answered GET /sentinel/orders without an orders object', {
-				hint: 'Check that the credential points to the Nubra REST API (V3).',
-			});
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				'Nubra answered GET /sentinel/orders without an orders object',
+				{
+					hint: 'Check that the credential points to the Nubra REST API (V3).',
+				},
+			);
 		}
 		const buckets = {} as OrderBuckets;
 		for (const bucket of SENTINEL_BUCKETS) {
 			const rows = orders[bucket];
 			// A missing bucket is an empty one (Nubra leaves some out).
-			buckets[bucket] = Array.isArray(rows) ? rows.filter((row): row is SentinelOrderRow => record(row) !== undefined) : [];
+			buckets[bucket] = Array.isArray(rows)
+				? rows.filter((row): row is SentinelOrderRow => record(row) !== undefined)
+				: [];
 		}
 		return buckets;
 	}
@@ -509,7 +626,9 @@ export class NubraTrading {
 	 * Today's orders carrying `tag`. Nubra documents the filter as a list of *existing* tags; in
 	 * case it refuses one it has not seen yet, the whole day is read and filtered here instead.
 	 */
-	async ordersTagged(tag: string): Promise<Array<{ row: SentinelOrderRow; bucket: SentinelBucket }>> {
+	async ordersTagged(
+		tag: string,
+	): Promise<Array<{ row: SentinelOrderRow; bucket: SentinelBucket }>> {
 		let buckets: OrderBuckets;
 		try {
 			buckets = await this.orders({ tags: [tag] });
@@ -518,12 +637,16 @@ export class NubraTrading {
 			buckets = await this.orders();
 		}
 		return SENTINEL_BUCKETS.flatMap((bucket) =>
-			buckets[bucket].filter((row) => row.stratTags?.includes(tag) ?? false).map((row) => ({ row, bucket })),
+			buckets[bucket]
+				.filter((row) => row.stratTags?.includes(tag) ?? false)
+				.map((row) => ({ row, bucket })),
 		);
 	}
 
 	/** One order by id, with its bucket, or undefined when today's book does not have it. */
-	async order(orderId: string): Promise<{ row: SentinelOrderRow; bucket: SentinelBucket } | undefined> {
+	async order(
+		orderId: string,
+	): Promise<{ row: SentinelOrderRow; bucket: SentinelBucket } | undefined> {
 		const buckets = await this.orders({ orderIds: [orderId] });
 		for (const bucket of SENTINEL_BUCKETS) {
 			const row = buckets[bucket].find((r) => String(r.intentOrderId) === orderId);
@@ -532,22 +655,34 @@ export class NubraTrading {
 		return undefined;
 	}
 
-	async positions(): Promise<{ portfolio: Record<string, unknown>; rows: Record<string, unknown>[] }> {
+	async positions(): Promise<{
+		portfolio: Record<string, unknown>;
+		rows: Record<string, unknown>[];
+	}> {
 		return this.#portfolio('/sentinel/portfolio/positions', 'positions');
 	}
 
-	async holdings(): Promise<{ portfolio: Record<string, unknown>; rows: Record<string, unknown>[] }> {
+	async holdings(): Promise<{
+		portfolio: Record<string, unknown>;
+		rows: Record<string, unknown>[];
+	}> {
 		return this.#portfolio('/sentinel/portfolio/holdings', 'holdings');
 	}
 
 	async funds(): Promise<Record<string, unknown>> {
-		const body = record(await this.#request('GET', '/sentinel/portfolio/user_funds_and_margin', {}, false));
+		const body = record(
+			await this.#request('GET', '/sentinel/portfolio/user_funds_and_margin', {}, false),
+		);
 		// V3 says portFundsAndMargin; V2 said port_funds_and_margin.
 		const funds = record(body?.portFundsAndMargin) ?? record(body?.port_funds_and_margin);
 		if (funds === undefined) {
-			throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'Nubra answered the funds request without portFundsAndMargin', {
-				hint: 'Check that the credential points to the Nubra REST API (V3).',
-			});
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				'Nubra answered the funds request without portFundsAndMargin',
+				{
+					hint: 'Check that the credential points to the Nubra REST API (V3).',
+				},
+			);
 		}
 		return funds;
 	}
@@ -556,7 +691,9 @@ export class NubraTrading {
 		const body = record(await this.#request('GET', path, {}, false));
 		const portfolio = record(body?.portfolio) ?? {};
 		const list = portfolio[key];
-		const rows = Array.isArray(list) ? list.map(record).filter((r): r is Record<string, unknown> => r !== undefined) : [];
+		const rows = Array.isArray(list)
+			? list.map(record).filter((r): r is Record<string, unknown> => r !== undefined)
+			: [];
 		return { portfolio, rows };
 	}
 
@@ -565,7 +702,12 @@ export class NubraTrading {
 	 * (1 s, 2 s, 4 s…) and retried, since Nubra processed nothing; Nubra's refusals become
 	 * `NUBRA_REQUEST_REFUSED` with its words.
 	 */
-	async #request(method: HttpMethod, path: string, options: AuthorizedRequestOptions, trading: boolean): Promise<unknown> {
+	async #request(
+		method: HttpMethod,
+		path: string,
+		options: AuthorizedRequestOptions,
+		trading: boolean,
+	): Promise<unknown> {
 		for (let attempt = 0; ; attempt++) {
 			let session: NubraSession | undefined;
 			if (trading) {
@@ -587,7 +729,12 @@ export class NubraTrading {
 						hint: `Nubra kept rate-limiting after ${this.#retries} retries. Lower Options → Max Requests per Second (Nubra allows 10 per second on Production), or spread the items over time.`,
 					});
 				}
-				if (error.httpStatus >= 400 && error.httpStatus < 500 && error.httpStatus !== 401 && error.httpStatus !== 440) {
+				if (
+					error.httpStatus >= 400 &&
+					error.httpStatus < 500 &&
+					error.httpStatus !== 401 &&
+					error.httpStatus !== 440
+				) {
 					throw new NubraError(NUBRA_ERROR_CODES.REQUEST_REFUSED, error.message, {
 						httpStatus: error.httpStatus,
 						hint: refusalHint(path, error.message),
@@ -603,12 +750,15 @@ function refusalHint(path: string, message: string): string {
 	if (/cancel/i.test(path) && /right now|temporarily unavailable|being processed/i.test(message)) {
 		return 'The order was modified moments ago and the exchange is still processing it. Wait about 5 seconds and cancel again (n8n: Settings → Retry On Fail, wait 5000 ms).';
 	}
-	if (/quantity/i.test(message)) return 'Check the quantity: it counts units, in whole lots of the instrument.';
-	if (/price/i.test(message)) return "Check the price: it must be on the instrument's tick and inside the day's price band.";
+	if (/quantity/i.test(message))
+		return 'Check the quantity: it counts units, in whole lots of the instrument.';
+	if (/price/i.test(message))
+		return "Check the price: it must be on the instrument's tick and inside the day's price band.";
 	if (/order/i.test(path) && /not found|no order|unknown order|invalid order/i.test(message)) {
 		return 'Check the order id: use the orderId of an order placed today on the same environment (Order → Get Many lists them).';
 	}
-	if (/ip address/i.test(message)) return "Register this n8n host's IP address with Nubra (static IP rule for API orders).";
+	if (/ip address/i.test(message))
+		return "Register this n8n host's IP address with Nubra (static IP rule for API orders).";
 	return 'Nubra refused the request; its message above says why. Fix the field it names and run again.';
 }
 

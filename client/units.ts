@@ -40,7 +40,12 @@ export interface PriceContext {
  * of a paisa) is an error naming the two nearest valid prices; otherwise it is moved to the
  * nearest tick, or the next one up or down.
  */
-export function priceToPaise(rupees: number, tickPaise: number, rounding: TickRounding, context: PriceContext): number {
+export function priceToPaise(
+	rupees: number,
+	tickPaise: number,
+	rounding: TickRounding,
+	context: PriceContext,
+): number {
 	if (typeof rupees !== 'number' || !Number.isFinite(rupees) || rupees <= 0) {
 		throw invalid(
 			`${context.field} for ${context.symbol} must be a positive number of rupees, not ${String(rupees)}`,
@@ -75,7 +80,9 @@ export function checkQuantity(quantity: number, lotSize: number, symbol: string)
 	if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity <= 0) {
 		throw invalid(
 			`Quantity for ${symbol} must be a positive whole number of units, not ${String(quantity)}`,
-			lot === 1 ? 'Enter the number of shares.' : `Enter units in whole lots of ${lot} (e.g. ${lot} or ${lot * 2}).`,
+			lot === 1
+				? 'Enter the number of shares.'
+				: `Enter units in whole lots of ${lot} (e.g. ${lot} or ${lot * 2}).`,
 		);
 	}
 	if (quantity % lot !== 0) {
@@ -93,7 +100,10 @@ export function checkQuantity(quantity: number, lotSize: number, symbol: string)
  * A copy of `row` with `<field>Rupees` beside each listed paise field that is present
  * (the trigger adds `<field>_rupees` to its snake_case items the same way).
  */
-export function withRupeeTwins(row: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+export function withRupeeTwins(
+	row: Record<string, unknown>,
+	fields: readonly string[],
+): Record<string, unknown> {
 	const out: Record<string, unknown> = { ...row };
 	for (const field of fields) {
 		if (field in row) out[`${field}Rupees`] = paiseToRupees(row[field]);

@@ -1,5 +1,12 @@
 import { EQUITIES, OPTIONS, TICK_PAISE, type Instrument } from './instruments';
-import { authenticateSession, error, type Reply, type Request, type RestContext, type Route } from './rest';
+import {
+	authenticateSession,
+	error,
+	type Reply,
+	type Request,
+	type RestContext,
+	type Route,
+} from './rest';
 import type { OrderSpec, SimOrder, SimulatorControl } from './types';
 
 /**
@@ -76,7 +83,7 @@ const MONTHS: Record<string, string> = { '20251230': '25DEC', '20251224': '25DEC
 function refdataRow(instrument: Instrument): RefdataRow {
 	const option = instrument.derivativeType === 'OPT';
 	const strike = option ? Number(instrument.displayName.split(' ')[2]) * 100 : null;
-	const expiry = option ? EXPIRIES[instrument.asset] ?? 20251230 : null;
+	const expiry = option ? (EXPIRIES[instrument.asset] ?? 20251230) : null;
 	const symbol = option
 		? `${instrument.asset}${MONTHS[String(expiry)] ?? ''}${(strike ?? 0) / 100}${instrument.optionType ?? ''}`
 		: instrument.displayName;
@@ -128,7 +135,14 @@ export class TradingDesk implements TradingSimControl {
 	readonly #rejections: string[] = [];
 	readonly #timers = new Set<NodeJS.Timeout>();
 	readonly #exitCancels: { orderId: string; kind: string }[] = [];
-	readonly counts: TradingDeskCounts = { create: 0, modify: 0, cancel: 0, margin: 0, rateLimited: 0, refused: 0 };
+	readonly counts: TradingDeskCounts = {
+		create: 0,
+		modify: 0,
+		cancel: 0,
+		margin: 0,
+		rateLimited: 0,
+		refused: 0,
+	};
 	#closed = false;
 
 	constructor(control: SimulatorControl, options: TradingDeskOptions = {}) {
@@ -174,16 +188,34 @@ export class TradingDesk implements TradingSimControl {
 			return { method: 'GET', handler: (r, c) => authenticateSession(r, c) ?? this.#refdata(r) };
 		}
 		const routes: Record<string, Route> = {
-			'/sentinel/orders/create': { method: 'POST', handler: (r, c) => this.#trading(r, c, 'create', () => this.#create(r)) },
-			'/sentinel/orders/modify': { method: 'POST', handler: (r, c) => this.#trading(r, c, 'modify', () => this.#modify(r)) },
-			'/sentinel/orders/cancel': { method: 'POST', handler: (r, c) => this.#trading(r, c, 'cancel', () => this.#cancel(r)) },
+			'/sentinel/orders/create': {
+				method: 'POST',
+				handler: (r, c) => this.#trading(r, c, 'create', () => this.#create(r)),
+			},
+			'/sentinel/orders/modify': {
+				method: 'POST',
+				handler: (r, c) => this.#trading(r, c, 'modify', () => this.#modify(r)),
+			},
+			'/sentinel/orders/cancel': {
+				method: 'POST',
+				handler: (r, c) => this.#trading(r, c, 'cancel', () => this.#cancel(r)),
+			},
 			'/sentinel/orders/funds_required': {
 				method: 'POST',
 				handler: (r, c) => this.#trading(r, c, 'margin', () => this.#fundsRequired(r)),
 			},
-			'/sentinel/portfolio/positions': { method: 'GET', handler: (r, c) => this.#read(r, c, () => this.#positions()) },
-			'/sentinel/portfolio/holdings': { method: 'GET', handler: (r, c) => this.#read(r, c, () => this.#holdings()) },
-			'/sentinel/portfolio/user_funds_and_margin': { method: 'GET', handler: (r, c) => this.#read(r, c, () => this.#funds()) },
+			'/sentinel/portfolio/positions': {
+				method: 'GET',
+				handler: (r, c) => this.#read(r, c, () => this.#positions()),
+			},
+			'/sentinel/portfolio/holdings': {
+				method: 'GET',
+				handler: (r, c) => this.#read(r, c, () => this.#holdings()),
+			},
+			'/sentinel/portfolio/user_funds_and_margin': {
+				method: 'GET',
+				handler: (r, c) => this.#read(r, c, () => this.#funds()),
+			},
 		};
 		return Object.hasOwn(routes, path) ? routes[path] : undefined;
 	}
@@ -199,12 +231,20 @@ export class TradingDesk implements TradingSimControl {
 		return authenticateSession(request, context) ?? { status: 200, body: answer() };
 	}
 
-	#trading(request: Request, context: RestContext, op: keyof TradingDeskCounts, answer: () => Reply): Reply {
+	#trading(
+		request: Request,
+		context: RestContext,
+		op: keyof TradingDeskCounts,
+		answer: () => Reply,
+	): Reply {
 		const refused = authenticateSession(request, context);
 		if (refused) return refused;
 		if (this.#overLimit()) {
 			this.counts.rateLimited++;
-			return { ...error(429, 'Too many requests: rate limit exceeded', ''), headers: { 'retry-after': '1' } };
+			return {
+				...error(429, 'Too many requests: rate limit exceeded', ''),
+				headers: { 'retry-after': '1' },
+			};
 		}
 		this.counts[op]++;
 		const reply = answer();
@@ -228,7 +268,10 @@ export class TradingDesk implements TradingSimControl {
 			return error(400, `Invalid exchange ${exchange}`, '');
 		}
 		const rows = this.instruments().filter((row) => row.exchange === exchange);
-		return { status: 200, body: { exchange, is_trading_on: true, message: 'refdata', refdata: rows } };
+		return {
+			status: 200,
+			body: { exchange, is_trading_on: true, message: 'refdata', refdata: rows },
+		};
 	}
 
 	#create(request: Request): Reply {
@@ -242,7 +285,9 @@ export class TradingDesk implements TradingSimControl {
 		}
 		const rows = parsed.map((p) => {
 			const order = this.#control.placeOrder(p.spec);
-			const rejection = this.#rejections.shift() ?? (p.margin > this.#available() ? 'RMS: Insufficient margin' : undefined);
+			const rejection =
+				this.#rejections.shift() ??
+				(p.margin > this.#available() ? 'RMS: Insufficient margin' : undefined);
 			const market = p.spec.priceType === 'MARKET';
 			this.#later(() => {
 				if (rejection !== undefined) {
@@ -255,7 +300,10 @@ export class TradingDesk implements TradingSimControl {
 			});
 			return createRow(order, p.instrument);
 		});
-		return { status: 201, body: int64Json({ message: 'order creation request pushed successfully', orders: rows }) };
+		return {
+			status: 201,
+			body: int64Json({ message: 'order creation request pushed successfully', orders: rows }),
+		};
 	}
 
 	#fundsRequired(request: Request): Reply {
@@ -278,7 +326,13 @@ export class TradingDesk implements TradingSimControl {
 				code: 1,
 				totalFundsRequired: margin + Math.round(charges),
 				marginInfo: { totalMargin: margin, message: '', maxAllowedQty: null, availableQty: null },
-				brokerageInfo: { totalChargesFloat: charges, chargesFloat: { brokerage: 2_000 * items.value.length, other: charges - 2_000 * items.value.length } },
+				brokerageInfo: {
+					totalChargesFloat: charges,
+					chargesFloat: {
+						brokerage: 2_000 * items.value.length,
+						other: charges - 2_000 * items.value.length,
+					},
+				},
 				willDefaultBePlacedAsAmo: false,
 				willBeAutoSliced: false,
 				openOrders: this.#control.orders().filter((o) => LIVE.has(o.status)).length,
@@ -298,16 +352,28 @@ export class TradingDesk implements TradingSimControl {
 			const change: { id: string; price?: number; qty?: number } = { id: order.id };
 			if (item.qty !== undefined) {
 				if (!isPositiveInt(item.qty) || item.qty % order.spec.lotSize !== 0) {
-					return error(400, `Invalid Quantity: ${String(item.qty)} is not a multiple of lot size ${order.spec.lotSize}`, '');
+					return error(
+						400,
+						`Invalid Quantity: ${String(item.qty)} is not a multiple of lot size ${order.spec.lotSize}`,
+						'',
+					);
 				}
 				if (item.qty <= order.filledQty) {
-					return error(400, `Invalid Quantity: ${String(item.qty)} must exceed the filled quantity ${order.filledQty}`, '');
+					return error(
+						400,
+						`Invalid Quantity: ${String(item.qty)} must exceed the filled quantity ${order.filledQty}`,
+						'',
+					);
 				}
 				if (item.qty !== order.orderQty) change.qty = item.qty;
 			}
 			if (item.entryPrice !== undefined) {
 				if (!isPositiveInt(item.entryPrice) || item.entryPrice % TICK_PAISE !== 0) {
-					return error(400, `Price rejected: entryPrice must be a positive multiple of tick size ${TICK_PAISE}`, '');
+					return error(
+						400,
+						`Price rejected: entryPrice must be a positive multiple of tick size ${TICK_PAISE}`,
+						'',
+					);
 				}
 				change.price = item.entryPrice;
 			}
@@ -315,7 +381,13 @@ export class TradingDesk implements TradingSimControl {
 		}
 		for (const change of changes) {
 			this.#modifiedAt.set(change.id, Date.now());
-			this.#later(() => this.#control.applyStep(change.id, { type: 'modify', price: change.price, qty: change.qty }));
+			this.#later(() =>
+				this.#control.applyStep(change.id, {
+					type: 'modify',
+					price: change.price,
+					qty: change.qty,
+				}),
+			);
 		}
 		return { status: 200, body: { message: 'order modify request pushed successfully' } };
 	}
@@ -338,9 +410,14 @@ export class TradingDesk implements TradingSimControl {
 			const id = orderIdText(item.orderId);
 			const order = id === undefined ? undefined : this.#control.orders().find((o) => o.id === id);
 			if (order === undefined) return error(400, `Order ${String(item.orderId)} not found`, '');
-			if (!LIVE.has(order.status)) return error(400, `Order ${order.id} is already ${order.status}`, '');
+			if (!LIVE.has(order.status))
+				return error(400, `Order ${order.id} is already ${order.status}`, '');
 			if ((this.#modifiedAt.get(order.id) ?? -Infinity) + this.#cancelLockMs > Date.now()) {
-				return error(400, 'Cancellation is temporarily unavailable while the exchange request is being processed', '');
+				return error(
+					400,
+					'Cancellation is temporarily unavailable while the exchange request is being processed',
+					'',
+				);
 			}
 			ids.push(order.id);
 		}
@@ -354,10 +431,16 @@ export class TradingDesk implements TradingSimControl {
 		const order = this.#control.orders().find((o) => o.id === id);
 		if (order === undefined) return { ok: false, reply: error(400, `Order ${id} not found`, '') };
 		if (order.status === 'PENDING') {
-			return { ok: false, reply: error(400, `Order ${id} is still being processed and cannot be ${verb} yet`, '') };
+			return {
+				ok: false,
+				reply: error(400, `Order ${id} is still being processed and cannot be ${verb} yet`, ''),
+			};
 		}
 		if (!WORKING.has(order.status)) {
-			return { ok: false, reply: error(400, `Order ${id} is ${order.status} and cannot be ${verb}`, '') };
+			return {
+				ok: false,
+				reply: error(400, `Order ${id} is ${order.status} and cannot be ${verb}`, ''),
+			};
 		}
 		return { ok: true, value: order };
 	}
@@ -383,14 +466,26 @@ export class TradingDesk implements TradingSimControl {
 			if (order.isBasket) continue;
 			const instrument = ALL_INSTRUMENTS.find((i) => i.refId === order.spec.refId);
 			const rate = marginRate(order.spec.deliveryType, instrument);
-			if (LIVE.has(order.status)) used += Math.round((order.orderQty - order.filledQty) * order.orderPrice * rate);
-			used += Math.round(order.filledQty * order.avgPrice * rate) * (order.spec.side === 'BUY' ? 1 : 0);
+			if (LIVE.has(order.status))
+				used += Math.round((order.orderQty - order.filledQty) * order.orderPrice * rate);
+			used +=
+				Math.round(order.filledQty * order.avgPrice * rate) * (order.spec.side === 'BUY' ? 1 : 0);
 		}
 		return this.#fundsPaise - used;
 	}
 
 	#positions(): unknown {
-		const byKey = new Map<string, { instrument: Instrument | undefined; order: SimOrder; buyQty: number; sellQty: number; buyValue: number; sellValue: number }>();
+		const byKey = new Map<
+			string,
+			{
+				instrument: Instrument | undefined;
+				order: SimOrder;
+				buyQty: number;
+				sellQty: number;
+				buyValue: number;
+				sellValue: number;
+			}
+		>();
 		for (const order of this.#control.orders()) {
 			if (order.isBasket || order.filledQty === 0) continue;
 			const key = `${order.spec.refId}_${order.spec.deliveryType}`;
@@ -431,7 +526,10 @@ export class TradingDesk implements TradingSimControl {
 				buyQty: p.buyQty,
 				sellQty: p.sellQty,
 				ltp,
-				avgPrice: netQty === 0 ? 0 : Math.round(netQty > 0 ? p.buyValue / p.buyQty : p.sellValue / p.sellQty),
+				avgPrice:
+					netQty === 0
+						? 0
+						: Math.round(netQty > 0 ? p.buyValue / p.buyQty : p.sellValue / p.sellQty),
 				avgBuyPrice: p.buyQty === 0 ? 0 : Math.round(p.buyValue / p.buyQty),
 				avgSellPrice: p.sellQty === 0 ? 0 : Math.round(p.sellValue / p.sellQty),
 				pnl,
@@ -473,7 +571,14 @@ export class TradingDesk implements TradingSimControl {
 			message: 'holdings',
 			portfolio: {
 				clientCode: 'SIM001',
-				holdingStats: { investedAmount, currentValue, totalPnl: currentValue - investedAmount, totalPnlChg: 0, dayPnl: 0, dayPnlChg: 0 },
+				holdingStats: {
+					investedAmount,
+					currentValue,
+					totalPnl: currentValue - investedAmount,
+					totalPnlChg: 0,
+					dayPnl: 0,
+					dayPnlChg: 0,
+				},
 				holdings,
 			},
 		};
@@ -530,47 +635,71 @@ function onTick(value: unknown): boolean {
 
 /** The §14 rules for one create / funds_required item. */
 function parseOrderItem(item: Item): Check<Parsed> {
-	const refuse = (message: string): Check<Parsed> => ({ ok: false, reply: error(400, message, '') });
+	const refuse = (message: string): Check<Parsed> => ({
+		ok: false,
+		reply: error(400, message, ''),
+	});
 	if (item.isMultiLeg === true) {
-		if (item.refId !== undefined) return refuse('refId must be absent for a strategy order; put instruments in legs');
+		if (item.refId !== undefined)
+			return refuse('refId must be absent for a strategy order; put instruments in legs');
 		if (item.side !== 'BUY') return refuse('A strategy order must be sent with side BUY');
 		return refuse('Strategy orders are not supported by the simulator');
 	}
 	const instrument = ALL_INSTRUMENTS.find((i) => i.refId === item.refId);
-	if (instrument === undefined) return refuse(`Instrument not found for refId ${String(item.refId)}`);
+	if (instrument === undefined)
+		return refuse(`Instrument not found for refId ${String(item.refId)}`);
 	if (item.side !== 'BUY' && item.side !== 'SELL') return refuse('Invalid side: use BUY or SELL');
-	if (item.deliveryType !== 'IDAY' && item.deliveryType !== 'CNC') return refuse('Invalid deliveryType: use IDAY or CNC');
-	if (item.priceType !== 'LIMIT' && item.priceType !== 'MARKET') return refuse('Invalid priceType: use LIMIT or MARKET');
+	if (item.deliveryType !== 'IDAY' && item.deliveryType !== 'CNC')
+		return refuse('Invalid deliveryType: use IDAY or CNC');
+	if (item.priceType !== 'LIMIT' && item.priceType !== 'MARKET')
+		return refuse('Invalid priceType: use LIMIT or MARKET');
 	if (typeof item.validityType !== 'string' || !VALIDITIES.has(item.validityType)) {
 		return refuse('Invalid validityType: use DAY, IOC or GTE');
 	}
 	if (!isPositiveInt(item.qty) || item.qty % instrument.lotSize !== 0) {
-		return refuse(`Invalid Quantity: ${String(item.qty)} is not a multiple of lot size ${instrument.lotSize}`);
+		return refuse(
+			`Invalid Quantity: ${String(item.qty)} is not a multiple of lot size ${instrument.lotSize}`,
+		);
 	}
 	if (item.priceType === 'MARKET') {
 		if (item.validityType !== 'IOC') return refuse('A MARKET order must have validityType IOC');
 		if (item.entryPrice !== undefined) return refuse('A MARKET order must not carry entryPrice');
 	} else if (!onTick(item.entryPrice)) {
-		return refuse(`Price rejected: entryPrice must be a positive multiple of tick size ${TICK_PAISE} paise`);
+		return refuse(
+			`Price rejected: entryPrice must be a positive multiple of tick size ${TICK_PAISE} paise`,
+		);
 	}
 	if (item.validityType === 'GTE') {
 		if (item.deliveryType !== 'CNC') {
-			return refuse('Intraday orders cannot have an expiry beyond today. Use Delivery (CNC) instead.');
+			return refuse(
+				'Intraday orders cannot have an expiry beyond today. Use Delivery (CNC) instead.',
+			);
 		}
-		if (typeof item.goodTillDate !== 'string') return refuse('goodTillDate is required with validityType GTE');
+		if (typeof item.goodTillDate !== 'string')
+			return refuse('goodTillDate is required with validityType GTE');
 	}
 	if (item.stratTags !== undefined) {
 		const tags = item.stratTags;
-		if (!Array.isArray(tags) || tags.length !== 1 || typeof tags[0] !== 'string' || !TAG.test(tags[0])) {
+		if (
+			!Array.isArray(tags) ||
+			tags.length !== 1 ||
+			typeof tags[0] !== 'string' ||
+			!TAG.test(tags[0])
+		) {
 			return refuse('stratTags must hold exactly one tag of letters, digits and hyphens');
 		}
 	}
 	const trigger = entryTrigger(item.entryConfig);
-	if (trigger === null) return refuse('Price rejected: entry trigger must be a positive multiple of the tick size');
+	if (trigger === null)
+		return refuse('Price rejected: entry trigger must be a positive multiple of the tick size');
 	for (const value of exitPrices(item.exitConfig)) {
-		if (!onTick(value)) return refuse('Price rejected: exit trigger and limit prices must be positive multiples of the tick size');
+		if (!onTick(value))
+			return refuse(
+				'Price rejected: exit trigger and limit prices must be positive multiples of the tick size',
+			);
 	}
-	const price = item.priceType === 'LIMIT' ? (item.entryPrice as number) : instrument.referencePrice;
+	const price =
+		item.priceType === 'LIMIT' ? (item.entryPrice as number) : instrument.referencePrice;
 	const value = item.qty * price;
 	const spec: Partial<OrderSpec> = {
 		displayName: instrument.displayName,
@@ -590,24 +719,31 @@ function parseOrderItem(item: Item): Check<Parsed> {
 		validity: item.validityType === 'IOC' ? 'IOC' : 'DAY',
 	};
 	if (trigger !== undefined) spec.triggerPrice = trigger;
-	const margin = item.side === 'SELL' && instrument.derivativeType === 'OPT'
-		? Math.round(item.qty * Number(refdataRow(instrument).strike_price) * 0.15)
-		: Math.round(value * marginRate(item.deliveryType, instrument));
+	const margin =
+		item.side === 'SELL' && instrument.derivativeType === 'OPT'
+			? Math.round(item.qty * Number(refdataRow(instrument).strike_price) * 0.15)
+			: Math.round(value * marginRate(item.deliveryType, instrument));
 	return { ok: true, value: { instrument, spec, margin, value } };
 }
 
 /** undefined: no trigger; null: a malformed one. */
 function entryTrigger(config: unknown): number | undefined | null {
 	if (config === undefined) return undefined;
-	const ltp = (config as { triggers?: { ltp?: Record<string, { value?: unknown } | undefined> } } | null)?.triggers?.ltp;
+	const ltp = (
+		config as { triggers?: { ltp?: Record<string, { value?: unknown } | undefined> } } | null
+	)?.triggers?.ltp;
 	if (ltp === undefined) return undefined;
-	const value = ltp.atOrAbove?.value ?? ltp.atOrBelow?.value ?? ltp.above?.value ?? ltp.below?.value;
+	const value =
+		ltp.atOrAbove?.value ?? ltp.atOrBelow?.value ?? ltp.above?.value ?? ltp.below?.value;
 	return onTick(value) ? (value as number) : null;
 }
 
 function exitPrices(config: unknown): unknown[] {
 	if (config === null || typeof config !== 'object') return [];
-	const { stoplossParams, targetParams } = config as Record<string, Record<string, { value?: unknown; disabled?: boolean }> | undefined>;
+	const { stoplossParams, targetParams } = config as Record<
+		string,
+		Record<string, { value?: unknown; disabled?: boolean }> | undefined
+	>;
 	const values: unknown[] = [];
 	for (const params of [stoplossParams, targetParams]) {
 		for (const [key, field] of Object.entries(params ?? {})) {

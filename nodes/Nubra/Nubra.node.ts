@@ -38,7 +38,11 @@ import {
 	type OperationResult,
 } from './operations';
 
-const ENVIRONMENT_LABELS: Record<string, string> = { production: 'Production', uat: 'UAT', custom: 'Custom' };
+const ENVIRONMENT_LABELS: Record<string, string> = {
+	production: 'Production',
+	uat: 'UAT',
+	custom: 'Custom',
+};
 
 /** Errors from Nubra's answers are API errors; rules broken before any request are operation errors. */
 const API_CODES: ReadonlySet<string> = new Set([
@@ -71,13 +75,21 @@ function toNodeError(
 			);
 			// n8n swaps messages naming ECONNREFUSED and the like for a generic sentence; keep the host.
 			if (apiError.message !== error.message) {
-				apiError.description = error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
+				apiError.description =
+					error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
 			}
 			return apiError;
 		}
-		return new NodeOperationError(ctx.getNode(), error.message, { description: error.hint, itemIndex });
+		return new NodeOperationError(ctx.getNode(), error.message, {
+			description: error.hint,
+			itemIndex,
+		});
 	}
-	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error), { itemIndex });
+	return new NodeOperationError(
+		ctx.getNode(),
+		error instanceof Error ? error.message : String(error),
+		{ itemIndex },
+	);
 }
 
 /**
@@ -149,7 +161,10 @@ export class Nubra implements INodeType {
 			},
 		},
 		listSearch: {
-			async searchInstruments(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+			async searchInstruments(
+				this: ILoadOptionsFunctions,
+				filter?: string,
+			): Promise<INodeListSearchResult> {
 				try {
 					const { account, trading } = await connect(this);
 					const found = await withSharedSession(this, account, () =>
@@ -180,7 +195,13 @@ export class Nubra implements INodeType {
 		}
 		const { account, trading } = connected;
 		const environment = account.credentials.environment;
-		return [await withSharedSession(this, account, async () => await runItems(this, trading, environment, resource, operation))];
+		return [
+			await withSharedSession(
+				this,
+				account,
+				async () => await runItems(this, trading, environment, resource, operation),
+			),
+		];
 	}
 }
 
@@ -198,7 +219,9 @@ async function runItems(
 			const options = ctx.getNodeParameter('options', itemIndex, {}) as NodeOptions;
 			// The limiter is the account's: each run sets it, so one workflow's choice does not linger.
 			const perSecond = options.maxRequestsPerSecond ?? 0;
-			trading.configure({ opsPerSecond: perSecond > 0 ? perSecond : defaultOpsPerSecond(environment) });
+			trading.configure({
+				opsPerSecond: perSecond > 0 ? perSecond : defaultOpsPerSecond(environment),
+			});
 			const results = await run(ctx, trading, resource, operation, itemIndex, options);
 			for (const json of results) output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
@@ -247,6 +270,10 @@ async function run(
 		case 'instrument.search':
 			return searchInstruments(ctx, trading, itemIndex);
 		default:
-			throw new NodeOperationError(ctx.getNode(), `Unknown operation "${operation}" for resource "${resource}"`, { itemIndex });
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`Unknown operation "${operation}" for resource "${resource}"`,
+				{ itemIndex },
+			);
 	}
 }

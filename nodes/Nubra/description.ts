@@ -14,8 +14,16 @@ const environment: INodeProperties = {
 	type: 'options',
 	options: [
 		{ name: 'UAT (Test Account)', value: 'uat', description: "Nubra's test environment" },
-		{ name: 'Production (Real Money)', value: 'production', description: 'Live account: orders are real' },
-		{ name: 'Custom (Relay or Simulator)', value: 'custom', description: 'A relay or the local Nubra simulator' },
+		{
+			name: 'Production (Real Money)',
+			value: 'production',
+			description: 'Live account: orders are real',
+		},
+		{
+			name: 'Custom (Relay or Simulator)',
+			value: 'custom',
+			description: 'A relay or the local Nubra simulator',
+		},
 	],
 	default: 'uat',
 	description:
@@ -54,7 +62,8 @@ const orderOperation: INodeProperties = {
 			name: 'Get',
 			value: 'get',
 			action: 'Get an order',
-			description: 'Read-only: one order of today by its order ID, with status, filled quantity and prices',
+			description:
+				'Read-only: one order of today by its order ID, with status, filled quantity and prices',
 		},
 		{
 			name: 'Get Many',
@@ -66,7 +75,8 @@ const orderOperation: INodeProperties = {
 			name: 'Modify',
 			value: 'modify',
 			action: 'Modify an order',
-			description: 'DESTRUCTIVE: changes the quantity, price or price type of a working order on the exchange',
+			description:
+				'DESTRUCTIVE: changes the quantity, price or price type of a working order on the exchange',
 		},
 		{
 			name: 'Place',
@@ -150,14 +160,19 @@ const instrumentLocator: INodeProperties = {
 	default: { mode: 'list', value: '' },
 	required: true,
 	displayOptions: { show: ORDER_TICKET },
-	description: "The instrument to trade: pick it from today's instrument master, or give its Nubra ref_id",
+	description:
+		"The instrument to trade: pick it from today's instrument master, or give its Nubra ref_id",
 	modes: [
 		{
 			displayName: 'From List',
 			name: 'list',
 			type: 'list',
 			placeholder: 'Type a symbol, e.g. HDFCBANK or NIFTY 24000 CE',
-			typeOptions: { searchListMethod: 'searchInstruments', searchable: true, searchFilterRequired: false },
+			typeOptions: {
+				searchListMethod: 'searchInstruments',
+				searchable: true,
+				searchFilterRequired: false,
+			},
 		},
 		{
 			displayName: 'By Ref ID',
@@ -165,7 +180,12 @@ const instrumentLocator: INodeProperties = {
 			type: 'string',
 			placeholder: '2885',
 			hint: 'Nubra ref_id (differs between UAT and Production)',
-			validation: [{ type: 'regex', properties: { regex: '^\\d+$', errorMessage: 'A ref_id is a whole number' } }],
+			validation: [
+				{
+					type: 'regex',
+					properties: { regex: '^\\d+$', errorMessage: 'A ref_id is a whole number' },
+				},
+			],
 		},
 	],
 };
@@ -223,7 +243,11 @@ const ticketFields: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Intraday (IDAY)', value: 'IDAY', description: 'Squared off the same day' },
-			{ name: 'Delivery (CNC)', value: 'CNC', description: 'Delivery for stocks, carry-forward for F&O' },
+			{
+				name: 'Delivery (CNC)',
+				value: 'CNC',
+				description: 'Delivery for stocks, carry-forward for F&O',
+			},
 		],
 		default: 'IDAY',
 		displayOptions: { show: ORDER_TICKET },
@@ -234,8 +258,16 @@ const ticketFields: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Day', value: 'DAY', description: 'Until the end of the trading day' },
-			{ name: 'Good Till Date (GTE)', value: 'GTE', description: 'Until a date; needs Delivery (CNC)' },
-			{ name: 'Immediate or Cancel (IOC)', value: 'IOC', description: 'Fill what is possible now, cancel the rest' },
+			{
+				name: 'Good Till Date (GTE)',
+				value: 'GTE',
+				description: 'Until a date; needs Delivery (CNC)',
+			},
+			{
+				name: 'Immediate or Cancel (IOC)',
+				value: 'IOC',
+				description: 'Fill what is possible now, cancel the rest',
+			},
 		],
 		default: 'DAY',
 		displayOptions: { show: { ...ORDER_TICKET, priceType: ['LIMIT'] } },
@@ -296,7 +328,8 @@ const ticketFields: INodeProperties[] = [
 				name: 'stopLossTriggerPrice',
 				type: 'number',
 				default: 0,
-				description: 'Exit when the price reaches this: below the entry for a buy, above for a sell',
+				description:
+					'Exit when the price reaches this: below the entry for a buy, above for a sell',
 			},
 			{
 				displayName: 'Target Limit Price (₹)',
@@ -310,7 +343,8 @@ const ticketFields: INodeProperties[] = [
 				name: 'targetTriggerPrice',
 				type: 'number',
 				default: 0,
-				description: 'Take profit when the price reaches this: above the entry for a buy, below for a sell',
+				description:
+					'Take profit when the price reaches this: above the entry for a buy, below for a sell',
 			},
 			{
 				displayName: 'Trailing Stop Jump',
@@ -336,7 +370,10 @@ const orderIdField = (operations: string[], description: string): INodePropertie
 });
 
 const modifyFields: INodeProperties[] = [
-	orderIdField(['modify'], 'The intentOrderId of a working order of today (the order_id of a Nubra Trigger item)'),
+	orderIdField(
+		['modify'],
+		'The intentOrderId of a working order of today (the order_id of a Nubra Trigger item)',
+	),
 	{
 		displayName: 'Changes',
 		name: 'changes',
@@ -379,8 +416,16 @@ const cancelFields: INodeProperties[] = [
 		name: 'cancelWhat',
 		type: 'options',
 		options: [
-			{ name: 'Orders', value: 'orders', description: 'Whole working orders: what has not filled is cancelled' },
-			{ name: 'Only an Exit Trigger', value: 'exitTrigger', description: 'Drop a stop-loss, target or trailing stop; the order stays' },
+			{
+				name: 'Orders',
+				value: 'orders',
+				description: 'Whole working orders: what has not filled is cancelled',
+			},
+			{
+				name: 'Only an Exit Trigger',
+				value: 'exitTrigger',
+				description: 'Drop a stop-loss, target or trailing stop; the order stays',
+			},
 		],
 		default: 'orders',
 		displayOptions: { show: { resource: ['order'], operation: ['cancel'] } },
@@ -392,12 +437,16 @@ const cancelFields: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '1000123, 1000124',
-		displayOptions: { show: { resource: ['order'], operation: ['cancel'], cancelWhat: ['orders'] } },
+		displayOptions: {
+			show: { resource: ['order'], operation: ['cancel'], cancelWhat: ['orders'] },
+		},
 		description: 'One order ID, or several separated by commas, cancelled in one request',
 	},
 	{
 		...orderIdField(['cancel'], 'The order whose exit trigger is dropped'),
-		displayOptions: { show: { resource: ['order'], operation: ['cancel'], cancelWhat: ['exitTrigger'] } },
+		displayOptions: {
+			show: { resource: ['order'], operation: ['cancel'], cancelWhat: ['exitTrigger'] },
+		},
 	},
 	{
 		displayName: 'Exit Trigger',
@@ -409,7 +458,9 @@ const cancelFields: INodeProperties[] = [
 			{ name: 'Trailing Stop', value: 'TRAILING_STOP' },
 		],
 		default: 'STOPLOSS',
-		displayOptions: { show: { resource: ['order'], operation: ['cancel'], cancelWhat: ['exitTrigger'] } },
+		displayOptions: {
+			show: { resource: ['order'], operation: ['cancel'], cancelWhat: ['exitTrigger'] },
+		},
 	},
 ];
 
@@ -485,7 +536,8 @@ const instrumentFields: INodeProperties[] = [
 		default: '',
 		placeholder: 'HDFCBANK',
 		displayOptions: { show: { resource: ['instrument'], operation: ['search'] } },
-		description: 'Words that must all appear in the symbol, the underlying or Nubra’s name, e.g. "NIFTY" or "NIFTY 24000 CE"',
+		description:
+			'Words that must all appear in the symbol, the underlying or Nubra’s name, e.g. "NIFTY" or "NIFTY 24000 CE"',
 	},
 	{
 		displayName: 'Filters',

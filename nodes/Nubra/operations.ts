@@ -43,13 +43,18 @@ function invalid(message: string, hint: string): NubraError {
 }
 
 function refIdOf(ctx: IExecuteFunctions, itemIndex: number): number {
-	const locator = ctx.getNodeParameter('instrument', itemIndex) as INodeParameterResourceLocator | string | number;
+	const locator = ctx.getNodeParameter('instrument', itemIndex) as
+		INodeParameterResourceLocator | string | number;
 	const raw = typeof locator === 'object' && locator !== null ? locator.value : locator;
 	const text = String(raw ?? '').trim();
 	if (!/^\d+$/.test(text)) {
-		throw new NubraError(NUBRA_ERROR_CODES.UNKNOWN_INSTRUMENT, `Instrument "${text}" is not a Nubra ref_id`, {
-			hint: 'Pick the instrument from the list, or give its numeric ref_id (Instrument → Search finds it).',
-		});
+		throw new NubraError(
+			NUBRA_ERROR_CODES.UNKNOWN_INSTRUMENT,
+			`Instrument "${text}" is not a Nubra ref_id`,
+			{
+				hint: 'Pick the instrument from the list, or give its numeric ref_id (Instrument → Search finds it).',
+			},
+		);
 	}
 	return Number(text);
 }
@@ -57,7 +62,10 @@ function refIdOf(ctx: IExecuteFunctions, itemIndex: number): number {
 function orderIdText(value: unknown, field: string): string {
 	const text = String(value ?? '').trim();
 	if (!/^\d+$/.test(text)) {
-		throw invalid(`${field} "${text}" is not an order ID`, 'Use the numeric intentOrderId (orderId) of an order of today.');
+		throw invalid(
+			`${field} "${text}" is not an order ID`,
+			'Use the numeric intentOrderId (orderId) of an order of today.',
+		);
 	}
 	return text;
 }
@@ -83,7 +91,8 @@ async function orderTicket(
 	if (priceType === 'LIMIT') {
 		input.price = ctx.getNodeParameter('price', itemIndex) as number;
 		input.validity = ctx.getNodeParameter('validity', itemIndex) as OrderInput['validity'];
-		if (input.validity === 'GTE') input.goodTillDate = String(ctx.getNodeParameter('goodTillDate', itemIndex) ?? '');
+		if (input.validity === 'GTE')
+			input.goodTillDate = String(ctx.getNodeParameter('goodTillDate', itemIndex) ?? '');
 	}
 	const operation = ctx.getNodeParameter('operation', itemIndex) as string;
 	if (operation === 'place') {
@@ -102,7 +111,10 @@ function instrumentItem(instrument: NubraInstrument): IDataObject {
 
 /** The V3 item as sent, with rupee twins of its prices (for Validate Only and margin items). */
 function itemWithRupees(item: OrderItem): IDataObject {
-	return { ...item, entryPriceRupees: item.entryPrice === undefined ? null : paiseToRupees(item.entryPrice) } as IDataObject;
+	return {
+		...item,
+		entryPriceRupees: item.entryPrice === undefined ? null : paiseToRupees(item.entryPrice),
+	} as IDataObject;
 }
 
 export async function placeOrder(
@@ -117,7 +129,8 @@ export async function placeOrder(
 		const funds = await trading.funds();
 		const required = Number(margin.totalFundsRequired);
 		const available = Number(funds.netMarginAvailable);
-		const sufficient = Number.isFinite(required) && Number.isFinite(available) ? required <= available : null;
+		const sufficient =
+			Number.isFinite(required) && Number.isFinite(available) ? required <= available : null;
 		return [
 			{
 				validateOnly: true,
@@ -135,17 +148,33 @@ export async function placeOrder(
 	if (item.stratTags === undefined) {
 		const executionId = ctx.getExecutionId();
 		// Same execution, node and item → same tag: a retried item finds the order it placed.
-		if (executionId) item.stratTags = [automaticTag(String(executionId), ctx.getNode().name, itemIndex)];
+		if (executionId)
+			item.stratTags = [automaticTag(String(executionId), ctx.getNode().name, itemIndex)];
 	}
 	const tag = item.stratTags?.[0];
 	if (tag !== undefined && options.skipIfTagUsed !== false) {
 		const [existing] = await trading.ordersTagged(tag);
 		if (existing !== undefined) {
-			return [{ ...shapeOrderRow(existing.row, existing.bucket), placed: false, alreadyPlaced: true, tag } as IDataObject];
+			return [
+				{
+					...shapeOrderRow(existing.row, existing.bucket),
+					placed: false,
+					alreadyPlaced: true,
+					tag,
+				} as IDataObject,
+			];
 		}
 	}
 	const placed = await trading.placeOrder(item);
-	return [{ ...shapeOrderRow(placed.row), placed: true, alreadyPlaced: false, tag: tag ?? null, message: placed.message } as IDataObject];
+	return [
+		{
+			...shapeOrderRow(placed.row),
+			placed: true,
+			alreadyPlaced: false,
+			tag: tag ?? null,
+			message: placed.message,
+		} as IDataObject,
+	];
 }
 
 export async function marginRequired(
@@ -156,15 +185,25 @@ export async function marginRequired(
 ): Promise<OperationResult> {
 	const { item, instrument } = await orderTicket(ctx, trading, itemIndex, options);
 	const margin = shapeMargin(await trading.marginRequired(item));
-	return [{ ...margin, instrument: instrumentItem(instrument), order: itemWithRupees(item) } as IDataObject];
+	return [
+		{
+			...margin,
+			instrument: instrumentItem(instrument),
+			order: itemWithRupees(item),
+		} as IDataObject,
+	];
 }
 
 async function todaysOrder(trading: NubraTrading, orderId: string) {
 	const found = await trading.order(orderId);
 	if (found === undefined) {
-		throw new NubraError(NUBRA_ERROR_CODES.REQUEST_REFUSED, `Order ${orderId} is not in today's Nubra order book`, {
-			hint: 'Check the order ID and the environment: Nubra lists the orders of the current trading day only, and UAT and Production have separate books.',
-		});
+		throw new NubraError(
+			NUBRA_ERROR_CODES.REQUEST_REFUSED,
+			`Order ${orderId} is not in today's Nubra order book`,
+			{
+				hint: 'Check the order ID and the environment: Nubra lists the orders of the current trading day only, and UAT and Production have separate books.',
+			},
+		);
 	}
 	return found;
 }
@@ -205,7 +244,11 @@ export async function modifyOrder(
 	];
 }
 
-export async function cancelOrders(ctx: IExecuteFunctions, trading: NubraTrading, itemIndex: number): Promise<OperationResult> {
+export async function cancelOrders(
+	ctx: IExecuteFunctions,
+	trading: NubraTrading,
+	itemIndex: number,
+): Promise<OperationResult> {
 	const what = ctx.getNodeParameter('cancelWhat', itemIndex, 'orders') as 'orders' | 'exitTrigger';
 	if (what === 'exitTrigger') {
 		const orderId = orderIdText(ctx.getNodeParameter('orderId', itemIndex), 'Order ID');
@@ -218,28 +261,48 @@ export async function cancelOrders(ctx: IExecuteFunctions, trading: NubraTrading
 		.map((id) => String(id).trim())
 		.filter((id) => id !== '')
 		.map((id) => orderIdText(id, 'Order ID'));
-	if (ids.length === 0) throw invalid('No order ID to cancel', 'Give one order ID, or several separated by commas.');
+	if (ids.length === 0)
+		throw invalid('No order ID to cancel', 'Give one order ID, or several separated by commas.');
 	const message = await trading.cancelOrders(ids.map(Number));
 	return [{ orderIds: ids, cancelRequested: true, message }];
 }
 
-export async function getOrder(ctx: IExecuteFunctions, trading: NubraTrading, itemIndex: number): Promise<OperationResult> {
+export async function getOrder(
+	ctx: IExecuteFunctions,
+	trading: NubraTrading,
+	itemIndex: number,
+): Promise<OperationResult> {
 	const orderId = orderIdText(ctx.getNodeParameter('orderId', itemIndex), 'Order ID');
 	const { row, bucket } = await todaysOrder(trading, orderId);
 	return [shapeOrderRow(row, bucket) as IDataObject];
 }
 
-export async function getManyOrders(ctx: IExecuteFunctions, trading: NubraTrading, itemIndex: number): Promise<OperationResult> {
-	const filters = ctx.getNodeParameter('filters', itemIndex, {}) as { statuses?: SentinelBucket[]; tag?: string };
+export async function getManyOrders(
+	ctx: IExecuteFunctions,
+	trading: NubraTrading,
+	itemIndex: number,
+): Promise<OperationResult> {
+	const filters = ctx.getNodeParameter('filters', itemIndex, {}) as {
+		statuses?: SentinelBucket[];
+		tag?: string;
+	};
 	const tag = filters.tag?.trim();
 	const buckets = await trading.orders({ tags: tag ? [tag] : undefined });
-	const wanted = filters.statuses?.length ? SENTINEL_BUCKETS.filter((b) => filters.statuses?.includes(b)) : SENTINEL_BUCKETS;
-	const rows = wanted.flatMap((bucket) => buckets[bucket].map((row) => shapeOrderRow(row, bucket) as IDataObject));
+	const wanted = filters.statuses?.length
+		? SENTINEL_BUCKETS.filter((b) => filters.statuses?.includes(b))
+		: SENTINEL_BUCKETS;
+	const rows = wanted.flatMap((bucket) =>
+		buckets[bucket].map((row) => shapeOrderRow(row, bucket) as IDataObject),
+	);
 	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) as boolean;
 	return returnAll ? rows : rows.slice(0, ctx.getNodeParameter('limit', itemIndex, 50) as number);
 }
 
-export async function positions(ctx: IExecuteFunctions, trading: NubraTrading, itemIndex: number): Promise<OperationResult> {
+export async function positions(
+	ctx: IExecuteFunctions,
+	trading: NubraTrading,
+	itemIndex: number,
+): Promise<OperationResult> {
 	const openOnly = ctx.getNodeParameter('openOnly', itemIndex, false) as boolean;
 	const { rows } = await trading.positions();
 	return rows.map(shapePosition).filter((row) => !openOnly || row.netQty !== 0) as IDataObject[];
@@ -254,7 +317,11 @@ export async function funds(trading: NubraTrading): Promise<OperationResult> {
 	return [shapeFunds(await trading.funds()) as IDataObject];
 }
 
-export async function searchInstruments(ctx: IExecuteFunctions, trading: NubraTrading, itemIndex: number): Promise<OperationResult> {
+export async function searchInstruments(
+	ctx: IExecuteFunctions,
+	trading: NubraTrading,
+	itemIndex: number,
+): Promise<OperationResult> {
 	const filters = ctx.getNodeParameter('instrumentFilters', itemIndex, {}) as {
 		exchange?: string;
 		derivativeType?: string;

@@ -13,7 +13,10 @@ import { decodeSharedSession } from '../../client/sharedSession';
 const CREDENTIAL_TYPE = 'nubraApi';
 
 /** The parts of an n8n context the store uses; execute, trigger and load-options contexts all have them. */
-export type SessionStoreContext = Pick<IExecuteFunctions | ITriggerFunctions | ILoadOptionsFunctions, 'getCredentials' | 'getNode'> & {
+export type SessionStoreContext = Pick<
+	IExecuteFunctions | ITriggerFunctions | ILoadOptionsFunctions,
+	'getCredentials' | 'getNode'
+> & {
 	helpers: Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication'>;
 };
 
@@ -28,7 +31,8 @@ export type SessionStoreContext = Pick<IExecuteFunctions | ITriggerFunctions | I
  *   token) and writes its result into the credential in the database, for every process.
  */
 export function n8nSessionStore(ctx: SessionStoreContext): SessionStore {
-	const read = async () => await ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+	const read = async () =>
+		await ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 	const decode = (data: ICredentialDataDecryptedObject): NubraSession | undefined =>
 		decodeSharedSession(data.sharedSession, validateCredentials(credentialsFromRecord(data)));
 	return {
@@ -40,9 +44,13 @@ export function n8nSessionStore(ctx: SessionStoreContext): SessionStore {
 			const credentials = validateCredentials(credentialsFromRecord(data));
 			const reference = ctx.getNode().credentials?.[CREDENTIAL_TYPE];
 			if (reference?.id === undefined || reference.id === null) {
-				throw new NubraError(NUBRA_ERROR_CODES.AUTH_CONFIG, 'The node has no saved Nubra API credential to keep the session in', {
-					hint: 'Select a saved Nubra API credential on the node.',
-				});
+				throw new NubraError(
+					NUBRA_ERROR_CODES.AUTH_CONFIG,
+					'The node has no saved Nubra API credential to keep the session in',
+					{
+						hint: 'Select a saved Nubra API credential on the node.',
+					},
+				);
 			}
 			const previous = decode(data);
 			// n8n fills this object in place with what preAuthentication returns.
@@ -60,13 +68,24 @@ export function n8nSessionStore(ctx: SessionStoreContext): SessionStore {
 					json: true,
 					skipSslCertificateValidation: !credentials.endpoints.rejectUnauthorized,
 				},
-				{ credentialsDecrypted: { id: reference.id, name: reference.name, type: CREDENTIAL_TYPE, data: request } },
+				{
+					credentialsDecrypted: {
+						id: reference.id,
+						name: reference.name,
+						type: CREDENTIAL_TYPE,
+						data: request,
+					},
+				},
 			);
 			const session = decode(request);
 			if (session === undefined) {
-				throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'n8n did not store a Nubra session in the credential', {
-					hint: 'Check that this package is loaded in every n8n process (main and workers) in the same version.',
-				});
+				throw new NubraError(
+					NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+					'n8n did not store a Nubra session in the credential',
+					{
+						hint: 'Check that this package is loaded in every n8n process (main and workers) in the same version.',
+					},
+				);
 			}
 			return session;
 		},

@@ -30,7 +30,13 @@ import {
 	waitForExecutions,
 	type WorkflowJson,
 } from './harness';
-import { CUSTOM_TRIGGER_TYPE, EXAMPLES_DIR, forCustomExtensions, nodeNamed, simulatorCredential } from './fixtures/examples';
+import {
+	CUSTOM_TRIGGER_TYPE,
+	EXAMPLES_DIR,
+	forCustomExtensions,
+	nodeNamed,
+	simulatorCredential,
+} from './fixtures/examples';
 import { type HttpSink, startHttpSink } from './sinks/http';
 
 jest.setTimeout(300_000);
@@ -46,12 +52,16 @@ function loadNodeExample(name: string): WorkflowJson {
 }
 
 /** The trigger rewrite of the shared fixture, plus the Nubra node and tool; every Nubra node on the simulator. */
-function forSimulator(workflow: WorkflowJson, credential: { id: string; name: string }): WorkflowJson {
+function forSimulator(
+	workflow: WorkflowJson,
+	credential: { id: string; name: string },
+): WorkflowJson {
 	const rewritten = forCustomExtensions(workflow, { nubraApi: credential });
 	for (const node of rewritten.nodes) {
 		if (node.type === PACKAGE_NODE_TYPE) node.type = CUSTOM_NODE_TYPE;
 		if (node.type === PACKAGE_TOOL_TYPE) node.type = CUSTOM_TOOL_TYPE;
-		if (node.type === CUSTOM_NODE_TYPE || node.type === CUSTOM_TOOL_TYPE) node.parameters.environment = 'custom';
+		if (node.type === CUSTOM_NODE_TYPE || node.type === CUSTOM_TOOL_TYPE)
+			node.parameters.environment = 'custom';
 	}
 	return rewritten;
 }
@@ -69,7 +79,9 @@ function sheetsAsHttp(workflow: WorkflowJson, name: string, url: string): void {
 		sendBody: true,
 		contentType: 'json',
 		specifyBody: 'keypair',
-		bodyParameters: { parameters: Object.entries(columns).map(([key, value]) => ({ name: key, value })) },
+		bodyParameters: {
+			parameters: Object.entries(columns).map(([key, value]) => ({ name: key, value })),
+		},
 		options: {},
 	};
 }
@@ -143,7 +155,12 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 					typeVersion: 2,
 					position: [0, 0],
 					webhookId: n8nId(),
-					parameters: { httpMethod: 'POST', path: 'place-order', responseMode: 'lastNode', options: {} },
+					parameters: {
+						httpMethod: 'POST',
+						path: 'place-order',
+						responseMode: 'lastNode',
+						options: {},
+					},
 				},
 				{
 					name: 'Place Order',
@@ -207,17 +224,30 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 		});
 		expect(response.status).toBe(200);
 		const placed = (await response.json()) as Record<string, unknown>;
-		expect(placed).toMatchObject({ placed: true, tag: 'loop-1', orderPrice: 245_005, orderPriceRupees: 2450.05, orderQty: 10 });
+		expect(placed).toMatchObject({
+			placed: true,
+			tag: 'loop-1',
+			orderPrice: 245_005,
+			orderPriceRupees: 2450.05,
+			orderQty: 10,
+		});
 		const orderId = String(placed.orderId);
 
-		await waitFor(() => eventsFor(orderId).some((e) => e.status === 'OPEN'), { description: 'the OPEN at the trigger' });
+		await waitFor(() => eventsFor(orderId).some((e) => e.status === 'OPEN'), {
+			description: 'the OPEN at the trigger',
+		});
 		sim.control.applyStep(orderId, { type: 'partialFill', qty: 4 });
 
-		await waitFor(() => sim.control.orders().find((o) => o.id === orderId)?.status === 'CANCELLED', {
-			description: 'the example to cancel the rest',
-			timeoutMs: 60_000,
+		await waitFor(
+			() => sim.control.orders().find((o) => o.id === orderId)?.status === 'CANCELLED',
+			{
+				description: 'the example to cancel the rest',
+				timeoutMs: 60_000,
+			},
+		);
+		await waitFor(() => eventsFor(orderId).some((e) => e.status === 'CANCELLED'), {
+			description: 'the CANCELLED at the trigger',
 		});
-		await waitFor(() => eventsFor(orderId).some((e) => e.status === 'CANCELLED'), { description: 'the CANCELLED at the trigger' });
 		// OPEN, the partial fill and CANCELLED: three trigger runs, all finished; nothing doubled.
 		await waitForExecutions(session, eventsId, 3);
 		const [cancelRun] = await waitForExecutions(session, cancelId, 1);
@@ -246,17 +276,31 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 		const [position] = await sink.waitForCount('/positions', 1);
 		const [funds] = await sink.waitForCount('/funds', 1);
 		// The loop above left 4 RELIANCE bought at ₹2,450.05, valued at ₹2,450.
-		expect(position.json).toMatchObject({ Symbol: 'RELIANCE', Exchange: 'NSE', Product: 'IDAY', 'Net Quantity': 4, 'Average Price (₹)': 2450.05, 'LTP (₹)': 2450, 'P&L (₹)': -0.2 });
+		expect(position.json).toMatchObject({
+			Symbol: 'RELIANCE',
+			Exchange: 'NSE',
+			Product: 'IDAY',
+			'Net Quantity': 4,
+			'Average Price (₹)': 2450.05,
+			'LTP (₹)': 2450,
+			'P&L (₹)': -0.2,
+		});
 		expect(funds.json).toMatchObject({ 'Start of Day (₹)': 1_000_000 });
-		expect(Number((funds.json as Record<string, unknown>)['Margin Available (₹)'])).toBeLessThan(1_000_000);
+		expect(Number((funds.json as Record<string, unknown>)['Margin Available (₹)'])).toBeLessThan(
+			1_000_000,
+		);
 		expect(sim.control.sessionCounts.logins).toBe(1);
 	});
 
 	it('knows every node type and version of the three examples, the Nubra tool included', async () => {
 		for (const example of Object.values(examples)) {
 			// Tool variants are generated at load time and only listed in the editor's type list (below).
-			const nodes = forSimulator(example, { id: 'x', name: 'x' }).nodes.filter((node) => node.type !== CUSTOM_TOOL_TYPE);
-			const descriptions = await session.request<Array<{ name: string; version: number | number[] }>>('POST', '/rest/node-types', {
+			const nodes = forSimulator(example, { id: 'x', name: 'x' }).nodes.filter(
+				(node) => node.type !== CUSTOM_TOOL_TYPE,
+			);
+			const descriptions = await session.request<
+				Array<{ name: string; version: number | number[] }>
+			>('POST', '/rest/node-types', {
 				nodeInfos: nodes.map((node) => ({ name: node.type, version: node.typeVersion })),
 			});
 			expect(descriptions).toHaveLength(nodes.length);
@@ -275,9 +319,13 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 		const tool = listed.find((type) => type.name === CUSTOM_TOOL_TYPE);
 		expect(tool).toBeDefined();
 		expect(tool?.outputs).toEqual(['ai_tool']);
-		expect(tool?.properties.map((p) => p.name)).toEqual(expect.arrayContaining(['toolDescription', 'descriptionType', 'resource', 'operation']));
+		expect(tool?.properties.map((p) => p.name)).toEqual(
+			expect.arrayContaining(['toolDescription', 'descriptionType', 'resource', 'operation']),
+		);
 		// The agent example gives its tools read-only operations only.
-		const operations = examples.agent.nodes.filter((n) => n.type === PACKAGE_TOOL_TYPE).map((n) => n.parameters.operation);
+		const operations = examples.agent.nodes
+			.filter((n) => n.type === PACKAGE_TOOL_TYPE)
+			.map((n) => n.parameters.operation);
 		expect(operations.sort()).toEqual(['funds', 'getMany', 'positions', 'search']);
 	});
 });
@@ -297,7 +345,10 @@ describe('the session kept in the credential, across n8n processes', () => {
 		sim = await startSimulator();
 		userFolder = createUserFolder();
 		const [credential] = await importCredentials(userFolder, [
-			{ ...simulatorCredential(sim, 'Nubra (stored session)'), data: { ...simulatorCredential(sim).data, deviceId: 'n8n-e2e-stored' } },
+			{
+				...simulatorCredential(sim, 'Nubra (stored session)'),
+				data: { ...simulatorCredential(sim).data, deviceId: 'n8n-e2e-stored' },
+			},
 		]);
 		const workflow: WorkflowJson = {
 			id: n8nId(),
@@ -309,14 +360,24 @@ describe('the session kept in the credential, across n8n processes', () => {
 					typeVersion: 2,
 					position: [0, 0],
 					webhookId: n8nId(),
-					parameters: { httpMethod: 'POST', path: 'nubra-funds', responseMode: 'lastNode', options: {} },
+					parameters: {
+						httpMethod: 'POST',
+						path: 'nubra-funds',
+						responseMode: 'lastNode',
+						options: {},
+					},
 				},
 				{
 					name: 'Get Funds',
 					type: CUSTOM_NODE_TYPE,
 					typeVersion: 1,
 					position: [240, 0],
-					parameters: { environment: 'custom', resource: 'portfolio', operation: 'funds', options: {} },
+					parameters: {
+						environment: 'custom',
+						resource: 'portfolio',
+						operation: 'funds',
+						options: {},
+					},
 					credentials: { nubraApi: { id: credential.id, name: credential.name } },
 				},
 			],

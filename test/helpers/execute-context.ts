@@ -48,7 +48,9 @@ async function requestWithAuthentication(
 	const type = new NubraApi();
 	const data = decrypted ?? structuredClone(database.data);
 	if (data.sharedSession === '') {
-		const helper = { helpers: { httpRequest: () => Promise.reject(new Error('not used')) } } as unknown as IHttpRequestHelper;
+		const helper = {
+			helpers: { httpRequest: () => Promise.reject(new Error('not used')) },
+		} as unknown as IHttpRequestHelper;
 		Object.assign(data, await type.preAuthentication.call(helper, data));
 		database.preAuthentications++;
 		database.data = structuredClone(data);
@@ -56,7 +58,10 @@ async function requestWithAuthentication(
 	const session = JSON.parse(String(data.sharedSession)) as { sessionToken: string };
 	const response = await fetch(request.url, {
 		method: request.method ?? 'GET',
-		headers: { authorization: `Bearer ${session.sessionToken}`, 'x-device-id': String(data.deviceId ?? 'n8n-nodes-nubra') },
+		headers: {
+			authorization: `Bearer ${session.sessionToken}`,
+			'x-device-id': String(data.deviceId ?? 'n8n-nodes-nubra'),
+		},
 	});
 	if (!response.ok) throw new Error(`HTTP ${response.status} from ${request.url}`);
 	return (await response.json()) as unknown;
@@ -89,7 +94,14 @@ function readPath(source: unknown, path: string): unknown {
 
 export function executeContext(nodeType: INodeType, options: ExecuteOptions): IExecuteFunctions {
 	const description = nodeType.description;
-	const resolved = NodeHelpers.getNodeParameters(description.properties, options.parameters, true, false, { typeVersion: 1 }, description);
+	const resolved = NodeHelpers.getNodeParameters(
+		description.properties,
+		options.parameters,
+		true,
+		false,
+		{ typeVersion: 1 },
+		description,
+	);
 	const node: INode = {
 		id: 'a5c1c3f0-0000-4000-8000-00000000ac70',
 		name: options.nodeName ?? 'Nubra',
@@ -104,15 +116,33 @@ export function executeContext(nodeType: INodeType, options: ExecuteOptions): IE
 	const record = (level: string) => (message: string, meta?: object) => {
 		options.logs?.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
 	};
-	const logger: Logger = { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug') };
+	const logger: Logger = {
+		error: record('error'),
+		warn: record('warn'),
+		info: record('info'),
+		debug: record('debug'),
+	};
 	const implemented: Pick<
 		IExecuteFunctions,
-		'getInputData' | 'getNodeParameter' | 'getNode' | 'getCredentials' | 'continueOnFail' | 'getExecutionId' | 'logger' | 'helpers'
+		| 'getInputData'
+		| 'getNodeParameter'
+		| 'getNode'
+		| 'getCredentials'
+		| 'continueOnFail'
+		| 'getExecutionId'
+		| 'logger'
+		| 'helpers'
 	> = {
 		getInputData: () => items,
-		getNodeParameter: ((name: string, itemIndex: number, fallback?: unknown): NodeParameterValueType | object => {
+		getNodeParameter: ((
+			name: string,
+			itemIndex: number,
+			fallback?: unknown,
+		): NodeParameterValueType | object => {
 			const override = options.perItem?.(itemIndex);
-			const value = (override && name in override ? override[name] : readPath(node.parameters, name)) ?? fallback;
+			const value =
+				(override && name in override ? override[name] : readPath(node.parameters, name)) ??
+				fallback;
 			if (value === undefined) throw new Error(`Could not get parameter "${name}"`);
 			return structuredClone(value) as NodeParameterValueType | object;
 		}) as IExecuteFunctions['getNodeParameter'],
@@ -127,12 +157,20 @@ export function executeContext(nodeType: INodeType, options: ExecuteOptions): IE
 				request: IHttpRequestOptions,
 				additional?: { credentialsDecrypted?: { data?: ICredentialDataDecryptedObject } },
 			) => {
-				if (type !== 'nubraApi') throw new Error(`Node does not have credentials of type "${type}"`);
-				return await requestWithAuthentication(database, request, additional?.credentialsDecrypted?.data);
+				if (type !== 'nubraApi')
+					throw new Error(`Node does not have credentials of type "${type}"`);
+				return await requestWithAuthentication(
+					database,
+					request,
+					additional?.credentialsDecrypted?.data,
+				);
 			},
 		} as unknown as IExecuteFunctions['helpers'],
 		continueOnFail: () => options.continueOnFail ?? false,
-		getExecutionId: () => (options.executionId === null ? (undefined as unknown as string) : options.executionId ?? 'exec-1'),
+		getExecutionId: () =>
+			options.executionId === null
+				? (undefined as unknown as string)
+				: (options.executionId ?? 'exec-1'),
 		logger,
 	};
 	return new Proxy(implemented, {
@@ -145,8 +183,13 @@ export function executeContext(nodeType: INodeType, options: ExecuteOptions): IE
 }
 
 /** Runs `execute` and returns the first output's items. */
-export async function runNode(nodeType: INodeType, options: ExecuteOptions): Promise<INodeExecutionData[]> {
+export async function runNode(
+	nodeType: INodeType,
+	options: ExecuteOptions,
+): Promise<INodeExecutionData[]> {
 	if (nodeType.execute === undefined) throw new Error('not a regular node');
-	const result = (await nodeType.execute.call(executeContext(nodeType, options))) as INodeExecutionData[][];
+	const result = (await nodeType.execute.call(
+		executeContext(nodeType, options),
+	)) as INodeExecutionData[][];
 	return result[0];
 }

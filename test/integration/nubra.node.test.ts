@@ -1,11 +1,27 @@
-import { NodeApiError, NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INodeParameters,
+} from 'n8n-workflow';
 
 import { nubraAccounts } from '../../client/accounts';
 import { credentialsFromRecord } from '../../client/credentials';
 import { tradingFor } from '../../client/trading';
 import { Nubra } from '../../nodes/Nubra/Nubra.node';
-import { simulatorCredentialFields, startSimulator, type LedgerEntry, type RequestInfo, type RunningSimulator } from '../../simulator';
-import { credentialDatabase, executeContext, runNode, type ExecuteOptions } from '../helpers/execute-context';
+import {
+	simulatorCredentialFields,
+	startSimulator,
+	type LedgerEntry,
+	type RequestInfo,
+	type RunningSimulator,
+} from '../../simulator';
+import {
+	credentialDatabase,
+	executeContext,
+	runNode,
+	type ExecuteOptions,
+} from '../helpers/execute-context';
 
 /**
  * The Nubra node against the simulator over real HTTP on 127.0.0.1: every operation, and the
@@ -33,7 +49,10 @@ describe('Nubra node against the simulator', () => {
 		runNode(node, { parameters: { environment: 'custom', ...parameters }, credentials, ...extra });
 	const json = async (parameters: INodeParameters, extra: Partial<ExecuteOptions> = {}) =>
 		(await run(parameters, extra)).map((item) => item.json);
-	const failure = async (parameters: INodeParameters, extra: Partial<ExecuteOptions> = {}): Promise<Error> => {
+	const failure = async (
+		parameters: INodeParameters,
+		extra: Partial<ExecuteOptions> = {},
+	): Promise<Error> => {
 		try {
 			await run(parameters, extra);
 		} catch (error) {
@@ -84,16 +103,27 @@ describe('Nubra node against the simulator', () => {
 			symbol: 'RELIANCE',
 			message: 'order creation request pushed successfully',
 		});
-		const accepted = await ledgerEntry((e) => e.orderId === placed.orderId && e.status === 'OPEN', 'the accept');
+		const accepted = await ledgerEntry(
+			(e) => e.orderId === placed.orderId && e.status === 'OPEN',
+			'the accept',
+		);
 		expect(accepted).toMatchObject({ tag: 'loop-1', orderPrice: 245_005, displayName: 'RELIANCE' });
 	});
 
 	it('Validate Only checks margin against funds and places nothing', async () => {
 		const [result] = await json(limitBuy({ validateOnly: true }));
-		expect(result).toMatchObject({ validateOnly: true, placed: false, valid: true, sufficientFunds: true });
+		expect(result).toMatchObject({
+			validateOnly: true,
+			placed: false,
+			valid: true,
+			sufficientFunds: true,
+		});
 		// IDAY stock: 20 % of ₹24,500.50 = ₹4,900.10 margin, plus ₹20 + 0.1 % charges.
 		expect((result.margin as IDataObject).totalMarginRupees).toBe(4900.1);
-		expect((result.margin as IDataObject).totalFundsRequiredRupees).toBeCloseTo(4900.1 + 20 + 24.5, 1);
+		expect((result.margin as IDataObject).totalFundsRequiredRupees).toBeCloseTo(
+			4900.1 + 20 + 24.5,
+			1,
+		);
 		expect(sim.trading.counts.create).toBe(0);
 		expect(sim.control.orders()).toHaveLength(0);
 	});
@@ -104,7 +134,12 @@ describe('Nubra node against the simulator', () => {
 		const other = await json(limitBuy(), { executionId: 'exec-43' });
 		expect(first[0]).toMatchObject({ placed: true });
 		expect(first[0].tag).toMatch(/^n8n-[0-9a-f]{16}$/);
-		expect(retry[0]).toMatchObject({ placed: false, alreadyPlaced: true, orderId: first[0].orderId, tag: first[0].tag });
+		expect(retry[0]).toMatchObject({
+			placed: false,
+			alreadyPlaced: true,
+			orderId: first[0].orderId,
+			tag: first[0].tag,
+		});
 		expect(other[0]).toMatchObject({ placed: true });
 		expect(other[0].tag).not.toBe(first[0].tag);
 		expect(sim.trading.counts.create).toBe(2);
@@ -118,22 +153,34 @@ describe('Nubra node against the simulator', () => {
 		expect(tradingRequests()).toHaveLength(0);
 
 		const [up] = await json(limitBuy({ price: 2450.03, options: { roundToTick: 'up' } }));
-		const [down] = await json(limitBuy({ price: 2450.03, tag: 'down-1', options: { roundToTick: 'down' } }));
+		const [down] = await json(
+			limitBuy({ price: 2450.03, tag: 'down-1', options: { roundToTick: 'down' } }),
+		);
 		expect([up.orderPrice, down.orderPrice]).toEqual([245_005, 245_000]);
 	});
 
 	it('a quantity off the lot size fails before any request and names the lot size', async () => {
 		const error = await failure(
-			limitBuy({ instrument: { __rl: true, mode: 'id', value: '4200101' }, quantity: 50, price: 120.5 }),
+			limitBuy({
+				instrument: { __rl: true, mode: 'id', value: '4200101' },
+				quantity: 50,
+				price: 120.5,
+			}),
 		);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('Quantity 50 for NIFTY25DEC24000CE (NSE) is not a whole number of lots: the lot size is 75');
+		expect(error.message).toBe(
+			'Quantity 50 for NIFTY25DEC24000CE (NSE) is not a whole number of lots: the lot size is 75',
+		);
 		expect(tradingRequests()).toHaveLength(0);
 	});
 
 	it('an unknown ref_id fails with what to do, before any order request', async () => {
-		const error = await failure(limitBuy({ instrument: { __rl: true, mode: 'id', value: '999999' } }));
-		expect(error.message).toBe("ref_id 999999 is not in today's Nubra instrument master (NSE, BSE)");
+		const error = await failure(
+			limitBuy({ instrument: { __rl: true, mode: 'id', value: '999999' } }),
+		);
+		expect(error.message).toBe(
+			"ref_id 999999 is not in today's Nubra instrument master (NSE, BSE)",
+		);
 		expect((error as NodeOperationError).description).toContain('Instrument → Search');
 		expect(tradingRequests()).toHaveLength(0);
 	});
@@ -142,10 +189,21 @@ describe('Nubra node against the simulator', () => {
 		// An RMS rejection comes later, over the socket, as on Nubra; an unknown order is refused at once.
 		sim.trading.rejectNext('RMS: Insufficient margin');
 		const [placed] = await json(limitBuy({ tag: 'rejected-1' }));
-		const rejected = await ledgerEntry((e) => e.orderId === placed.orderId && e.status === 'REJECTED', 'the rejection');
+		const rejected = await ledgerEntry(
+			(e) => e.orderId === placed.orderId && e.status === 'REJECTED',
+			'the rejection',
+		);
 		expect(rejected.rejectionMsg).toBe('RMS: Insufficient margin');
-		const [got] = await json({ resource: 'order', operation: 'get', orderId: String(placed.orderId) });
-		expect(got).toMatchObject({ bucket: 'rejected', status: 'REJECTED', rejectionMsg: 'RMS: Insufficient margin' });
+		const [got] = await json({
+			resource: 'order',
+			operation: 'get',
+			orderId: String(placed.orderId),
+		});
+		expect(got).toMatchObject({
+			bucket: 'rejected',
+			status: 'REJECTED',
+			rejectionMsg: 'RMS: Insufficient margin',
+		});
 
 		const error = await failure({ resource: 'order', operation: 'cancel', orderIds: '424242' });
 		expect(error).toBeInstanceOf(NodeApiError);
@@ -166,9 +224,20 @@ describe('Nubra node against the simulator', () => {
 		expect(modified).toMatchObject({
 			modifyRequested: true,
 			message: 'order modify request pushed successfully',
-			request: { orderId: Number(placed.orderId), qty: 20, entryPrice: 244_950, entryPriceRupees: 2449.5, priceType: 'LIMIT', validityType: 'DAY', deliveryType: 'IDAY' },
+			request: {
+				orderId: Number(placed.orderId),
+				qty: 20,
+				entryPrice: 244_950,
+				entryPriceRupees: 2449.5,
+				priceType: 'LIMIT',
+				validityType: 'DAY',
+				deliveryType: 'IDAY',
+			},
 		});
-		const change = await ledgerEntry((e) => e.orderId === placed.orderId && e.request === 'MODIFY', 'the modify');
+		const change = await ledgerEntry(
+			(e) => e.orderId === placed.orderId && e.request === 'MODIFY',
+			'the modify',
+		);
 		expect(change).toMatchObject({ orderPrice: 244_950, orderQty: 20 });
 	});
 
@@ -187,9 +256,16 @@ describe('Nubra node against the simulator', () => {
 
 		sim.trading.setCancelLock(0);
 		await ledgerEntry((e) => e.orderId === orderId && e.request === 'MODIFY', 'the modify');
-		const [cancelled] = await json({ resource: 'order', operation: 'cancel', orderIds: ` ${orderId} ` });
+		const [cancelled] = await json({
+			resource: 'order',
+			operation: 'cancel',
+			orderIds: ` ${orderId} `,
+		});
 		expect(cancelled).toMatchObject({ orderIds: [orderId], cancelRequested: true });
-		const entry = await ledgerEntry((e) => e.orderId === orderId && e.status === 'CANCELLED', 'the cancel');
+		const entry = await ledgerEntry(
+			(e) => e.orderId === orderId && e.status === 'CANCELLED',
+			'the cancel',
+		);
 		expect(entry).toMatchObject({ filledQty: 4, orderQty: 10 });
 	});
 
@@ -204,7 +280,9 @@ describe('Nubra node against the simulator', () => {
 			exitTriggerKind: 'STOPLOSS',
 		});
 		expect(result).toMatchObject({ cancelRequested: true, exitTriggerKind: 'STOPLOSS' });
-		expect(sim.trading.cancelledExitTriggers).toEqual([{ orderId: String(placed.orderId), kind: 'STOPLOSS' }]);
+		expect(sim.trading.cancelledExitTriggers).toEqual([
+			{ orderId: String(placed.orderId), kind: 'STOPLOSS' },
+		]);
 	});
 
 	it('Get and Get Many read the order book with filters, Return All and Limit', async () => {
@@ -213,14 +291,28 @@ describe('Nubra node against the simulator', () => {
 		await json(limitBuy({ tag: 'many-c', priceType: 'MARKET' }));
 		await ledgerEntry((e) => e.tag === 'many-c' && e.status === 'FILLED', 'the market fill');
 		const [got] = await json({ resource: 'order', operation: 'get', orderId: String(a.orderId) });
-		expect(got).toMatchObject({ orderId: a.orderId, bucket: 'open', stratTags: ['many-a'], remainingQty: 10 });
+		expect(got).toMatchObject({
+			orderId: a.orderId,
+			bucket: 'open',
+			stratTags: ['many-a'],
+			remainingQty: 10,
+		});
 
 		const all = await json({ resource: 'order', operation: 'getMany', returnAll: true });
 		expect(all.map((o) => o.stratTags)).toEqual([['many-a'], ['many-b'], ['many-c']]);
-		const executed = await json({ resource: 'order', operation: 'getMany', returnAll: true, filters: { statuses: ['executed'] } });
+		const executed = await json({
+			resource: 'order',
+			operation: 'getMany',
+			returnAll: true,
+			filters: { statuses: ['executed'] },
+		});
 		expect(executed).toHaveLength(1);
 		expect(executed[0]).toMatchObject({ status: 'EXECUTED', filledPriceRupees: 2450 });
-		const byTag = await json({ resource: 'order', operation: 'getMany', filters: { tag: 'many-b' } });
+		const byTag = await json({
+			resource: 'order',
+			operation: 'getMany',
+			filters: { tag: 'many-b' },
+		});
 		expect(byTag.map((o) => o.stratTags)).toEqual([['many-b']]);
 		expect(await json({ resource: 'order', operation: 'getMany', limit: 2 })).toHaveLength(2);
 
@@ -245,7 +337,15 @@ describe('Nubra node against the simulator', () => {
 		await ledgerEntry((e) => e.tag === 'pos-1' && e.status === 'FILLED', 'the fill');
 		const positions = await json({ resource: 'portfolio', operation: 'positions' });
 		expect(positions).toEqual([
-			expect.objectContaining({ refId: 2885, netQty: 3, buyQty: 3, sellQty: 0, ltp: 245_000, ltpRupees: 2450, avgPriceRupees: 2450 }),
+			expect.objectContaining({
+				refId: 2885,
+				netQty: 3,
+				buyQty: 3,
+				sellQty: 0,
+				ltp: 245_000,
+				ltpRupees: 2450,
+				avgPriceRupees: 2450,
+			}),
 		]);
 		const holdings = await json({ resource: 'portfolio', operation: 'holdings' });
 		expect(holdings.map((h) => [h.symbol, h.quantity, h.avgPriceRupees])).toEqual([
@@ -266,14 +366,25 @@ describe('Nubra node against the simulator', () => {
 			instrumentFilters: { expiry: '2025-12-30', strike: 24000, optionType: 'PE' },
 		});
 		expect(found).toEqual([
-			expect.objectContaining({ refId: 4_200_102, symbol: 'NIFTY25DEC24000PE', lotSize: 75, tickSizeRupees: 0.05, strikePriceRupees: 24000 }),
+			expect.objectContaining({
+				refId: 4_200_102,
+				symbol: 'NIFTY25DEC24000PE',
+				lotSize: 75,
+				tickSizeRupees: 0.05,
+				strikePriceRupees: 24000,
+			}),
 		]);
 		const ctx = executeContext(node, { parameters: {}, credentials });
 		const listed = await node.methods.listSearch.searchInstruments.call(
-			ctx as unknown as Parameters<typeof node.methods.listSearch.searchInstruments>[0] & ThisParameterType<typeof node.methods.listSearch.searchInstruments>,
+			ctx as unknown as Parameters<typeof node.methods.listSearch.searchInstruments>[0] &
+				ThisParameterType<typeof node.methods.listSearch.searchInstruments>,
 			'hdfcbank',
 		);
-		expect(listed.results[0]).toEqual({ name: 'HDFCBANK · NSE', value: '1333', description: 'STOCK_HDFCBANK.NSECM' });
+		expect(listed.results[0]).toEqual({
+			name: 'HDFCBANK · NSE',
+			value: '1333',
+			description: 'STOCK_HDFCBANK.NSECM',
+		});
 	});
 
 	it('Continue On Fail: one output per item, the failing one carries the error, pairedItem intact', async () => {
@@ -293,7 +404,9 @@ describe('Nubra node against the simulator', () => {
 
 	it('refuses to run when the credential is not the expected environment, before any request', async () => {
 		const error = await failure({ ...limitBuy(), environment: 'production' });
-		expect(error.message).toBe('This node expects Nubra Production, but the credential is for Custom');
+		expect(error.message).toBe(
+			'This node expects Nubra Production, but the credential is for Custom',
+		);
 		expect(requests).toHaveLength(0);
 	});
 
@@ -322,11 +435,23 @@ describe('Nubra node against the simulator', () => {
 		seen.push(await json({ resource: 'order', operation: 'cancel', orderIds: '424242' }, extra));
 		sim.control.expireSessions();
 		seen.push(await json({ resource: 'order', operation: 'getMany' }, extra));
-		seen.push(await failure({ resource: 'order', operation: 'get', orderId: '1' }, { logs, database }).then((e) => ({ message: e.message, description: (e as NodeApiError).description })));
-		const session = JSON.parse(String(database.data.sharedSession)) as { sessionToken: string; authToken: string };
+		seen.push(
+			await failure({ resource: 'order', operation: 'get', orderId: '1' }, { logs, database }).then(
+				(e) => ({ message: e.message, description: (e as NodeApiError).description }),
+			),
+		);
+		const session = JSON.parse(String(database.data.sharedSession)) as {
+			sessionToken: string;
+			authToken: string;
+		};
 		const text = JSON.stringify(seen) + logs.join('\n');
 		expect(logs.length).toBeGreaterThan(0);
-		for (const secret of [credentials.mpin, credentials.totpSecret, session.sessionToken, session.authToken]) {
+		for (const secret of [
+			credentials.mpin,
+			credentials.totpSecret,
+			session.sessionToken,
+			session.authToken,
+		]) {
 			expect(typeof secret === 'string' && secret.length >= 4).toBe(true);
 			expect(text).not.toContain(secret as string);
 		}
@@ -339,7 +464,12 @@ describe('Nubra node against the simulator', () => {
 		const started = Date.now();
 		const margins = await Promise.all(
 			Array.from({ length: 12 }, () =>
-				json({ ...limitBuy(), resource: 'margin', operation: 'required', options: { maxRequestsPerSecond: 5 } }),
+				json({
+					...limitBuy(),
+					resource: 'margin',
+					operation: 'required',
+					options: { maxRequestsPerSecond: 5 },
+				}),
 			),
 		);
 		expect(margins).toHaveLength(12);

@@ -1,12 +1,21 @@
 import { NubraAccounts } from '../../client/accounts';
 import { credentialsFromRecord, validateCredentials } from '../../client/credentials';
-import { decodeSharedSession, encodeSharedSession, loginForSharedSession, sharedAccountId } from '../../client/sharedSession';
+import {
+	decodeSharedSession,
+	encodeSharedSession,
+	loginForSharedSession,
+	sharedAccountId,
+} from '../../client/sharedSession';
 import { tradingFor } from '../../client/trading';
 import { NubraApi } from '../../credentials/NubraApi.credentials';
 import { Nubra } from '../../nodes/Nubra/Nubra.node';
 import { n8nSessionStore } from '../../nodes/shared/n8nSessionStore';
 import { simulatorCredentialFields, startSimulator, type RunningSimulator } from '../../simulator';
-import { credentialDatabase, executeContext, type CredentialDatabase } from '../helpers/execute-context';
+import {
+	credentialDatabase,
+	executeContext,
+	type CredentialDatabase,
+} from '../helpers/execute-context';
 
 /**
  * The session shared across n8n processes through the credential (queue mode: triggers in the
@@ -31,7 +40,11 @@ describe('one Nubra login shared by n8n processes through the credential', () =>
 	/** One n8n process: its own registry of accounts, the credential store offered as n8n would. */
 	const process = () => {
 		const account = new NubraAccounts().account(credentialsFromRecord(database.data));
-		account.offerStore(n8nSessionStore(executeContext(node, { parameters: {}, credentials: database.data, database })));
+		account.offerStore(
+			n8nSessionStore(
+				executeContext(node, { parameters: {}, credentials: database.data, database }),
+			),
+		);
 		return { account, trading: tradingFor(account) };
 	};
 
@@ -40,7 +53,12 @@ describe('one Nubra login shared by n8n processes through the credential', () =>
 		await main.trading.funds();
 		expect(sim.control.sessionCounts).toEqual({ logins: 1, sessionsIssued: 1 });
 		expect(database.preAuthentications).toBe(1);
-		expect(decodeSharedSession(database.data.sharedSession, validateCredentials(credentialsFromRecord(database.data)))).toMatchObject({
+		expect(
+			decodeSharedSession(
+				database.data.sharedSession,
+				validateCredentials(credentialsFromRecord(database.data)),
+			),
+		).toMatchObject({
 			deviceId: 'shared-device',
 			restBaseUrl: sim.restUrl,
 		});
@@ -80,23 +98,39 @@ describe('one Nubra login shared by n8n processes through the credential', () =>
 		const first = await type.preAuthentication.call(undefined as never, { ...database.data });
 		const stored = JSON.parse(String(first.sharedSession)) as { authToken: string };
 		sim.control.expireSessions();
-		const renewed = await type.preAuthentication.call(undefined as never, { ...database.data, sessionRenewal: stored.authToken });
+		const renewed = await type.preAuthentication.call(undefined as never, {
+			...database.data,
+			sessionRenewal: stored.authToken,
+		});
 		expect(sim.control.sessionCounts.logins).toBe(2);
 		expect(renewed.sharedSession).not.toBe(first.sharedSession);
 
 		const { sessionToken } = sim.control.issueSession();
-		const pasted = { environment: 'custom', restBaseUrl: sim.restUrl, authentication: 'sessionToken', sessionToken };
+		const pasted = {
+			environment: 'custom',
+			restBaseUrl: sim.restUrl,
+			authentication: 'sessionToken',
+			sessionToken,
+		};
 		const adopted = await type.preAuthentication.call(undefined as never, pasted);
 		expect(JSON.parse(String(adopted.sharedSession))).toMatchObject({ sessionToken });
 	});
 
 	it('keeps the session in hidden fields that n8n treats as expirable and blanks in the editor', () => {
 		const byName = new Map(new NubraApi().properties.map((p) => [p.name, p]));
-		expect(byName.get('sharedSession')).toMatchObject({ type: 'hidden', default: '', typeOptions: { expirable: true, password: true } });
-		expect(byName.get('sessionRenewal')).toMatchObject({ type: 'hidden', default: '', typeOptions: { password: true } });
+		expect(byName.get('sharedSession')).toMatchObject({
+			type: 'hidden',
+			default: '',
+			typeOptions: { expirable: true, password: true },
+		});
+		expect(byName.get('sessionRenewal')).toMatchObject({
+			type: 'hidden',
+			default: '',
+			typeOptions: { password: true },
+		});
 	});
 
-	it("ignores a stored session of another account, device or endpoint, and malformed text", async () => {
+	it('ignores a stored session of another account, device or endpoint, and malformed text', async () => {
 		const credentials = validateCredentials(credentialsFromRecord(database.data));
 		const session = await loginForSharedSession(credentials);
 		const text = encodeSharedSession(session, credentials);
@@ -108,8 +142,11 @@ describe('one Nubra login shared by n8n processes through the credential', () =>
 			{ ...database.data, deviceId: 'other-device' },
 			{ ...database.data, restBaseUrl: 'http://127.0.0.1:1' },
 		]) {
-			expect(decodeSharedSession(text, validateCredentials(credentialsFromRecord(other)))).toBeUndefined();
+			expect(
+				decodeSharedSession(text, validateCredentials(credentialsFromRecord(other))),
+			).toBeUndefined();
 		}
-		for (const bad of ['', 'not json', '{}', '[]', 'null']) expect(decodeSharedSession(bad, credentials)).toBeUndefined();
+		for (const bad of ['', 'not json', '{}', '[]', 'null'])
+			expect(decodeSharedSession(bad, credentials)).toBeUndefined();
 	});
 });

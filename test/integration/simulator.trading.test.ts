@@ -39,12 +39,21 @@ describe('simulator trading endpoints', () => {
 		[{ entryPrice: 127_003 }, 'Price rejected'],
 		[{ priceType: 'MARKET' }, 'A MARKET order must have validityType IOC'],
 		[{ priceType: 'MARKET', validityType: 'IOC' }, 'A MARKET order must not carry entryPrice'],
-		[{ validityType: 'GTE', goodTillDate: '2026-12-31T00:00:00Z' }, 'Intraday orders cannot have an expiry beyond today'],
+		[
+			{ validityType: 'GTE', goodTillDate: '2026-12-31T00:00:00Z' },
+			'Intraday orders cannot have an expiry beyond today',
+		],
 		[{ stratTags: ['a', 'b'] }, 'stratTags must hold exactly one tag'],
 		[{ stratTags: ['no_underscores'] }, 'stratTags must hold exactly one tag'],
 		[{ refId: 1 }, 'Instrument not found for refId 1'],
-		[{ isMultiLeg: true, side: 'SELL', refId: undefined }, 'A strategy order must be sent with side BUY'],
-		[{ exitConfig: { stoplossParams: { stoplossTriggerPrice: { value: 126_001 } } } }, 'exit trigger and limit prices'],
+		[
+			{ isMultiLeg: true, side: 'SELL', refId: undefined },
+			'A strategy order must be sent with side BUY',
+		],
+		[
+			{ exitConfig: { stoplossParams: { stoplossTriggerPrice: { value: 126_001 } } } },
+			'exit trigger and limit prices',
+		],
 	])('refuses %j with 400 and the error body', async (extra, message) => {
 		const reply = await create(item(extra));
 		expect(reply.status).toBe(400);
@@ -58,7 +67,13 @@ describe('simulator trading endpoints', () => {
 		expect(reply.status).toBe(201);
 		expect(reply.json.message).toBe('order creation request pushed successfully');
 		const [row] = reply.json.orders as Record<string, unknown>[];
-		expect(row).toMatchObject({ status: 'OPEN', refId: 2885, orderPrice: 127_000, stratTags: ['wire-1'], refData: { stockName: 'RELIANCE', tickSize: 5 } });
+		expect(row).toMatchObject({
+			status: 'OPEN',
+			refId: 2885,
+			orderPrice: 127_000,
+			stratTags: ['wire-1'],
+			refData: { stockName: 'RELIANCE', tickSize: 5 },
+		});
 		expect(sim.control.orders()[0].status).toBe('PENDING');
 		await new Promise<void>((resolve) => {
 			const off = sim.control.on('ledger', (entry) => {

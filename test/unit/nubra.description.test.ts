@@ -11,7 +11,9 @@ describe('Nubra node description', () => {
 	it('is usable as an AI tool and shows the environment in its subtitle', () => {
 		expect(description.usableAsTool).toBe(true);
 		expect(description.subtitle).toContain('$parameter["environment"]');
-		expect(description.credentials).toEqual([{ name: 'nubraApi', required: true, testedBy: 'nubraApiTest' }]);
+		expect(description.credentials).toEqual([
+			{ name: 'nubraApi', required: true, testedBy: 'nubraApiTest' },
+		]);
 	});
 
 	it('flags every operation that changes orders as destructive, and every other one as read-only', () => {
