@@ -76,6 +76,12 @@ export interface OrderItem {
 	stratTags?: string[];
 }
 
+/** An order id for a request body: a number while exact, a `bigint` beyond 2^53 (sent as a bare literal). */
+export function orderIdValue(id: string): number | bigint {
+	const n = Number(id);
+	return Number.isSafeInteger(n) ? n : BigInt(id);
+}
+
 export const TAG_PATTERN = /^[A-Za-z0-9-]{1,50}$/;
 
 function invalid(message: string, hint: string): NubraError {
@@ -290,7 +296,7 @@ export function buildModifyItem(
 	}
 	const priceType = changes.priceType ?? (order.priceType === 'MARKET' ? 'MARKET' : 'LIMIT');
 	const item: Record<string, unknown> = {
-		orderId: Number(id),
+		orderId: orderIdValue(String(id)),
 		qty:
 			changes.quantity === undefined
 				? order.orderQty
@@ -576,13 +582,13 @@ export class NubraTrading {
 	}
 
 	/** Cancels whole orders (bulk); each id must be a working order's `intentOrderId`. */
-	async cancelOrders(orderIds: readonly number[]): Promise<string> {
+	async cancelOrders(orderIds: readonly (number | bigint)[]): Promise<string> {
 		const body = { orders: orderIds.map((orderId) => ({ orderId })) };
 		return messageOf(await this.#request('POST', '/sentinel/orders/cancel', { body }, true));
 	}
 
 	/** Drops only one exit trigger (stop-loss, target or trailing stop); the order stays live. */
-	async cancelExitTrigger(orderId: number, kind: ExitTriggerKind): Promise<string> {
+	async cancelExitTrigger(orderId: number | bigint, kind: ExitTriggerKind): Promise<string> {
 		return messageOf(
 			await this.#request(
 				'POST',

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { quoteUnsafeIntegers } from '../client/http';
 import { verifyTotp } from '../client/totp';
 import type { SimulatorEmitter } from './events';
 import type { SessionStore, TokenCheck } from './sessions';
@@ -222,7 +223,8 @@ function bearer(request: Request): string | undefined {
 function parseBody(text: string): Record<string, unknown> | undefined {
 	if (text.trim() === '') return {};
 	try {
-		const value: unknown = JSON.parse(text);
+		// Order ids beyond 2^53 stay exact (as decimal text), as a Java or Go backend reads them.
+		const value: unknown = JSON.parse(quoteUnsafeIntegers(text));
 		return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 	} catch {
 		return undefined;

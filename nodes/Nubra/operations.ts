@@ -7,6 +7,7 @@ import {
 	automaticTag,
 	buildModifyItem,
 	buildOrderItem,
+	orderIdValue,
 	shapeFunds,
 	shapeHolding,
 	shapeMargin,
@@ -253,7 +254,7 @@ export async function cancelOrders(
 	if (what === 'exitTrigger') {
 		const orderId = orderIdText(ctx.getNodeParameter('orderId', itemIndex), 'Order ID');
 		const kind = ctx.getNodeParameter('exitTriggerKind', itemIndex) as ExitTriggerKind;
-		const message = await trading.cancelExitTrigger(Number(orderId), kind);
+		const message = await trading.cancelExitTrigger(orderIdValue(orderId), kind);
 		return [{ orderId, exitTriggerKind: kind, cancelRequested: true, message }];
 	}
 	const raw = ctx.getNodeParameter('orderIds', itemIndex) as string | number | string[];
@@ -263,7 +264,7 @@ export async function cancelOrders(
 		.map((id) => orderIdText(id, 'Order ID'));
 	if (ids.length === 0)
 		throw invalid('No order ID to cancel', 'Give one order ID, or several separated by commas.');
-	const message = await trading.cancelOrders(ids.map(Number));
+	const message = await trading.cancelOrders(ids.map(orderIdValue));
 	return [{ orderIds: ids, cancelRequested: true, message }];
 }
 

@@ -503,3 +503,68 @@ describe('Nubra node against the simulator', () => {
 		}
 	}, 15_000);
 });
+
+describe('Nubra node with order ids beyond 2^53', () => {
+	let sim: RunningSimulator;
+	beforeAll(async () => {
+		sim = await startSimulator({ bigIds: true, trading: { applyDelayMs: 10 } });
+	});
+	afterAll(async () => {
+		await sim.close();
+	});
+
+	it('reads, modifies and cancels them exactly', async () => {
+		const credentials = { ...simulatorCredentialFields(sim) };
+		const json = async (parameters: INodeParameters) =>
+			(
+				await runNode(node, { parameters: { environment: 'custom', ...parameters }, credentials })
+			).map((i) => i.json);
+		const [placed] = await json({
+			resource: 'order',
+			operation: 'place',
+			instrument: { __rl: true, mode: 'id', value: '3045' },
+			side: 'SELL',
+			quantity: 5,
+			priceType: 'LIMIT',
+			price: 802.35,
+			deliveryType: 'CNC',
+			tag: 'big-1',
+		});
+		const orderId = String(placed.orderId);
+		expect(BigInt(orderId) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+		expect(sim.control.orders().map((o) => o.id)).toEqual([orderId]);
+		await waitForStatus(sim, orderId, 'OPEN');
+
+		await json({ resource: 'order', operation: 'modify', orderId, changes: { price: 802.4 } });
+		await waitFor(sim, () => sim.control.orders()[0].orderPrice === 80_240, 'the modify');
+		const [got] = await json({ resource: 'order', operation: 'get', orderId });
+		expect(got).toMatchObject({ orderId, intentOrderId: orderId, orderPriceRupees: 802.4 });
+		await json({ resource: 'order', operation: 'cancel', orderIds: orderId });
+		await waitForStatus(sim, orderId, 'CANCELLED');
+	});
+});
+
+/** Re-checks after each ledger entry of the simulator, with a deadline. */
+function waitFor(sim: RunningSimulator, condition: () => boolean, what: string): Promise<void> {
+	if (condition()) return Promise.resolve();
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => {
+			off();
+			reject(new Error(`Timed out waiting for ${what}`));
+		}, 4_000);
+		const off = sim.control.on('ledger', () => {
+			if (!condition()) return;
+			clearTimeout(timer);
+			off();
+			resolve();
+		});
+	});
+}
+
+function waitForStatus(sim: RunningSimulator, orderId: string, status: string): Promise<void> {
+	return waitFor(
+		sim,
+		() => sim.control.orders().find((o) => o.id === orderId)?.status === status,
+		`${orderId} ${status}`,
+	);
+}

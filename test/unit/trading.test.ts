@@ -1,4 +1,5 @@
 import { NUBRA_ERROR_CODES, NubraError } from '../../client/errors';
+import { stringifyJson } from '../../client/http';
 import {
 	InstrumentMaster,
 	expiryNumber,
@@ -10,6 +11,7 @@ import { RateLimiter } from '../../client/rateLimit';
 import {
 	NubraTrading,
 	automaticTag,
+	orderIdValue,
 	buildModifyItem,
 	buildOrderItem,
 	defaultOpsPerSecond,
@@ -578,5 +580,16 @@ describe('a create that gets no answer', () => {
 		});
 		expect(error.hint).toContain('may have reached Nubra');
 		expect(error.hint).toContain('"sig-7"');
+	});
+});
+
+describe('order ids beyond 2^53', () => {
+	it('go out as exact bare integers', () => {
+		expect(orderIdValue('1000123')).toBe(1_000_123);
+		expect(orderIdValue('9007199254741001')).toBe(9_007_199_254_741_001n);
+		expect(
+			stringifyJson({ orders: [{ orderId: orderIdValue('9007199254741001') }], note: 'x' }),
+		).toBe('{"orders":[{"orderId":9007199254741001}],"note":"x"}');
+		expect(stringifyJson({ a: 1 })).toBe('{"a":1}');
 	});
 });
