@@ -60,6 +60,7 @@ function feedOf(
 		connection: new AccountConnection({
 			auth: streamAuthOf(account),
 			defaultSocketUrl: () => account.credentials.endpoints.defaultSocketUrl,
+			defaultOrderServiceSocketUrl: () => account.credentials.endpoints.defaultOrderServiceSocketUrl,
 			rejectUnauthorized: account.credentials.endpoints.rejectUnauthorized,
 			socket: choice,
 			logger,
