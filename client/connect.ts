@@ -1,8 +1,8 @@
 import { nubraAccounts, type NubraAccount, type NubraAccounts } from './accounts';
 import { credentialFingerprint, validateCredentials, type NubraCredentials } from './credentials';
+import { describeError } from './errors';
 import { silentLogger, type NubraLogger } from './logger';
 import { AccountConnection } from './stream/connection';
-import { describeError } from './stream/socket';
 import { OrderSubscription } from './stream/subscription';
 import type { ConnectionSettings, SocketChoice, StreamAuth, SubscriptionSettings } from './stream/types';
 

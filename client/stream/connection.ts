@@ -2,13 +2,13 @@ import type WebSocket from 'ws';
 
 import { backoffDelay } from '../backoff';
 import { FrameDecoder } from '../codec';
-import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from '../logger';
 import { snapshotRows, type SentinelOrderRow } from '../sentinel';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { startHeartbeat } from './heartbeat';
 import { SessionReplacements } from './session-replacements';
-import { describeError, openSubscribedSocket, resolveSocket } from './socket';
+import { openSubscribedSocket, resolveSocket } from './socket';
 import type { ConnectionSettings, SocketChoice, StreamAuth, StreamSession, StreamStatus } from './types';
 
 /** What the connection needs from each subscription it feeds. */

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 
-import { NUBRA_ERROR_CODES, NubraError, isNubraError } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError } from '../errors';
 import { CERTIFICATE_HINT, isCertificateError } from '../http';
 import { redactUrl } from '../logger';
 import type { SocketChoice, StreamAuth, StreamSession } from './types';
@@ -14,11 +14,6 @@ const SUBSCRIBE_CHANNELS: Record<SocketChannel, string> = {
 
 const SOCKET_UNREACHABLE_HINT =
 	'Check the environment or socket URL in the credential and the network from this n8n host.';
-
-export function describeError(error: unknown): string {
-	if (isNubraError(error)) return error.message;
-	return error instanceof Error ? error.message : String(error);
-}
 
 /** Where to connect when `/userinfo` announces no socket (or an empty one, as UAT does). */
 export interface DefaultSocketUrls {
