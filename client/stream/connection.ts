@@ -2,13 +2,13 @@ import type WebSocket from 'ws';
 
 import { backoffDelay } from '../backoff';
 import { FrameDecoder } from '../codec';
-import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from '../logger';
 import { snapshotRows, type SentinelOrderRow } from '../sentinel';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { startHeartbeat } from './heartbeat';
 import { SessionReplacements } from './session-replacements';
-import { describeError, openSubscribedSocket, resolveSocket } from './socket';
+import { openSubscribedSocket, resolveSocket } from './socket';
 import type { ConnectionSettings, SocketChoice, StreamAuth, StreamSession, StreamStatus } from './types';
 
 /** What the connection needs from each subscription it feeds. */
@@ -32,6 +32,8 @@ export interface AccountConnectionOptions {
 	auth: StreamAuth;
 	/** The environment's socket, used when `/userinfo` announces none (or an empty one). */
 	defaultSocketUrl: () => string | Promise<string>;
+	/** The environment's order-service socket, for the order-service choice when none is announced. */
+	defaultOrderServiceSocketUrl?: () => string | Promise<string>;
 	socket?: SocketChoice;
 	/** Verify TLS certificates (default true); a function is asked again before each connection. */
 	rejectUnauthorized?: boolean | (() => boolean | Promise<boolean>);
@@ -342,7 +344,7 @@ export class AccountConnection {
 				this.#o.socket ?? { kind: 'user' },
 				auth,
 				session,
-				this.#o.defaultSocketUrl,
+				{ user: this.#o.defaultSocketUrl, orderService: this.#o.defaultOrderServiceSocketUrl },
 			);
 			await this.#baseline(session);
 			// A 440 on /userinfo (or the baseline) renews the session inside the auth client:

@@ -1,4 +1,4 @@
-import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
 import type { EventPredicate } from '../filter';
 import { redactSecrets, silentLogger, type NubraLogger } from '../logger';
 import type { SentinelOrderRow } from '../sentinel';
@@ -7,7 +7,6 @@ import type { NubraApiVersion, NubraEvent } from '../types';
 import { CatchUpState } from './catch-up';
 import type { AccountConnection, ConnectionMember } from './connection';
 import { DeliveryQueue } from './delivery-queue';
-import { describeError } from './socket';
 import type {
 	ConnectionSettings,
 	DeliveredEvent,
