@@ -1,4 +1,5 @@
 import { nubraAccounts, type NubraAccount, type NubraAccounts } from './accounts';
+import type { SessionStore } from './auth';
 import { credentialFingerprint, validateCredentials, type NubraCredentials } from './credentials';
 import { describeError } from './errors';
 import { silentLogger, type NubraLogger } from './logger';
@@ -13,6 +14,11 @@ export interface ConnectOptions extends SubscriptionSettings, ConnectionSettings
 	logger?: NubraLogger;
 	/** The registry to share sessions in; default the process-wide one. */
 	accounts?: NubraAccounts;
+	/**
+	 * Where other processes keep the account's session (n8n: the credential). Offered to the
+	 * account while this subscription lives, on whichever account its credential names.
+	 */
+	store?: SessionStore;
 	random?: () => number;
 }
 
@@ -25,6 +31,8 @@ interface SharedFeed {
 
 /** The feed each subscription is on now, so its close forgets its credential reader there. */
 const homeFeed = new WeakMap<OrderSubscription, SharedFeed>();
+/** Each subscription's session store and the withdrawal of its offer to its current account. */
+const offeredStore = new WeakMap<OrderSubscription, { store: SessionStore; withdraw: () => void }>();
 
 function feedKey(choice: SocketChoice): string {
 	return `feed:${JSON.stringify(choice)}`;
@@ -101,6 +109,11 @@ async function moveEditedCredentials(
 		feed.readers.delete(subscription);
 		targetFeed.readers.set(subscription, read);
 		homeFeed.set(subscription, targetFeed);
+		const offer = offeredStore.get(subscription);
+		if (offer !== undefined) {
+			offer.withdraw();
+			offeredStore.set(subscription, { store: offer.store, withdraw: target.offerStore(offer.store) });
+		}
 		logger.info('Nubra credential changed; this trigger moves to the session of the new credential');
 		void subscription.moveTo(targetFeed.connection).catch((error: unknown) => {
 			logger.error(`Nubra trigger could not start on its new credential: ${describeError(error)}`);
@@ -116,15 +129,25 @@ async function moveEditedCredentials(
  * validated here, so configuration mistakes fail before any request. Call `start()` next.
  */
 export async function createNubraStream(options: ConnectOptions): Promise<OrderSubscription> {
-	const { credentials: readCredentials, socket = { kind: 'user' }, accounts = nubraAccounts(), ...settings } = options;
+	const {
+		credentials: readCredentials,
+		socket = { kind: 'user' },
+		accounts = nubraAccounts(),
+		store,
+		...settings
+	} = options;
 	const credentials = await readCredentials();
 	const account = accounts.account(credentials, options.logger);
 	const feed = feedOf(accounts, account, socket, options);
 	const subscription: OrderSubscription = new OrderSubscription(feed.connection, {
 		...settings,
-		onClosed: () => homeFeed.get(subscription)?.readers.delete(subscription),
+		onClosed: () => {
+			homeFeed.get(subscription)?.readers.delete(subscription);
+			offeredStore.get(subscription)?.withdraw();
+		},
 	});
 	feed.readers.set(subscription, readCredentials);
 	homeFeed.set(subscription, feed);
+	if (store !== undefined) offeredStore.set(subscription, { store, withdraw: account.offerStore(store) });
 	return subscription;
 }

@@ -11,6 +11,7 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 
+import type { SessionStore } from '../../client/auth';
 import { createNubraStream } from '../../client/connect';
 import { credentialsFromRecord, type NubraCredentials } from '../../client/credentials';
 import { isNubraError } from '../../client/errors';
@@ -18,6 +19,7 @@ import { compileEventFilter } from '../../client/filter';
 import { shapeConnectionItem, shapeEventItem } from '../../client/shape';
 import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker, type TrackerSnapshot } from '../../client/tracker';
+import { n8nSessionStore } from '../shared/n8nSessionStore';
 import { testNubraCredential } from './credentialTest';
 import { triggerProperties } from './description';
 import { getSettings, type TriggerSettings } from './settings';
@@ -38,6 +40,18 @@ function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): N
 		return nodeError;
 	}
 	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The account's session kept in the credential, so queue-mode workers (the Nubra node) use the
+ * session this process logged in with instead of ending it. Needs n8n's authenticated requests
+ * and a saved credential; without them the trigger logs in by itself.
+ */
+function sessionStoreOf(ctx: ITriggerFunctions): SessionStore | undefined {
+	const helpers = ctx.helpers as Partial<ITriggerFunctions['helpers']>;
+	if (typeof helpers.httpRequestWithAuthentication !== 'function') return undefined;
+	if (!ctx.getNode().credentials?.nubraApi?.id) return undefined;
+	return n8nSessionStore(ctx);
 }
 
 /** n8n 2.8+ records a failed execution and keeps the trigger; older hosts only have emitError. */
@@ -113,6 +127,7 @@ export class NubraTrigger implements INodeType {
 		try {
 			stream = await createNubraStream({
 				credentials: readCredentials,
+				store: sessionStoreOf(this),
 				logger: this.logger,
 				filter,
 				tracker,
