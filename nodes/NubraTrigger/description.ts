@@ -186,7 +186,7 @@ export const triggerProperties: INodeProperties[] = [
 				displayName: 'Batch Max Wait',
 				name: 'batchMaxWaitSeconds',
 				type: 'number',
-				typeOptions: { minValue: 0.1, numberPrecision: 1 },
+				typeOptions: { minValue: 1 },
 				default: DEFAULT_BATCH_MAX_WAIT_SECONDS,
 				hint: 'Value in seconds',
 				description:
