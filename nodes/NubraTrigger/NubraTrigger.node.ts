@@ -134,9 +134,10 @@ export class NubraTrigger implements INodeType {
 		}
 
 		let manualTimer: NodeJS.Timeout | undefined;
-		// The tracker has seen every event handed to emitEvent (and only those, plus filtered
-		// ones and duplicates): saved just before the run that carries them starts, it never
-		// records as delivered an event still waiting in a batch.
+		// Saved just before the run that carries them starts, the tracker never records as
+		// delivered an event still waiting in a batch. This needs the tracker to know no event
+		// that emitEvent has not received yet (filtered ones and duplicates aside): the stream
+		// observes each event in the same turn as it hands it over, with no queue in between.
 		const emitItems = (items: INodeExecutionData[], done?: IDeferredPromise<IRun>) => {
 			saveTracker();
 			// `this.emit` is looked up per call: in manual mode n8n swaps it after trigger() returns.
