@@ -16,7 +16,6 @@ import {
 } from 'n8n-workflow';
 
 import { EventBatcher } from '../../client/batcher';
-
 import { createNubraStream } from '../../client/connect';
 import { credentialsFromRecord, type NubraCredentials } from '../../client/credentials';
 import { isNubraError } from '../../client/errors';
