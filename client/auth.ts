@@ -39,6 +39,20 @@ export interface NubraAuthClientOptions {
 	requestTimeoutMs?: number;
 	/** Aborts every request in flight and refuses new ones (e.g. when the trigger closes). */
 	signal?: AbortSignal;
+	/**
+	 * Where other processes keep the account's session (n8n: the credential in its database).
+	 * Asked before every login: a stored session is adopted instead of logging in, because a
+	 * login would end the session the other processes use. Logins then go through the store.
+	 */
+	store?: () => SessionStore | undefined;
+}
+
+/** A session shared beyond this process. */
+export interface SessionStore {
+	/** The session stored for this account by any process, if any. */
+	load(): Promise<NubraSession | undefined>;
+	/** Logs in through the store, so the result is kept for the others; returns the new session. */
+	login(): Promise<NubraSession>;
 }
 
 /** A 64-bit id as REST sends it: a number, or a decimal string when it would lose precision. */
@@ -196,6 +210,8 @@ export class NubraAuthClient {
 	#secrets: string[] = [];
 	/** Tokens this client was issued lately, scrubbed likewise. */
 	#issued: string[] = [];
+	readonly #store: () => SessionStore | undefined;
+	#logins = 0;
 
 	constructor(options: NubraAuthClientOptions) {
 		this.#readCredentials = options.credentials;
@@ -203,6 +219,17 @@ export class NubraAuthClient {
 		this.#now = options.now ?? Date.now;
 		this.#timeoutMs = options.requestTimeoutMs;
 		this.#signal = options.signal;
+		this.#store = options.store ?? (() => undefined);
+	}
+
+	/** The session in use now, if any (no request is made). */
+	get currentSession(): NubraSession | undefined {
+		return this.#cached?.session;
+	}
+
+	/** Full logins this client made (TOTP and MPIN, or through the store). */
+	get loginCount(): number {
+		return this.#logins;
 	}
 
 	/** The current session: cached, or a new login when there is none or the credential changed. */
@@ -214,7 +241,7 @@ export class NubraAuthClient {
 			this.#cached = undefined;
 			this.#logger.info('Nubra credential changed; starting a new session');
 		}
-		return this.#singleFlight(state, () => this.#establish(state));
+		return this.#singleFlight(state, () => this.#obtain(state));
 	}
 
 	/** A fresh login, whatever is cached (session-token mode: adopts the pasted token). */
@@ -238,7 +265,8 @@ export class NubraAuthClient {
 		if (failed !== undefined && cached?.fingerprint === state.fingerprint && cached.session !== failed) {
 			return cached.session;
 		}
-		return this.#singleFlight(state, () => this.#renew(state, reason));
+		const refused = failed ?? cached?.session;
+		return this.#singleFlight(state, () => this.#renewShared(state, reason, refused));
 	}
 
 	/** Socket URLs from `GET /userinfo`. */
@@ -376,6 +404,50 @@ export class NubraAuthClient {
 		return promise;
 	}
 
+	/** A stored session when another process has one, else a login. */
+	async #obtain(state: ClientState): Promise<NubraSession> {
+		const store = this.#storeFor(state);
+		if (store === undefined) return this.#establish(state);
+		const stored = await store.load();
+		if (stored !== undefined) {
+			this.#logger.debug('Nubra session taken from the shared store', { host: hostOf(stored.restBaseUrl) });
+			return stored;
+		}
+		return this.#loginThrough(store, state);
+	}
+
+	/**
+	 * After a refusal: a stored session newer than the refused one was made by another process,
+	 * so adopt it; otherwise renew (through the store when there is one).
+	 */
+	async #renewShared(state: ClientState, reason: string, refused: NubraSession | undefined): Promise<NubraSession> {
+		const store = this.#storeFor(state);
+		if (store === undefined) return this.#renew(state, reason);
+		const stored = await store.load();
+		if (stored !== undefined && stored.sessionToken !== refused?.sessionToken) {
+			this.#logger.debug('Nubra session renewed by another process; adopting it', { reason });
+			return stored;
+		}
+		return this.#loginThrough(store, state);
+	}
+
+	#storeFor(state: ClientState): SessionStore | undefined {
+		// A pasted token is the session: there is nothing to share or log in with.
+		return state.credentials.authentication === 'sessionToken' ? undefined : this.#store();
+	}
+
+	async #loginThrough(store: SessionStore, state: ClientState): Promise<NubraSession> {
+		const session = await store.login();
+		this.#logins++;
+		this.#remember(session.sessionToken);
+		this.#logger.info('Nubra login succeeded (shared through the credential store)', {
+			host: hostOf(state.credentials.endpoints.restBaseUrl),
+			deviceId: state.credentials.deviceId,
+			logins: this.#logins,
+		});
+		return session;
+	}
+
 	async #establish(state: ClientState): Promise<NubraSession> {
 		const { credentials } = state;
 		const restBaseUrl = credentials.endpoints.restBaseUrl;
@@ -390,7 +462,13 @@ export class NubraAuthClient {
 		}
 		const authToken = await this.#totpLogin(state);
 		const session = await this.#verifyPin(state, authToken, 'login');
-		this.#logger.info('Nubra login succeeded', { host: hostOf(restBaseUrl), deviceId: credentials.deviceId });
+		this.#logins++;
+		// One line per login, so operators can count them: every login ends the account's other sessions.
+		this.#logger.info('Nubra login succeeded', {
+			host: hostOf(restBaseUrl),
+			deviceId: credentials.deviceId,
+			logins: this.#logins,
+		});
 		return session;
 	}
 
@@ -410,7 +488,7 @@ export class NubraAuthClient {
 		if (authToken !== undefined) {
 			try {
 				const session = await this.#verifyPin(state, authToken, 'refresh');
-				this.#logger.debug('Nubra session renewed with the auth token', { host: hostOf(session.restBaseUrl) });
+				this.#logger.info('Nubra session renewed with the MPIN (no new TOTP login)', { host: hostOf(session.restBaseUrl) });
 				return session;
 			} catch (error) {
 				if (!(isNubraError(error) && error.httpStatus !== undefined && REAUTH_STATUSES.has(error.httpStatus))) {

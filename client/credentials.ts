@@ -240,8 +240,17 @@ export function credentialsFromRecord(data: Record<string, unknown> | undefined)
 	};
 }
 
-/** Keyed per process, so a fingerprint is useless outside it (a 4-digit MPIN is guessable). */
-const FINGERPRINT_KEY = randomBytes(32);
+const FINGERPRINT_KEY_SLOT = Symbol.for('n8n-nodes-nubra.fingerprint-key');
+
+/**
+ * Keyed per process, so a fingerprint is useless outside it (a 4-digit MPIN is guessable). The
+ * key lives on `globalThis` so every copy of this module in the process agrees on account keys.
+ */
+function fingerprintKey(): Buffer {
+	const holder = globalThis as typeof globalThis & { [FINGERPRINT_KEY_SLOT]?: Buffer };
+	holder[FINGERPRINT_KEY_SLOT] ??= randomBytes(32);
+	return holder[FINGERPRINT_KEY_SLOT];
+}
 
 /**
  * An opaque digest of everything that affects a session, to notice a changed credential
@@ -260,7 +269,7 @@ export function credentialFingerprint(c: ValidatedCredentials): string {
 		c.sessionToken ?? '',
 		c.deviceId,
 	];
-	return createHmac('sha256', FINGERPRINT_KEY).update(JSON.stringify(material)).digest('hex');
+	return createHmac('sha256', fingerprintKey()).update(JSON.stringify(material)).digest('hex');
 }
 
 /**

@@ -81,7 +81,10 @@ export function shapeConnectionItem(status: StreamStatus, at: Date = new Date())
 		case 'recovered':
 			return { ...base, recovered_count: status.count };
 		case 'gave-up':
+		case 'session-contested':
 			return { ...base, reason: status.error.message, code: status.error.code, hint: status.error.hint ?? null };
+		case 'session-replaced':
+			return { ...base, replaced_count: status.count, login_again_in_ms: status.inMs };
 		default:
 			return null;
 	}

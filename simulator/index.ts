@@ -50,10 +50,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		mpin: options.mpin ?? DEMO_MPIN,
 		totpSecret: options.totpSecret ?? DEMO_TOTP_SECRET,
 	};
+	let onRevoked = (): void => undefined;
 	const sessions = new SessionStore({
 		sessionTokenTtlMs: options.sessionTokenTtlMs ?? 7 * HOUR_MS,
 		authTokenTtlMs: options.authTokenTtlMs ?? 24 * HOUR_MS,
-		singleSession: options.singleSession ?? false,
+		singleSession: options.singleSession ?? true,
+		onRevoked: () => onRevoked(),
 	});
 	const emitter = new SimulatorEmitter();
 	const book = new OrderBook(options.bigIds ?? false);
@@ -64,6 +66,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		maxFrameBytes: options.maxFrameBytes,
 		log,
 	});
+	onRevoked = () => hub.endRevokedSubscriptions();
 	const control = new Control({ book, hub, sessions, emitter });
 
 	const urls = { rest: '', ws: '', orderService: '' };

@@ -131,10 +131,25 @@ export class SubscriberHub {
 
 	/** Mid-stream `Invalid Token`: the subscriber's session ends and it gets no more frames. */
 	sendInvalidToken(): void {
-		for (const connection of this.#receivers()) {
+		for (const connection of [...this.#receivers()]) {
+			connection.subscribed = false;
 			connection.ws.send(INVALID_TOKEN_TEXT);
 			if (connection.sessionToken) this.#options.sessions.revokeSession(connection.sessionToken);
+		}
+	}
+
+	/**
+	 * Nubra keeps one session per account: a socket subscribed with a token that a newer login
+	 * (or an expiry) ended hears `Invalid Token` and is closed.
+	 */
+	endRevokedSubscriptions(): void {
+		for (const connection of this.#connections.values()) {
+			const token = connection.sessionToken;
+			if (!connection.subscribed || token === undefined || this.#options.sessions.isLiveSession(token)) continue;
 			connection.subscribed = false;
+			this.#options.log(`connection ${connection.id}: session ended by a newer login or expiry, Invalid Token`);
+			if (connection.ws.readyState !== connection.ws.OPEN) continue;
+			connection.ws.send(INVALID_TOKEN_TEXT, () => connection.ws.close(1008, INVALID_TOKEN_TEXT));
 		}
 	}
 

@@ -354,9 +354,11 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 		start: async (nodeType, parameters, { waitMs, ...extra } = {}) => {
 			const subscribedBefore = subscriptions;
 			const snapshotsBefore = snapshots();
+			// Triggers of one account share its socket: a later one joins the live subscription.
+			const joinsLiveSocket = sim.control.subscriberCount > 0;
 			const run = await pool.start(nodeType, { parameters, credentials: simulatorCredentials(sim), ...extra });
 			if ((extra.mode ?? 'trigger') === 'manual') return run;
-			await until(() => subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
+			await until(() => joinsLiveSocket || subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
 			const options = (parameters.options ?? {}) as IDataObject;
 			if (options.catchUp !== false) {
 				await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot', undefined, waitMs);

@@ -66,7 +66,7 @@ describe('simulator frames', () => {
 	}
 
 	beforeEach(async () => {
-		sim = await startSimulator({ bigIds: true });
+		sim = await startSimulator({ bigIds: true, singleSession: false });
 	});
 	afterEach(async () => {
 		await Promise.all(sockets.splice(0).map((socket) => socket.close()));
