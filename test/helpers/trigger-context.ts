@@ -58,6 +58,8 @@ export interface TriggerContextOptions {
 	activationMode?: WorkflowActivateMode;
 	/** The workflow's static data of this node; kept by reference, so a second run can reuse it. */
 	staticData?: IDataObject;
+	/** Whether the runs `emit` starts finish (default) or never do, as a run stuck on a slow node. */
+	runsFinish?: boolean;
 }
 
 type Waiter = () => void;
@@ -183,7 +185,7 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		emit: (data, _responsePromise, donePromise) => {
 			recordEmit(data);
 			// As if the run finished at once (n8n resolves it when the execution is done).
-			donePromise?.resolve(finishedRun());
+			if (options.runsFinish !== false) donePromise?.resolve(finishedRun());
 		},
 		emitError: (error) => recordError(error),
 		saveFailedExecution: (error) => recordError(error),

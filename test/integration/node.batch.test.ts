@@ -194,6 +194,24 @@ describe('Batch Events: static data and the pending batch', () => {
 		expect(second.updates()).toEqual([expect.objectContaining({ order_id: Number(a.id), event: 'trade', trade_qty: 6, recovered: true })]);
 	});
 
+	test('closing waits for the run of the pending batch at most 10 s, then says so and returns', async () => {
+		const control = fixture.sim.control;
+		const run = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options: batched(100, 60) }, { runsFinish: false });
+		const order = control.placeOrder();
+		control.applyStep(order.id, { type: 'accept' });
+		await everyFrameRead();
+		const started = performance.now();
+		await run.close();
+		const waited = performance.now() - started;
+		expect(run.emits).toHaveLength(1);
+		expect(waited).toBeGreaterThanOrEqual(9_900);
+		expect(waited).toBeLessThan(15_000);
+		expect(run.logs).toContainEqual({
+			level: 'warn',
+			message: 'Nubra Trigger: the run of the last 1 batched updates had not finished 10 s after closing began',
+		});
+	});
+
 	test('a crash mid-batch: the updates waiting in it are caught up on the next start, exactly once', async () => {
 		const control = fixture.sim.control;
 		const staticData: IDataObject = {};
