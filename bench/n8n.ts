@@ -168,7 +168,16 @@ async function drain(
 	let lastCount = -1;
 	let lastChange = Date.now();
 	for (;;) {
-		const executions = await allExecutions(api, workflowId, false);
+		let executions: ExecutionListItem[];
+		try {
+			executions = await allExecutions(api, workflowId, false);
+		} catch (error) {
+			// A loaded n8n may drop a poll while thousands of executions run: poll again, within the deadline.
+			if (Date.now() > deadline) throw error;
+			log(`n8n: polling executions failed (${error instanceof Error ? error.message : String(error)}); retrying`);
+			await pause(2_000);
+			continue;
+		}
 		const busy = executions.filter((e) => ['new', 'running', 'waiting'].includes(e.status)).length;
 		if (executions.length !== lastCount) {
 			lastCount = executions.length;
