@@ -6,7 +6,8 @@ import {
 } from './credentials';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
 import { httpRequest, type HttpMethod, type HttpResponse } from './http';
-import { silentLogger, type NubraLogger } from './logger';
+import { redactSecrets, silentLogger, type NubraLogger } from './logger';
+import { parseSentinelOrders, type SentinelOrders, type SentinelOrdersQuery } from './sentinel';
 import { totp } from './totp';
 
 export type { NubraLogger } from './logger';
@@ -55,66 +56,6 @@ export interface SessionStore {
 	login(): Promise<NubraSession>;
 }
 
-/** A 64-bit id as REST sends it: a number, or a decimal string when it would lose precision. */
-export type SentinelInt64 = number | string;
-
-/** One row of `GET /sentinel/orders` (camelCase, prices in paise, timestamps RFC 3339). */
-export interface SentinelOrderRow {
-	intentOrderId: SentinelInt64;
-	exchange?: string;
-	status?: string;
-	isMulti?: boolean;
-	legs?: Record<string, unknown>[];
-	refId?: SentinelInt64;
-	refData?: {
-		displayName?: string;
-		asset?: string;
-		exchange?: string;
-		derivativeType?: string;
-		optionType?: string;
-		lotSize?: number;
-		tickSize?: number;
-		[key: string]: unknown;
-	};
-	orderQty?: number;
-	filledQty?: number;
-	filledPrice?: SentinelInt64;
-	orderPrice?: SentinelInt64;
-	ltp?: SentinelInt64;
-	deliveryType?: string;
-	priceType?: string;
-	validityType?: string;
-	executionMode?: string;
-	stratTags?: string[];
-	side?: string;
-	intentOrderType?: string;
-	positionId?: string;
-	exchangeOrderIds?: SentinelInt64[];
-	timestamps?: {
-		intentCreatedAt?: string;
-		sentToColoAt?: string;
-		filledAt?: string;
-		cancelledAt?: string;
-		lastModifiedAt?: string;
-		lastUpdatedAt?: string;
-	};
-	[key: string]: unknown;
-}
-
-export const SENTINEL_BUCKETS = ['open', 'executed', 'cancelled', 'expired', 'rejected', 'gtt'] as const;
-export type SentinelBucket = (typeof SENTINEL_BUCKETS)[number];
-export type SentinelOrders = Record<SentinelBucket, SentinelOrderRow[]>;
-
-export interface SentinelOrdersQuery {
-	intentOrderIds?: SentinelInt64[];
-	stratTags?: string[];
-}
-
-/** Every row of a snapshot, in bucket order (open first). */
-export function flattenSentinelOrders(orders: SentinelOrders): SentinelOrderRow[] {
-	return SENTINEL_BUCKETS.flatMap((bucket) => orders[bucket]);
-}
-
 export interface AuthorizedRequestOptions {
 	query?: Record<string, string>;
 	body?: unknown;
@@ -134,31 +75,6 @@ const TOTP_HINT =
 	"Check the Phone Number and the TOTP Secret (the base32 key shown when TOTP was enabled, not a 6-digit code), and that the n8n host's clock is correct: TOTP codes are only valid for 30 seconds.";
 const MPIN_HINT =
 	'Check the MPIN in the Nubra API credential: it is the numeric PIN you use to open the Nubra app. Repeated wrong MPINs can lock the account.';
-
-/** Shapes that look like credentials, removed from any text a server sends back. */
-const TOKEN_LIKE: RegExp[] = [
-	/(bearer\s+)\S+/gi,
-	/eyJ[\w-]+\.[\w-]+\.[\w-]*/g,
-	/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
-	/[A-Za-z0-9_+/=.-]{24,}/g,
-];
-
-/**
- * Nubra's own `error` text, made safe to show: known secrets and anything token-shaped are
- * replaced, markup is dropped and the length is capped.
- */
-export function sanitiseServerText(text: string, secrets: readonly string[] = []): string {
-	let clean = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-	for (const secret of secrets) {
-		if (secret.length >= 4) clean = clean.split(secret).join('[redacted]');
-	}
-	for (const pattern of TOKEN_LIKE) {
-		clean = clean.replace(pattern, (_match, prefix: unknown) =>
-			typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
-		);
-	}
-	return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
-}
 
 function record(value: unknown): Record<string, unknown> | undefined {
 	return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -296,7 +212,7 @@ export class NubraAuthClient {
 		if (query.intentOrderIds?.length) params.intentOrderId = query.intentOrderIds.join(',');
 		if (query.stratTags?.length) params.stratTags = query.stratTags.join(',');
 		const body = await this.authorizedRequest('GET', '/sentinel/orders', { session, query: params });
-		const orders = record(record(body)?.orders);
+		const orders = parseSentinelOrders(body);
 		if (orders === undefined) {
 			throw new NubraError(
 				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
@@ -304,14 +220,7 @@ export class NubraAuthClient {
 				{ hint: URL_HINT },
 			);
 		}
-		const result = {} as SentinelOrders;
-		for (const bucket of SENTINEL_BUCKETS) {
-			const rows = orders[bucket];
-			result[bucket] = Array.isArray(rows)
-				? rows.filter((row): row is SentinelOrderRow => record(row) !== undefined)
-				: [];
-		}
-		return result;
+		return orders;
 	}
 
 	/**
@@ -627,7 +536,7 @@ export class NubraAuthClient {
 		const body = record(response.body);
 		const text = nonEmptyString(body?.error) ?? nonEmptyString(body?.message);
 		if (text === undefined) return '';
-		return `. Nubra said: "${sanitiseServerText(text, [...this.#secrets, ...this.#issued, ...extraSecrets])}"`;
+		return `. Nubra said: "${redactSecrets(text, [...this.#secrets, ...this.#issued, ...extraSecrets], { fromServer: true })}"`;
 	}
 
 	#unexpected(response: HttpResponse, request: string, extraSecrets: string[] = []): NubraError {

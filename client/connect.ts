@@ -1,8 +1,8 @@
 import { nubraAccounts, type NubraAccount, type NubraAccounts } from './accounts';
 import { credentialFingerprint, validateCredentials, type NubraCredentials } from './credentials';
+import { describeError } from './errors';
 import { silentLogger, type NubraLogger } from './logger';
 import { AccountConnection } from './stream/connection';
-import { describeError } from './stream/socket';
 import { OrderSubscription } from './stream/subscription';
 import type { ConnectionSettings, SocketChoice, StreamAuth, SubscriptionSettings } from './stream/types';
 
@@ -60,6 +60,7 @@ function feedOf(
 		connection: new AccountConnection({
 			auth: streamAuthOf(account),
 			defaultSocketUrl: () => account.credentials.endpoints.defaultSocketUrl,
+			defaultOrderServiceSocketUrl: () => account.credentials.endpoints.defaultOrderServiceSocketUrl,
 			rejectUnauthorized: account.credentials.endpoints.rejectUnauthorized,
 			socket: choice,
 			logger,

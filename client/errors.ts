@@ -67,3 +67,8 @@ export class NubraDecodeError extends NubraError {
 export function isNubraError(error: unknown): error is NubraError {
 	return error instanceof NubraError;
 }
+
+/** The message of anything thrown, for logs and statuses (redact it before quoting it). */
+export function describeError(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}

@@ -1,4 +1,5 @@
-import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow, type SnapshotRow } from '../snapshot';
+import type { SentinelOrderRow } from '../sentinel';
+import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow } from '../snapshot';
 import { orderKey, stateKey, type OrderStateTracker } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import type { DeliveredEvent } from './types';
@@ -81,7 +82,7 @@ export class CatchUpState {
 	}
 
 	/** Today's orders before the socket opened: history, not news. */
-	baseline(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion): void {
+	baseline(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion): void {
 		if (this.#hasBaseline) return;
 		for (const row of rows) {
 			const event = normaliseSnapshotRow(row, apiVersion);
@@ -95,7 +96,7 @@ export class CatchUpState {
 	 * what changed for orders the socket did not speak of meanwhile. Null when the window is
 	 * stale: a newer read covers it.
 	 */
-	apply(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion, window: number): CatchUpResult | null {
+	apply(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number): CatchUpResult | null {
 		if (window !== this.#window || this.#liveOrders === undefined) return null;
 		const live = this.#liveOrders;
 		this.#liveOrders = undefined;

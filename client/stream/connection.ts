@@ -2,13 +2,13 @@ import type WebSocket from 'ws';
 
 import { backoffDelay } from '../backoff';
 import { FrameDecoder } from '../codec';
-import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from '../logger';
-import { snapshotRows, type SnapshotRow } from '../snapshot';
+import { snapshotRows, type SentinelOrderRow } from '../sentinel';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { startHeartbeat } from './heartbeat';
 import { SessionReplacements } from './session-replacements';
-import { describeError, openSubscribedSocket, resolveSocket } from './socket';
+import { openSubscribedSocket, resolveSocket } from './socket';
 import type { ConnectionSettings, SocketChoice, StreamAuth, StreamSession, StreamStatus } from './types';
 
 /** What the connection needs from each subscription it feeds. */
@@ -19,10 +19,10 @@ export interface ConnectionMember {
 	readonly settings: ConnectionSettings;
 	/** No baseline yet: wants the order book read before the socket opens. */
 	readonly needsBaseline: boolean;
-	baseline(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion): void;
+	baseline(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion): void;
 	/** A snapshot read starts; returns the window id to hand back with its rows. */
 	beginCatchUp(): number;
-	applyCatchUp(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void;
+	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void;
 	abandonCatchUp(window: number): void;
 	events(events: readonly NubraEvent[], message: Record<string, unknown> | undefined, receivedAtMono: number): void;
 	status(status: StreamStatus): void;
@@ -32,6 +32,8 @@ export interface AccountConnectionOptions {
 	auth: StreamAuth;
 	/** The environment's socket, used when `/userinfo` announces none (or an empty one). */
 	defaultSocketUrl: () => string | Promise<string>;
+	/** The environment's order-service socket, for the order-service choice when none is announced. */
+	defaultOrderServiceSocketUrl?: () => string | Promise<string>;
 	socket?: SocketChoice;
 	/** Verify TLS certificates (default true); a function is asked again before each connection. */
 	rejectUnauthorized?: boolean | (() => boolean | Promise<boolean>);
@@ -113,6 +115,8 @@ export class AccountConnection {
 	#session: StreamSession | undefined;
 	#apiVersion: NubraApiVersion = 'v3';
 	#live = false;
+	/** The `connected` status of the live socket, told to members that join it. */
+	#connectedStatus: StreamStatus | undefined;
 	#everConnected = false;
 	#catchUpGeneration = 0;
 	#catchUpRunning = false;
@@ -340,7 +344,7 @@ export class AccountConnection {
 				this.#o.socket ?? { kind: 'user' },
 				auth,
 				session,
-				this.#o.defaultSocketUrl,
+				{ user: this.#o.defaultSocketUrl, orderService: this.#o.defaultOrderServiceSocketUrl },
 			);
 			await this.#baseline(session);
 			// A 440 on /userinfo (or the baseline) renews the session inside the auth client:
@@ -373,7 +377,8 @@ export class AccountConnection {
 			subscribed = true;
 			// The catch-up windows open before anyone hears of the subscription.
 			const windows = this.#beginCatchUps();
-			this.#broadcast({ state: 'connected', url: redactUrl(url), attempt });
+			this.#connectedStatus = { state: 'connected', url: redactUrl(url), attempt };
+			this.#broadcast(this.#connectedStatus);
 			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
 			for (const waiting of this.#waiting.splice(0)) waiting.resolve();
 			return await new Promise<ConnectionEnd>((resolve) => {
@@ -502,6 +507,7 @@ export class AccountConnection {
 
 	/** A subscription joins a live socket: its own read, and nobody else reconnects. */
 	async #joinLive(member: ConnectionMember): Promise<void> {
+		if (this.#connectedStatus !== undefined) member.status(this.#connectedStatus);
 		const session = this.#session;
 		if (!member.catchUp || session === undefined) return;
 		const window = member.beginCatchUp();

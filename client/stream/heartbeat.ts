@@ -1,12 +1,10 @@
 import type WebSocket from 'ws';
 
+import { describeError } from '../errors';
+
 export interface HeartbeatTiming {
 	intervalMs: number;
 	timeoutMs: number;
-}
-
-function describe(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -34,7 +32,7 @@ export function startHeartbeat(
 		try {
 			socket.ping();
 		} catch (error) {
-			onDead(`ping failed: ${describe(error)}`);
+			onDead(`ping failed: ${describeError(error)}`);
 		}
 	}, timing.intervalMs);
 	socket.on('pong', () => {

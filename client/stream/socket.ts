@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 
-import { NUBRA_ERROR_CODES, NubraError, isNubraError } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError } from '../errors';
 import { CERTIFICATE_HINT, isCertificateError } from '../http';
 import { redactUrl } from '../logger';
 import type { SocketChoice, StreamAuth, StreamSession } from './types';
@@ -15,9 +15,11 @@ const SUBSCRIBE_CHANNELS: Record<SocketChannel, string> = {
 const SOCKET_UNREACHABLE_HINT =
 	'Check the environment or socket URL in the credential and the network from this n8n host.';
 
-export function describeError(error: unknown): string {
-	if (isNubraError(error)) return error.message;
-	return error instanceof Error ? error.message : String(error);
+/** Where to connect when `/userinfo` announces no socket (or an empty one, as UAT does). */
+export interface DefaultSocketUrls {
+	user: () => string | Promise<string>;
+	/** The environment's order-service socket (`/oms-socket-latest/ws`); without it, the user socket. */
+	orderService?: () => string | Promise<string>;
 }
 
 /** The socket URL and the channel whose subscribe it understands. */
@@ -25,16 +27,17 @@ export async function resolveSocket(
 	choice: SocketChoice,
 	auth: StreamAuth,
 	session: StreamSession,
-	defaultSocketUrl: () => string | Promise<string>,
+	defaults: DefaultSocketUrls,
 ): Promise<{ url: string; channel: SocketChannel }> {
 	if (choice.kind === 'explicit') return { url: choice.url, channel: choice.channel ?? 'user' };
 	const info = await auth.userInfo(session);
-	if (choice.kind === 'order-service' && info.orderServiceWsUrl) {
-		return { url: info.orderServiceWsUrl, channel: 'order-service' };
+	if (choice.kind === 'order-service') {
+		if (info.orderServiceWsUrl) return { url: info.orderServiceWsUrl, channel: 'order-service' };
+		// Never connect to '': UAT announces an empty order-service URL, so the environment's
+		// documented path is used; without one, the user socket (with the user subscribe).
+		if (defaults.orderService) return { url: await defaults.orderService(), channel: 'order-service' };
 	}
-	// UAT announces an empty order-service URL: never connect to ''. The fallback is the user
-	// socket, which only understands the user socket's subscribe.
-	return { url: info.userWsUrl || (await defaultSocketUrl()), channel: 'user' };
+	return { url: info.userWsUrl || (await defaults.user()), channel: 'user' };
 }
 
 export interface OpenSocketOptions {

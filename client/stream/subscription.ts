@@ -1,13 +1,12 @@
-import { NUBRA_ERROR_CODES, NubraError, isNubraError, type NubraErrorCode } from '../errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
 import type { EventPredicate } from '../filter';
 import { redactSecrets, silentLogger, type NubraLogger } from '../logger';
-import type { SnapshotRow } from '../snapshot';
+import type { SentinelOrderRow } from '../sentinel';
 import { OrderStateTracker } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { CatchUpState } from './catch-up';
 import type { AccountConnection, ConnectionMember } from './connection';
 import { DeliveryQueue } from './delivery-queue';
-import { describeError } from './socket';
 import type {
 	ConnectionSettings,
 	DeliveredEvent,
@@ -158,7 +157,7 @@ export class OrderSubscription implements ConnectionMember {
 
 	// ConnectionMember: called by the connection.
 
-	baseline(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion): void {
+	baseline(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion): void {
 		this.#catchUpState.baseline(rows, apiVersion);
 	}
 
@@ -170,7 +169,7 @@ export class OrderSubscription implements ConnectionMember {
 		this.#catchUpState.abandon(window);
 	}
 
-	applyCatchUp(rows: readonly SnapshotRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void {
+	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void {
 		if (this.closed) return;
 		const result = this.#catchUpState.apply(rows, apiVersion, window);
 		if (result === null) return;

@@ -1,6 +1,6 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
 import { nubraAccounts } from '../../client/accounts';
-import { sanitiseServerText } from '../../client/auth';
+import { redactSecrets } from '../../client/logger';
 import { credentialsFromRecord, validateCredentials, type ValidatedCredentials } from '../../client/credentials';
 import { NUBRA_ERROR_CODES, isNubraError, type NubraError } from '../../client/errors';
 
@@ -73,7 +73,7 @@ export async function testNubraCredential(credential: ICredentialsDecrypted): Pr
 		const secrets = [input.mpin, input.totpSecret, input.sessionToken].filter(
 			(s): s is string => typeof s === 'string' && s !== '',
 		);
-		const text = error instanceof Error ? sanitiseServerText(error.message, secrets) : 'unknown error';
+		const text = error instanceof Error ? redactSecrets(error.message, secrets, { fromServer: true }) : 'unknown error';
 		return { status: 'Error', message: `The Nubra credential test failed unexpectedly: ${text}` };
 	}
 }

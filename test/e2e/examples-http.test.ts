@@ -160,7 +160,8 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		userFolder = undefined; // the instance owns (and removes) it now
 		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
 		({ session } = await setupOwner(n8n.baseUrl));
-		await sim.control.waitForSubscribers(2, 60_000);
+		// Both workflows use one credential: one login, one socket for both.
+		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
 	afterAll(async () => {
@@ -219,12 +220,12 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			spec: { ...SPECS.relianceBse, side: 'SELL', qty: 9, price: 245_015, tag: 'e2e-drop' },
 			steps: [],
 		});
-		// Each of the two sockets is destroyed right after its next two frames.
+		// The shared socket is destroyed right after its next two frames.
 		sim.control.dropAfter(2);
 		played.push(sim.control.applyStep(order.id, { type: 'accept' }));
 		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
 		await sim.control.waitForDisconnect(30_000);
-		await sim.control.waitForSubscribers(2, 60_000);
+		await sim.control.waitForSubscribers(1, 60_000);
 		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
 		played.push(sim.control.applyStep(order.id, { type: 'fill' }));
 		await expectSinksToMatchLedger();
@@ -238,10 +239,10 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		played.push(...order.entries);
 		await expectSinksToMatchLedger();
 
-		// Both workflows' sockets go and stay away while the order is modified and fills twice.
+		// The workflows' socket goes and stays away while the order is modified and fills twice.
 		sim.control.refuseConnections(1_000);
 		sim.control.dropAfter(0);
-		await waitFor(() => sim.control.subscriberCount === 0, { timeoutMs: 30_000, description: 'both sockets to drop' });
+		await waitFor(() => sim.control.subscriberCount === 0, { timeoutMs: 30_000, description: 'the socket to drop' });
 		const missed = [
 			sim.control.applyStep(order.id, { type: 'modify', price: 250_700 }),
 			sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }),
@@ -249,7 +250,7 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 }),
 		];
 		sim.control.refuseConnections(0);
-		await sim.control.waitForSubscribers(2, 60_000);
+		await sim.control.waitForSubscribers(1, 60_000);
 
 		// 3 @ 2,507.00 and 2 @ 2,513.00 missed: 5 @ 2,509.40, still 10 of 12 filled.
 		const last = missed[missed.length - 1];
@@ -324,7 +325,7 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			expect(message).toMatch(/Credential with ID \\?"REPLACE_NUBRA_CRED\\?" does not exist for type \\?"nubraApi\\?"/);
 		}
 		// Nothing new connected to the simulator, and the two fill workflows are untouched.
-		expect(sim.control.subscriberCount).toBe(2);
+		expect(sim.control.subscriberCount).toBe(1);
 		await expectSinksToMatchLedger();
 	});
 });

@@ -17,13 +17,14 @@ import {
 } from 'n8n-workflow';
 
 import {
-	simulatorCredentialFields,
 	startSimulator,
 	type RequestInfo,
 	type RunningSimulator,
 	type SimulatorEvents,
 	type SimulatorOptions,
 } from '../../simulator';
+import { simulatorCredentials } from './simulator-credentials';
+import { waitFor } from './wait';
 
 /**
  * A realistic `ITriggerFunctions` for node-level tests, in the spirit of n8n's own
@@ -92,10 +93,6 @@ export interface TriggerRun {
 }
 
 const DEFAULT_WAIT_MS = 8_000;
-
-export function simulatorCredentials(sim: RunningSimulator): ICredentialDataDecryptedObject {
-	return { ...simulatorCredentialFields(sim), deviceId: 'node-test-device' };
-}
 
 /** Short timings so reconnects and heartbeats happen in about a second (the minimum). */
 export const FAST_OPTIONS: INodeParameters = {
@@ -258,26 +255,18 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		setCredentials: (data) => {
 			credentials = data;
 		},
-		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) => {
-			if (condition()) return Promise.resolve();
-			return new Promise<void>((resolve, reject) => {
-				const check = () => {
-					if (!condition()) return;
-					clearTimeout(timer);
-					waiters.delete(check);
-					resolve();
-				};
-				const timer = setTimeout(() => {
-					waiters.delete(check);
-					reject(
-						new Error(
-							`Timed out after ${timeoutMs} ms waiting for ${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
-						),
-					);
-				}, timeoutMs);
-				waiters.add(check);
-			});
-		},
+		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) =>
+			waitFor(
+				condition,
+				timeoutMs,
+				() => `${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
+				(recheck) => {
+					waiters.add(recheck);
+					return () => {
+						waiters.delete(recheck);
+					};
+				},
+			),
 		close: () => {
 			closing ??= response.closeFunction ? response.closeFunction() : Promise.resolve();
 			return closing;
@@ -332,22 +321,13 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 	sim.control.on('subscribed', () => subscriptions++);
 	const snapshots = () => requests.filter((r) => r.path === '/sentinel/orders' && r.status === 200).length;
 
-	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) => {
-		if (condition()) return Promise.resolve();
-		return new Promise<void>((resolve, reject) => {
-			const unsubscribes = events.map((event) => sim.control.on(event, () => check()));
-			const finish = (error?: Error) => {
-				clearTimeout(timer);
+	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) =>
+		waitFor(condition, timeoutMs, what, (recheck) => {
+			const unsubscribes = events.map((event) => sim.control.on(event, recheck));
+			return () => {
 				for (const unsubscribe of unsubscribes) unsubscribe();
-				if (error) reject(error);
-				else resolve();
 			};
-			const check = () => {
-				if (condition()) finish();
-			};
-			const timer = setTimeout(() => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
 		});
-	};
 
 	return {
 		sim,

@@ -1,6 +1,6 @@
 import { totp } from '../../client/totp';
 import { DEMO_OTP, startSimulator, type RunningSimulator } from '../../simulator';
-import { DEVICE_ID, http, login } from '../helpers/simulatorClient';
+import { DEVICE_ID, http, login } from '../helpers/simulator-client';
 
 /** Every REST endpoint of the simulator, with right and wrong input, over real HTTP. */
 describe('simulator REST', () => {

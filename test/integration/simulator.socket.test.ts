@@ -1,6 +1,6 @@
 import { loadNubraSchema } from '../../client/schema';
 import { generateScenario, INVALID_TOKEN_TEXT, ONE_MIB, startSimulator, type RunningSimulator } from '../../simulator';
-import { decodeFrame, login, RecordingSocket } from '../helpers/simulatorClient';
+import { decodeFrame, login, RecordingSocket } from '../helpers/simulator-client';
 
 /** The subscribe handshake and every socket fault, seen from a plain `ws` client. */
 describe('simulator socket', () => {

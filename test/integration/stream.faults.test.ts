@@ -14,11 +14,11 @@ import {
 	onFirstStatus,
 	recordRequests,
 	requestLines,
-	simulatorCredentials,
 	startStreamAgainst,
-	waitFor,
 	type StreamUnderTest,
 } from '../helpers/stream-harness';
+import { simulatorCredentials } from '../helpers/simulator-credentials';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(15_000);
 

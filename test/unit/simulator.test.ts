@@ -3,7 +3,7 @@ import { OrderBook } from '../../simulator/book';
 import { encodeChange } from '../../simulator/encode';
 import { DEMO_TOTP_SECRET, expectedEvent, generateScenario, mulberry32, wireStatus, type LedgerEntry } from '../../simulator';
 import { parseCliArgs } from '../../simulator/cli';
-import { decodeFrame } from '../helpers/simulatorClient';
+import { decodeFrame } from '../helpers/simulator-client';
 
 describe('generateScenario', () => {
 	it('is deterministic per seed and differs across seeds', () => {

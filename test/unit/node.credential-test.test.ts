@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted } from 'n8n-workflow';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
-import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/restStub';
+import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/rest-stub';
 
 function decrypted(data: ICredentialDataDecryptedObject): ICredentialsDecrypted {
 	return { id: 'cred-1', name: 'Nubra account', type: 'nubraApi', data };
