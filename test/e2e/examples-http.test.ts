@@ -4,7 +4,7 @@
  *   URL pointed at a local HTTP sink);
  * - examples/log-fills-google-sheets.json, its Google Sheets node swapped for an HTTP Request
  *   that posts the same column mapping (the same expressions) to the sink, records exactly
- *   the fills with the right rupee amounts;
+ *   the fills with the right rupee amounts, in fewer runs than rows (it batches fills);
  * - a simulator drop between frames loses and doubles nothing;
  * - the Slack and Google Sheets examples import as they are (type rewritten), every node type
  *   and version exists in the pinned n8n, and activation fails only for lack of credentials.
@@ -121,11 +121,19 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		await sink.waitForCount(ROWS_PATH, expectedRows.length);
 		// Every execution done: a doubled event would have been posted by now.
 		await waitForExecutions(session, webhookId, expectedPosts.length);
-		await waitForExecutions(session, rowsId, expectedRows.length);
+		// The fills example batches: every row is posted, so every run has started; wait for them all to end.
+		const rowRuns = await waitFor(
+			async () => {
+				const runs = await session.listExecutions(rowsId);
+				return runs.every((run) => !['new', 'running', 'waiting'].includes(run.status)) ? runs : undefined;
+			},
+			{ timeoutMs: 60_000, intervalMs: 500, description: 'every run of the fills example to end' },
+		);
 		expect(bodies(sink.received(FILLS_PATH)).map(postedFill).sort(byKey)).toEqual(expectedPosts.sort(byKey));
 		expect(bodies(sink.received(ROWS_PATH)).map(sheetRow).sort(byKey)).toEqual(expectedRows.sort(byKey));
 		expect(await session.listExecutions(webhookId)).toHaveLength(expectedPosts.length);
-		expect(await session.listExecutions(rowsId)).toHaveLength(expectedRows.length);
+		expect(rowRuns.length).toBeGreaterThan(0);
+		expect(rowRuns.length).toBeLessThanOrEqual(expectedRows.length);
 	}
 
 	beforeAll(async () => {

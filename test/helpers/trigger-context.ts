@@ -1,4 +1,5 @@
 import {
+	createEmptyRunExecutionData,
 	NodeHelpers,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
@@ -6,6 +7,7 @@ import {
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
+	type IRun,
 	type ITriggerFunctions,
 	type ITriggerResponse,
 	type Logger,
@@ -57,9 +59,16 @@ export interface TriggerContextOptions {
 	activationMode?: WorkflowActivateMode;
 	/** The workflow's static data of this node; kept by reference, so a second run can reuse it. */
 	staticData?: IDataObject;
+	/** Whether the runs `emit` starts finish (default) or never do, as a run stuck on a slow node. */
+	runsFinish?: boolean;
 }
 
 type Waiter = () => void;
+
+function finishedRun(): IRun {
+	const now = new Date();
+	return { data: createEmptyRunExecutionData(), mode: 'trigger', startedAt: now, stoppedAt: now, storedAt: 'db', status: 'success' };
+}
 
 /** What one `trigger()` call produced and the handles to drive and observe it. */
 export interface TriggerRun {
@@ -170,7 +179,11 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		| 'getWorkflowStaticData'
 		| 'logger'
 	> = {
-		emit: (data) => recordEmit(data),
+		emit: (data, _responsePromise, donePromise) => {
+			recordEmit(data);
+			// As if the run finished at once (n8n resolves it when the execution is done).
+			if (options.runsFinish !== false) donePromise?.resolve(finishedRun());
+		},
 		emitError: (error) => recordError(error),
 		saveFailedExecution: (error) => recordError(error),
 		getNodeParameter: (name: string, fallback?: unknown): NodeParameterValueType | object => {
