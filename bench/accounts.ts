@@ -4,7 +4,7 @@ import { shapeEventItem } from '../client/shape';
 import type { OrderSubscription } from '../client/stream';
 import type { RunningSimulator } from '../simulator';
 import type { NubraApiVersion } from '../simulator/types';
-import { BENCH_SHAPE, benchFilter } from './clients';
+import { BENCH_SHAPE, benchCredentials, benchFilter } from './clients';
 import type { FeedProcess } from './feed-client';
 import { round } from './stats';
 
@@ -75,15 +75,7 @@ export async function measureSharedAccount(
 		try {
 			for (let i = 0; i < triggers; i++) {
 				const subscription = await createNubraStream({
-					credentials: () => ({
-						environment: 'custom',
-						restBaseUrl: sim.restUrl,
-						socketUrl: feed.url,
-						authentication: 'totp',
-						phone: sim.credentials.phone,
-						mpin: sim.credentials.mpin,
-						totpSecret: sim.credentials.totpSecret,
-					}),
+					credentials: () => benchCredentials(sim, feed),
 					accounts,
 					filter: benchFilter(),
 					maxReconnectAttempts: 1,
