@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 
 import { createNubraStream } from '../client/connect';
+import type { NubraCredentials } from '../client/credentials';
 import { compileEventFilter, type EventPredicate } from '../client/filter';
 import { shapeEventItem, type ItemShapeOptions } from '../client/shape';
 import type { DeliveredEvent, NubraStream } from '../client/stream';
@@ -86,6 +87,19 @@ export class BareClient {
 	}
 }
 
+/** The simulator's login, with the bench feed as the socket (a Custom credential's Socket URL). */
+export function benchCredentials(sim: RunningSimulator, feed: FeedProcess): NubraCredentials {
+	return {
+		environment: 'custom',
+		restBaseUrl: sim.restUrl,
+		socketUrl: feed.url,
+		authentication: 'totp',
+		phone: sim.credentials.phone,
+		mpin: sim.credentials.mpin,
+		totpSecret: sim.credentials.totpSecret,
+	};
+}
+
 export interface PipelineOptions {
 	tracker?: OrderStateTracker;
 	/** Called first thing in the handler, before the item is shaped (latency probes). */
@@ -105,15 +119,7 @@ export async function openPipeline(
 	options: PipelineOptions,
 ): Promise<NubraStream> {
 	const stream = await createNubraStream({
-		credentials: () => ({
-			environment: 'custom',
-			restBaseUrl: sim.restUrl,
-			socketUrl: feed.url,
-			authentication: 'totp',
-			phone: sim.credentials.phone,
-			mpin: sim.credentials.mpin,
-			totpSecret: sim.credentials.totpSecret,
-		}),
+		credentials: () => benchCredentials(sim, feed),
 		filter: benchFilter(),
 		tracker: options.tracker,
 		maxReconnectAttempts: 1,

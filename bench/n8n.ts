@@ -1,13 +1,18 @@
 /**
- * A burst into an active workflow in the pinned n8n (test/e2e/n8n-host), through the Nubra
- * Trigger and, as the baseline, through n8n's own Webhook trigger hit as many times. Uses the
- * e2e harness (test/e2e/harness) as it stands, loaded from its TypeScript sources.
+ * Bursts into active workflows in the pinned n8n (test/e2e/n8n-host): through the Nubra
+ * Trigger one execution per event, the same burst with Batch Events, and as the baseline n8n's
+ * own Webhook trigger hit as many times. Then a burst into a destination that allows 60
+ * requests a minute (like Google Sheets), with and without batching: rows lost and delayed.
+ * Every Nubra workflow is active throughout and filters on its burst's tag, so one burst
+ * reaches one workflow (two for the rate-limited pair). Uses the e2e harness
+ * (test/e2e/harness) as it stands, loaded from its TypeScript sources.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
+import { startRateLimitedSink, type RateLimitedSink } from './rate-limited-sink';
 import { registerTypeScript } from './ts-require';
 
 /** The part of the e2e harness the bench uses; test/chaos/harness-contract.ts checks it still fits. */
@@ -59,6 +64,24 @@ export interface N8nRow {
 	drainMs: number;
 	/** Executions ÷ (last stop − first start). */
 	executionsPerSecond: number;
+	/** Events (webhook calls) carried by the executions ÷ drain time: end to end. */
+	eventsPerSecond: number;
+}
+
+/** One workflow writing each execution's events to the rate-limited sink in one request. */
+export interface RateLimitedRow {
+	trigger: string;
+	events: number;
+	executions: number;
+	/** Requests the sink accepted and refused (429). */
+	requestsAccepted: number;
+	requestsRefused: number;
+	/** Events whose row the sink accepted; the rest are lost (no retries configured). */
+	rowsWritten: number;
+	rowsLost: number;
+	/** From the event's change in the simulator to the sink accepting its row. */
+	delayMedianMs: number;
+	delayMaxMs: number;
 }
 
 export interface N8nResult {
@@ -66,6 +89,11 @@ export interface N8nResult {
 	events: number;
 	startupMs: number;
 	rows: N8nRow[];
+	/** The same rows by name, for `--json` readers. */
+	perEvent: N8nRow;
+	batched: N8nRow & { maxEvents: number; maxWaitSeconds: number };
+	webhook: N8nRow;
+	rateLimited: { limitPerMinute: number; rows: RateLimitedRow[] };
 	notes: string[];
 }
 
@@ -88,6 +116,12 @@ const NODE_FILE = join(PACKAGE_ROOT, 'dist', 'nodes', 'NubraTrigger', 'NubraTrig
 const STALL_MS = 60_000;
 const DRAIN_DEADLINE_MS = 15 * 60_000;
 const WEBHOOK_CONCURRENCY = 16;
+const BATCH = { maxEvents: 100, maxWaitSeconds: 1 };
+/** The destination's quota, as Google Sheets' writes per minute per user. */
+const SINK_LIMIT_PER_MINUTE = 60;
+/** Without an expected count, executions are done when none ran and none started for this long. */
+const QUIET_MS = 3_000;
+const TAGS = { perEvent: 'bench-each', batched: 'bench-batched', sinkPerEvent: 'bench-sink-each', sinkBatched: 'bench-sink-batched' };
 
 function loadHarness(): BenchHarness {
 	registerTypeScript();
@@ -120,22 +154,38 @@ async function allExecutions(api: PublicApi, workflowId: string, includeData: bo
 }
 
 /**
- * Polls until `expected` executions have finished, or their number stalls (some were lost) or
- * the deadline passes. Returns them with data.
+ * Polls until `expected` executions have finished (without `expected`: until none is running
+ * and none started for QUIET_MS), or their number stalls (some were lost) or the deadline
+ * passes. Returns them with data.
  */
-async function drain(api: PublicApi, workflowId: string, expected: number, log: (line: string) => void): Promise<ExecutionListItem[]> {
+async function drain(
+	api: PublicApi,
+	workflowId: string,
+	expected: number | undefined,
+	log: (line: string) => void,
+): Promise<ExecutionListItem[]> {
 	const deadline = Date.now() + DRAIN_DEADLINE_MS;
 	let lastCount = -1;
 	let lastChange = Date.now();
 	for (;;) {
-		const executions = await allExecutions(api, workflowId, false);
+		let executions: ExecutionListItem[];
+		try {
+			executions = await allExecutions(api, workflowId, false);
+		} catch (error) {
+			// A loaded n8n may drop a poll while thousands of executions run: poll again, within the deadline.
+			if (Date.now() > deadline) throw error;
+			log(`n8n: polling executions failed (${error instanceof Error ? error.message : String(error)}); retrying`);
+			await pause(2_000);
+			continue;
+		}
 		const busy = executions.filter((e) => ['new', 'running', 'waiting'].includes(e.status)).length;
 		if (executions.length !== lastCount) {
 			lastCount = executions.length;
 			lastChange = Date.now();
-			log(`n8n: ${executions.length}/${expected} executions, ${busy} still running`);
+			log(`n8n: ${executions.length}/${expected ?? '?'} executions, ${busy} still running`);
 		}
-		if (busy === 0 && executions.length >= expected) break;
+		if (busy === 0 && expected !== undefined && executions.length >= expected) break;
+		if (busy === 0 && expected === undefined && executions.length > 0 && Date.now() - lastChange > QUIET_MS) break;
 		if (Date.now() - lastChange > STALL_MS || Date.now() > deadline) break;
 		await pause(1_000);
 	}
@@ -156,7 +206,13 @@ function summarise(
 	keyOf: (execution: ExecutionListItem) => string[],
 ): N8nRow {
 	const seen = new Map<string, number>();
-	for (const execution of executions) for (const key of keyOf(execution)) seen.set(key, (seen.get(key) ?? 0) + 1);
+	let carried = 0;
+	for (const execution of executions) {
+		for (const key of keyOf(execution)) {
+			seen.set(key, (seen.get(key) ?? 0) + 1);
+			carried++;
+		}
+	}
 	const stops = executions.map((e) => Date.parse(e.stoppedAt ?? '')).filter(Number.isFinite);
 	const starts = executions.map((e) => Date.parse(e.startedAt ?? '')).filter(Number.isFinite);
 	const lastStop = stops.length > 0 ? Math.max(...stops) : startedAtMs;
@@ -170,6 +226,7 @@ function summarise(
 		failed: executions.filter((e) => e.status !== 'success').length,
 		drainMs: lastStop - startedAtMs,
 		executionsPerSecond: lastStop > firstStart ? (executions.length * 1000) / (lastStop - firstStart) : 0,
+		eventsPerSecond: lastStop > startedAtMs ? (carried * 1000) / (lastStop - startedAtMs) : 0,
 	};
 }
 
@@ -182,12 +239,57 @@ function itemKey(item: Record<string, unknown>): string {
 	return `${String(item.order_id)}|${String(item.status)}|${n(item.filled_qty)}|${n(item.order_qty)}|${n(item.order_price)}`;
 }
 
-/** Plays scenario steps until at least `events` state changes are in the ledger. */
-async function burst(sim: RunningSimulator, events: number): Promise<void> {
-	const steps = generateScenario({ seed: 99, orders: Math.ceil(events / 2) });
+/**
+ * Plays scenario steps until at least `events` state changes are in the ledger, every order
+ * tagged `tag`. Returns the ledger entries of this burst.
+ */
+async function burst(sim: RunningSimulator, events: number, tag: string): Promise<LedgerEntry[]> {
+	const steps = generateScenario({ seed: 99, orders: Math.ceil(events / 2) }).map((step) =>
+		step.op === 'place' ? { ...step, spec: { ...step.spec, tag } } : step,
+	);
 	let changes = 0;
 	const cut = steps.findIndex((step) => step.op === 'step' && ++changes >= events);
+	const before = sim.control.ledger.length;
 	await sim.control.play(cut === -1 ? steps : steps.slice(0, cut + 1));
+	return sim.control.ledger.slice(before);
+}
+
+function median(values: number[]): number {
+	if (values.length === 0) return 0;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** What the rate-limited sink made of one workflow's burst. */
+function rateLimitedRow(
+	trigger: string,
+	ledger: readonly LedgerEntry[],
+	executions: readonly ExecutionListItem[],
+	sink: RateLimitedSink,
+	path: string,
+): RateLimitedRow {
+	const changedAt = new Map(ledger.map((entry) => [ledgerKey(entry), entry.at]));
+	const record = sink.record(path);
+	const written = new Set<string>();
+	const delays: number[] = [];
+	for (const { row, at } of record.accepted) {
+		const key = itemKey(row);
+		const changed = changedAt.get(key);
+		if (changed === undefined || written.has(key)) continue;
+		written.add(key);
+		delays.push(at - changed);
+	}
+	return {
+		trigger,
+		events: ledger.length,
+		executions: executions.length,
+		requestsAccepted: record.acceptedRequests,
+		requestsRefused: record.refusedRequests,
+		rowsWritten: written.size,
+		rowsLost: ledger.length - written.size,
+		delayMedianMs: median(delays),
+		delayMaxMs: delays.length > 0 ? Math.max(...delays) : 0,
+	};
 }
 
 async function webhookBurst(url: string, count: number): Promise<void> {
@@ -207,6 +309,8 @@ async function webhookBurst(url: string, count: number): Promise<void> {
 	await Promise.all(Array.from({ length: WEBHOOK_CONCURRENCY }, worker));
 }
 
+type WorkflowNode = BenchWorkflow['nodes'][number];
+
 export async function measureN8n(options: { events: number; log: (line: string) => void }): Promise<N8nResult | { skipped: string }> {
 	if (!existsSync(HARNESS_INDEX)) return { skipped: `the e2e harness is missing (${HARNESS_INDEX})` };
 	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
@@ -214,6 +318,7 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 	if (!existsSync(harness.N8N_BIN)) return { skipped: 'the pinned n8n is not installed: run node scripts/ensure-n8n.js' };
 	const { log } = options;
 	const sim = await startSimulator({});
+	const sink = await startRateLimitedSink({ limit: SINK_LIMIT_PER_MINUTE, windowMs: 60_000 });
 	const userFolder = harness.createUserFolder();
 	let n8n: Awaited<ReturnType<BenchHarness['startN8n']>> | undefined;
 	try {
@@ -225,22 +330,72 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 			},
 		]);
 		const webhookPath = `bench-${randomUUID().slice(0, 8)}`;
-		const noOp = (x: number) => ({ name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0] as [number, number], parameters: {} });
-		const [nubraWorkflowId, webhookWorkflowId] = await harness.importWorkflows(userFolder, [
-			{
-				name: 'Bench: Nubra burst',
-				nodes: [
-					{
-						name: 'Nubra Trigger',
-						type: 'CUSTOM.nubraTrigger',
-						typeVersion: 1,
-						position: [0, 0],
-						parameters: { events: ['order', 'trade', 'basket'], options: { includeMetadata: true } },
-						credentials: { nubraApi: { id: credential.id, name: credential.name } },
+		const noOp = (x: number): WorkflowNode => ({ name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0], parameters: {} });
+		const batchOptions = { batchEvents: true, batchMaxEvents: BATCH.maxEvents, batchMaxWaitSeconds: BATCH.maxWaitSeconds };
+		const nubraTrigger = (tag: string, extraOptions: Record<string, unknown> = {}): WorkflowNode => ({
+			name: 'Nubra Trigger',
+			type: 'CUSTOM.nubraTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {
+				events: ['order', 'trade', 'basket'],
+				filters: { tags: [tag] },
+				options: { includeMetadata: true, ...extraOptions },
+			},
+			credentials: { nubraApi: { id: credential.id, name: credential.name } },
+		});
+		const chain = (first: string, ...rest: string[]): BenchWorkflow['connections'] => {
+			const connections: BenchWorkflow['connections'] = {};
+			[first, ...rest].forEach((name, index, names) => {
+				if (index < names.length - 1) connections[name] = { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] };
+			});
+			return connections;
+		};
+		/** Trigger → Aggregate → one POST of all the execution's rows, as Sheets appends them. */
+		const toRateLimitedSink = (name: string, tag: string, path: string, extraOptions: Record<string, unknown>): BenchWorkflow => ({
+			name,
+			nodes: [
+				nubraTrigger(tag, extraOptions),
+				{
+					name: 'Aggregate',
+					type: 'n8n-nodes-base.aggregate',
+					typeVersion: 1,
+					position: [200, 0],
+					parameters: {
+						aggregate: 'aggregateAllItemData',
+						destinationFieldName: 'rows',
+						include: 'specifiedFields',
+						fieldsToInclude: 'order_id, status, filled_qty, order_qty, order_price',
 					},
-					noOp(200),
-				],
-				connections: { 'Nubra Trigger': { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+				},
+				{
+					name: 'Append Rows',
+					type: 'n8n-nodes-base.httpRequest',
+					typeVersion: 4.4,
+					position: [400, 0],
+					parameters: {
+						method: 'POST',
+						url: `${sink.url}${path}`,
+						sendBody: true,
+						contentType: 'json',
+						specifyBody: 'json',
+						jsonBody: '={{ JSON.stringify({ rows: $json.rows }) }}',
+						options: {},
+					},
+				},
+			],
+			connections: chain('Nubra Trigger', 'Aggregate', 'Append Rows'),
+		});
+		const [perEventId, batchedId, webhookWorkflowId, sinkPerEventId, sinkBatchedId] = await harness.importWorkflows(userFolder, [
+			{
+				name: 'Bench: Nubra burst, one execution per event',
+				nodes: [nubraTrigger(TAGS.perEvent), noOp(200)],
+				connections: chain('Nubra Trigger', 'Done'),
+			},
+			{
+				name: 'Bench: Nubra burst, batched',
+				nodes: [nubraTrigger(TAGS.batched, batchOptions), noOp(200)],
+				connections: chain('Nubra Trigger', 'Done'),
 			},
 			{
 				name: 'Bench: Webhook burst (baseline)',
@@ -255,56 +410,83 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 					},
 					noOp(200),
 				],
-				connections: { Webhook: { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+				connections: chain('Webhook', 'Done'),
 			},
+			toRateLimitedSink('Bench: 60/min destination, one execution per event', TAGS.sinkPerEvent, '/per-event', {}),
+			toRateLimitedSink('Bench: 60/min destination, batched', TAGS.sinkBatched, '/batched', batchOptions),
 		]);
 		log('n8n: workflows imported and published; starting n8n');
 		n8n = await harness.startN8n({ customExtensionsDir: harness.PACKAGE_DIST, userFolder });
 		log(`n8n: ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
 		const { session } = await harness.setupOwner(n8n.baseUrl);
 		const api = new harness.N8nPublicApi(n8n.baseUrl, await session.createApiKey());
+		// Every Nubra workflow shares the account's one socket.
 		await sim.control.waitForSubscribers(1, 60_000);
 
-		const rows: N8nRow[] = [];
-		const nubraStart = Date.now();
-		await burst(sim, options.events);
-		const ledger = [...sim.control.ledger];
-		log(`n8n: ${ledger.length} Nubra events published in ${Date.now() - nubraStart} ms`);
-		const nubraExecutions = await drain(api, nubraWorkflowId, ledger.length, log);
-		rows.push(
-			summarise('Nubra Trigger (this package)', ledger.length, nubraStart, nubraExecutions, ledger.map(ledgerKey), (e) =>
+		const nubraBurst = async (label: string, workflowId: string, tag: string, oneExecutionPerEvent: boolean): Promise<N8nRow> => {
+			const startedAt = Date.now();
+			const ledger = await burst(sim, options.events, tag);
+			log(`n8n: ${ledger.length} Nubra events (${label}) published in ${Date.now() - startedAt} ms`);
+			const executions = await drain(api, workflowId, oneExecutionPerEvent ? ledger.length : undefined, log);
+			return summarise(label, ledger.length, startedAt, executions, ledger.map(ledgerKey), (e) =>
 				triggerItems(e, 'Nubra Trigger').map(itemKey),
-			),
+			);
+		};
+		const perEvent = await nubraBurst('Nubra Trigger, one execution per event', perEventId, TAGS.perEvent, true);
+		const batched = await nubraBurst(
+			`Nubra Trigger, Batch Events (${BATCH.maxEvents} events or ${BATCH.maxWaitSeconds} s)`,
+			batchedId,
+			TAGS.batched,
+			false,
 		);
 
 		const webhookStart = Date.now();
-		await webhookBurst(`${n8n.baseUrl}/webhook/${webhookPath}`, ledger.length);
-		log(`n8n: ${ledger.length} webhook calls answered in ${Date.now() - webhookStart} ms`);
-		const webhookExecutions = await drain(api, webhookWorkflowId, ledger.length, log);
-		rows.push(
-			summarise(
-				`Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
-				ledger.length,
-				webhookStart,
-				webhookExecutions,
-				ledger.map((_entry, seq) => String(seq)),
-				(e) => triggerItems(e, 'Webhook').map((item) => String((item.body as { seq?: unknown } | undefined)?.seq)),
-			),
+		await webhookBurst(`${n8n.baseUrl}/webhook/${webhookPath}`, perEvent.sent);
+		log(`n8n: ${perEvent.sent} webhook calls answered in ${Date.now() - webhookStart} ms`);
+		const webhookExecutions = await drain(api, webhookWorkflowId, perEvent.sent, log);
+		const webhook = summarise(
+			`Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
+			perEvent.sent,
+			webhookStart,
+			webhookExecutions,
+			Array.from({ length: perEvent.sent }, (_entry, seq) => String(seq)),
+			(e) => triggerItems(e, 'Webhook').map((item) => String((item.body as { seq?: unknown } | undefined)?.seq)),
 		);
+
+		// The same burst, one after the other, into a destination allowing 60 requests a minute
+		// (each workflow its own path, so its own quota).
+		const rateLimitedBurst = async (label: string, workflowId: string, tag: string, path: string, oneExecutionPerEvent: boolean) => {
+			const startedAt = Date.now();
+			const ledger = await burst(sim, options.events, tag);
+			log(`n8n: ${ledger.length} Nubra events for the ${SINK_LIMIT_PER_MINUTE}/min destination (${label}) published in ${Date.now() - startedAt} ms`);
+			const executions = await drain(api, workflowId, oneExecutionPerEvent ? ledger.length : undefined, log);
+			return rateLimitedRow(label, ledger, executions, sink, path);
+		};
+		const rateLimitedRows = [
+			await rateLimitedBurst('one execution per event', sinkPerEventId, TAGS.sinkPerEvent, '/per-event', true),
+			await rateLimitedBurst(`Batch Events (${BATCH.maxEvents} events or ${BATCH.maxWaitSeconds} s)`, sinkBatchedId, TAGS.sinkBatched, '/batched', false),
+		];
 		return {
 			n8nVersion: harness.pinnedN8nVersion(),
-			events: ledger.length,
+			events: perEvent.sent,
 			startupMs: n8n.startupMs,
-			rows,
+			rows: [perEvent, batched, webhook],
+			perEvent,
+			batched: { ...batched, maxEvents: BATCH.maxEvents, maxWaitSeconds: BATCH.maxWaitSeconds },
+			webhook,
+			rateLimited: { limitPerMinute: SINK_LIMIT_PER_MINUTE, rows: rateLimitedRows },
 			notes: [
-				'Both workflows: trigger → No Operation; n8n regular mode, SQLite, executions saved.',
+				'Throughput workflows: trigger → No Operation; n8n regular mode, SQLite, executions saved.',
+				'events/s: events carried by executions ÷ (last execution stopped − first event sent), end to end.',
 				'Lost/doubled: Nubra items matched to the simulator ledger by order|status|filled|qty|price; webhook items by seq.',
+				`Rate-limited destination: trigger → Aggregate → one HTTP POST per execution (as the Sheets node appends an execution's items in one request), ${SINK_LIMIT_PER_MINUTE} requests a minute, 429 beyond; no retries, so a refused row is lost.`,
 			],
 		};
 	} finally {
 		// stop() removes the user folder; before n8n started, it is ours to remove.
 		if (n8n) await n8n.stop();
 		else rmSync(userFolder, { recursive: true, force: true });
+		await sink.close();
 		await sim.close();
 	}
 }

@@ -75,6 +75,24 @@ export function printTable(result: BenchResult, print: (line: string) => void): 
 			]),
 		)) print(line);
 	}
+	if (result.accounts) {
+		print('');
+		print('Triggers on one account (one credential): one login, one socket, each frame decoded once:');
+		for (const line of table(
+			['triggers', 'frames', 'sockets', 'logins', 'decodes/frame', 'CPU µs/frame', 'CPU µs/event', 'CPU vs 1 trigger', 'heap MiB'],
+			result.accounts.map((row) => [
+				row.triggers,
+				row.frames,
+				row.sockets,
+				row.logins,
+				row.decodesPerFrame,
+				row.cpuPerFrameUs,
+				row.cpuPerDeliveredEventUs,
+				`${row.cpuRatioToOneTrigger.toFixed(2)} (× ${row.triggers} triggers)`,
+				row.heapMiB,
+			]),
+		)) print(line);
+	}
 	if (result.n8n) {
 		print('');
 		const n = result.n8n;
@@ -83,7 +101,7 @@ export function printTable(result: BenchResult, print: (line: string) => void): 
 		} else {
 			print(`Real n8n ${n.n8nVersion}: a burst of ${n.events} events into an active workflow:`);
 			for (const line of table(
-				['trigger', 'events sent', 'executions', 'lost', 'doubled', 'failed', 'drain s', 'executions/s'],
+				['trigger', 'events sent', 'executions', 'lost', 'doubled', 'failed', 'drain s', 'executions/s', 'events/s'],
 				n.rows.map((row) => [
 					row.trigger,
 					row.sent,
@@ -93,6 +111,25 @@ export function printTable(result: BenchResult, print: (line: string) => void): 
 					row.failed,
 					(row.drainMs / 1000).toFixed(1),
 					row.executionsPerSecond.toFixed(1),
+					row.eventsPerSecond.toFixed(1),
+				]),
+			)) print(line);
+			const ratio = n.webhook.executionsPerSecond > 0 ? n.batched.eventsPerSecond / n.webhook.executionsPerSecond : 0;
+			print(`  Batched events/s ÷ Webhook executions/s: ${ratio.toFixed(1)}×`);
+			print('');
+			print(`The same burst into a destination that accepts ${n.rateLimited.limitPerMinute} requests a minute (429 beyond):`);
+			for (const line of table(
+				['trigger', 'events', 'executions', 'requests ok', 'requests 429', 'rows written', 'rows lost', 'delay median s', 'delay max s'],
+				n.rateLimited.rows.map((row) => [
+					row.trigger,
+					row.events,
+					row.executions,
+					row.requestsAccepted,
+					row.requestsRefused,
+					row.rowsWritten,
+					row.rowsLost,
+					(row.delayMedianMs / 1000).toFixed(1),
+					(row.delayMaxMs / 1000).toFixed(1),
 				]),
 			)) print(line);
 			for (const note of n.notes) print(`  ${note}`);

@@ -127,6 +127,19 @@ export function quoteUnsafeIntegers(text: string): string {
 	return copied === 0 ? text : out + text.slice(copied);
 }
 
+const INT64_MARK = '\u0001int64:';
+
+/** JSON text in which `bigint` values become bare integer literals (order ids beyond 2^53). */
+export function stringifyJson(value: unknown): string {
+	let marked = false;
+	const text = JSON.stringify(value, (_key, item: unknown) => {
+		if (typeof item !== 'bigint') return item;
+		marked = true;
+		return `${INT64_MARK}${item.toString()}`;
+	});
+	return marked ? text.replace(/"\\u0001int64:(-?\d+)"/g, '$1') : text;
+}
+
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
 	if (raw.length === 0) return undefined;
 	const text = raw.toString('utf8');
@@ -156,7 +169,7 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 	const { signal } = options;
 	if (signal?.aborted) return Promise.reject(abortReason(signal));
 
-	const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+	const payload = options.body === undefined ? undefined : Buffer.from(stringifyJson(options.body));
 	const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
 	if (payload !== undefined) {
 		headers['content-type'] = 'application/json';

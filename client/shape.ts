@@ -1,3 +1,4 @@
+import { toApproxNumber } from './int64';
 import type { DeliveredEvent, StreamStatus } from './stream';
 import type { NubraEvent, NubraLeg } from './types';
 
@@ -15,9 +16,7 @@ const LEG_PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price'] as const;
 const LEG_RUPEE_FIELDS = LEG_PAISE_FIELDS.map((field) => `${field}_rupees`);
 
 function rupees(value: unknown): number | null {
-	if (value === null || value === undefined) return null;
-	const paise = typeof value === 'string' ? Number(value) : (value as number);
-	return Number.isFinite(paise) ? paise / 100 : null;
+	return value === null || value === undefined ? null : toApproxNumber(value) / 100;
 }
 
 /** The fields every event has (`NubraEvent` without its optional and extra ones). */
@@ -169,7 +168,10 @@ export function shapeConnectionItem(status: StreamStatus, at: Date = new Date())
 		case 'recovered':
 			return { ...base, recovered_count: status.count };
 		case 'gave-up':
+		case 'session-contested':
 			return { ...base, reason: status.error.message, code: status.error.code, hint: status.error.hint ?? null };
+		case 'session-replaced':
+			return { ...base, replaced_count: status.count, login_again_in_ms: status.inMs };
 		default:
 			return null;
 	}

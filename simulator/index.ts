@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ORDER_SERVICE_SOCKET_PATH, USER_SOCKET_PATH } from '../client/credentials';
 import { OrderBook } from './book';
 import { Control } from './control';
 import { SimulatorEmitter } from './events';
 import { createRestHandler } from './rest';
 import { SessionStore } from './sessions';
-import { ORDER_SERVICE_WS_PATH, SubscriberHub, USER_WS_PATH } from './socket';
+import { SubscriberHub } from './socket';
+import { TradingDesk } from './trading';
 import type { RunningSimulator, SimulatorOptions } from './types';
 
 export * from './types';
@@ -15,6 +17,7 @@ export { DEMO_OTP } from './rest';
 export { INVALID_TOKEN_TEXT } from './socket';
 export { ONE_MIB } from './malformed';
 export type { OrderChange } from './book';
+export type { RefdataRow, TradingDeskCounts, TradingDeskOptions, TradingSimControl } from './trading';
 
 /** The demo TOTP secret: a local fake's, printed by the CLI on purpose. Base32, 160 bits. */
 export const DEMO_TOTP_SECRET = 'NUBRASIMULATORDEMOSECRET234567AB';
@@ -40,7 +43,7 @@ export function simulatorCredentialFields(sim: Pick<RunningSimulator, 'restUrl' 
 
 /**
  * Starts a local Nubra on one port: the REST login and snapshot endpoints, the user socket at
- * `/ws` and the order-service socket at `/oms-socket/ws`.
+ * `/ws` and the order-service socket at `/oms-socket-latest/ws`.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
 	const host = options.host ?? '127.0.0.1';
@@ -50,10 +53,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		mpin: options.mpin ?? DEMO_MPIN,
 		totpSecret: options.totpSecret ?? DEMO_TOTP_SECRET,
 	};
+	let onRevoked = (): void => undefined;
 	const sessions = new SessionStore({
 		sessionTokenTtlMs: options.sessionTokenTtlMs ?? 7 * HOUR_MS,
 		authTokenTtlMs: options.authTokenTtlMs ?? 24 * HOUR_MS,
-		singleSession: options.singleSession ?? false,
+		singleSession: options.singleSession ?? true,
+		onRevoked: () => onRevoked(),
 	});
 	const emitter = new SimulatorEmitter();
 	const book = new OrderBook(options.bigIds ?? false);
@@ -64,7 +69,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		maxFrameBytes: options.maxFrameBytes,
 		log,
 	});
+	onRevoked = () => hub.endRevokedSubscriptions();
 	const control = new Control({ book, hub, sessions, emitter });
+	const trading = new TradingDesk(control, options.trading);
 
 	const urls = { rest: '', ws: '', orderService: '' };
 	const server = createServer(
@@ -79,6 +86,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 			}),
 			emitter,
 			log,
+			extraRoute: (path) => trading.route(path),
 		}),
 	);
 	server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
@@ -87,8 +95,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 	const { port } = server.address() as AddressInfo;
 	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 	urls.rest = `http://${urlHost}:${port}`;
-	urls.ws = `ws://${urlHost}:${port}${USER_WS_PATH}`;
-	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_WS_PATH}`;
+	urls.ws = `ws://${urlHost}:${port}${USER_SOCKET_PATH}`;
+	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_SOCKET_PATH}`;
 	log(`Nubra simulator listening on ${urls.rest}`);
 
 	let closing: Promise<void> | undefined;
@@ -98,8 +106,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		orderServiceWsUrl: urls.orderService,
 		credentials,
 		control,
+		trading,
 		close: () => {
 			closing ??= (async () => {
+				trading.close();
 				control.shutdown();
 				await hub.close();
 				server.closeAllConnections();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { quoteUnsafeIntegers } from '../client/http';
 import { verifyTotp } from '../client/totp';
 import type { SimulatorEmitter } from './events';
 import type { SessionStore, TokenCheck } from './sessions';
@@ -20,15 +21,18 @@ export interface RestContext {
 	envInfo: () => { user_ws_url: string; market_ws_url: string; order_service_ws_url: string };
 	emitter: SimulatorEmitter;
 	log: (line: string) => void;
+	/** Routes served besides the login and snapshot ones (the trading desk's), by path. */
+	extraRoute?: (path: string) => Route | undefined;
 }
 
-interface Reply {
+export interface Reply {
 	status: number;
 	/** A JSON value, or already-serialised JSON text (the order snapshot keeps int64 literals). */
 	body: unknown;
+	headers?: Record<string, string>;
 }
 
-interface Request {
+export interface Request {
 	method: string;
 	path: string;
 	query: URLSearchParams;
@@ -36,14 +40,18 @@ interface Request {
 	body: Record<string, unknown>;
 }
 
-type Handler = (request: Request, context: RestContext) => Reply;
+export type Handler = (request: Request, context: RestContext) => Reply;
+export interface Route {
+	method: string;
+	handler: Handler;
+}
 
-const error = (status: number, message: string, code: string): Reply => ({
+export const error = (status: number, message: string, code: string): Reply => ({
 	status,
 	body: { error: message, nubra_error_code: code },
 });
 
-const ROUTES: Record<string, { method: string; handler: Handler }> = {
+const ROUTES: Record<string, Route> = {
 	'/sendphoneotp': { method: 'POST', handler: sendPhoneOtp },
 	'/verifyphoneotp': { method: 'POST', handler: verifyPhoneOtp },
 	'/totp/login': { method: 'POST', handler: totpLogin },
@@ -65,7 +73,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: RestC
 	const method = req.method ?? 'GET';
 	let reply: Reply;
 	try {
-		const route = ROUTES[url.pathname];
+		const route = ROUTES[url.pathname] ?? context.extraRoute?.(url.pathname);
 		const text = await readBody(req);
 		if (!route) reply = error(404, 'Not found', 'NOT_FOUND');
 		else if (route.method !== method) reply = error(405, 'Method not allowed', 'METHOD_NOT_ALLOWED');
@@ -81,7 +89,11 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: RestC
 			: error(500, 'Internal error in the simulator', 'INTERNAL');
 	}
 	const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-	res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+	res.writeHead(reply.status, {
+		...reply.headers,
+		'content-type': 'application/json',
+		'content-length': Buffer.byteLength(text),
+	});
 	res.end(text);
 	context.log(`${method} ${url.pathname} -> ${reply.status}`);
 	context.emitter.emit('request', { method, path: url.pathname, status: reply.status });
@@ -171,7 +183,7 @@ function logout(request: Request, context: RestContext): Reply {
 	return { status: 200, body: { message: 'Logged out' } };
 }
 
-function authenticateSession(request: Request, context: RestContext): Reply | undefined {
+export function authenticateSession(request: Request, context: RestContext): Reply | undefined {
 	return authenticate(request, (token, deviceId) => context.sessions.checkSessionToken(token, deviceId));
 }
 
@@ -211,7 +223,8 @@ function bearer(request: Request): string | undefined {
 function parseBody(text: string): Record<string, unknown> | undefined {
 	if (text.trim() === '') return {};
 	try {
-		const value: unknown = JSON.parse(text);
+		// Order ids beyond 2^53 stay exact (as decimal text), as a Java or Go backend reads them.
+		const value: unknown = JSON.parse(quoteUnsafeIntegers(text));
 		return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 	} catch {
 		return undefined;

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_WAIT_SECONDS } from './settings';
+
 const matchModeOptions = [
 	{ name: 'Contains', value: 'contains' },
 	{ name: 'Equals', value: 'equals' },
@@ -162,6 +164,34 @@ export const triggerProperties: INodeProperties[] = [
 				default: false,
 				description:
 					'Whether to add order_price_rupees, trade_price_rupees and the like beside the paise fields (paise ÷ 100)',
+			},
+			{
+				displayName: 'Batch Events',
+				name: 'batchEvents',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to start one run per batch of updates instead of one per update: each batch is one run with one item per update, in arrival order. Use it for rate-limited destinations (Google Sheets, Slack) and bursts; leave it off for per-update alerts. Connection events are never batched.',
+			},
+			{
+				displayName: 'Batch Max Events',
+				name: 'batchMaxEvents',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_BATCH_MAX_EVENTS,
+				description: 'A batch starts its run as soon as it holds this many updates',
+				displayOptions: { show: { batchEvents: [true] } },
+			},
+			{
+				displayName: 'Batch Max Wait',
+				name: 'batchMaxWaitSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_BATCH_MAX_WAIT_SECONDS,
+				hint: 'Value in seconds',
+				description:
+					'How long the first update of a batch waits for more before the batch starts its run. One run per this many seconds at most, unless batches fill up first.',
+				displayOptions: { show: { batchEvents: [true] } },
 			},
 			{
 				displayName: 'Catch Up After Reconnect',

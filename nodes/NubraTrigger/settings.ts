@@ -18,6 +18,8 @@ export interface TriggerSettings {
 	reconnectMaxDelayMs: number;
 	catchUp: boolean;
 	manualTimeoutMs: number;
+	/** Batch Events: up to `maxEvents` per run, or what came within `maxWaitMs`; absent when off. */
+	batch?: { maxEvents: number; maxWaitMs: number };
 }
 
 /** The keys the UI can put in "Filters"; a collection carries only the keys the user set. */
@@ -37,6 +39,9 @@ interface FilterParameters {
 interface OptionParameters {
 	output?: 'simplified' | 'full';
 	addRupeeAmounts?: boolean;
+	batchEvents?: boolean;
+	batchMaxEvents?: number;
+	batchMaxWaitSeconds?: number;
 	includeMetadata?: boolean;
 	catchUp?: boolean;
 	heartbeatIntervalSeconds?: number;
@@ -47,6 +52,9 @@ interface OptionParameters {
 	socket?: 'user' | 'orderService' | 'explicit';
 	socketUrl?: string;
 }
+
+export const DEFAULT_BATCH_MAX_EVENTS = 100;
+export const DEFAULT_BATCH_MAX_WAIT_SECONDS = 1;
 
 const EVENT_KINDS: ReadonlySet<string> = new Set(['order', 'trade', 'basket']);
 
@@ -123,5 +131,14 @@ export function getSettings(ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'g
 		reconnectMaxDelayMs: seconds(options.reconnectMaxDelaySeconds, 30),
 		catchUp: options.catchUp ?? true,
 		manualTimeoutMs: seconds(options.manualTimeoutSeconds, 120),
+		batch: options.batchEvents
+			? {
+					maxEvents:
+						typeof options.batchMaxEvents === 'number' && options.batchMaxEvents >= 1
+							? Math.floor(options.batchMaxEvents)
+							: DEFAULT_BATCH_MAX_EVENTS,
+					maxWaitMs: seconds(options.batchMaxWaitSeconds, DEFAULT_BATCH_MAX_WAIT_SECONDS),
+				}
+			: undefined,
 	};
 }

@@ -1,4 +1,5 @@
 import {
+	createEmptyRunExecutionData,
 	NodeHelpers,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
@@ -6,6 +7,7 @@ import {
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
+	type IRun,
 	type ITriggerFunctions,
 	type ITriggerResponse,
 	type Logger,
@@ -15,13 +17,14 @@ import {
 } from 'n8n-workflow';
 
 import {
-	simulatorCredentialFields,
 	startSimulator,
 	type RequestInfo,
 	type RunningSimulator,
 	type SimulatorEvents,
 	type SimulatorOptions,
 } from '../../simulator';
+import { simulatorCredentials } from './simulator-credentials';
+import { waitFor } from './wait';
 
 /**
  * A realistic `ITriggerFunctions` for node-level tests, in the spirit of n8n's own
@@ -56,9 +59,16 @@ export interface TriggerContextOptions {
 	activationMode?: WorkflowActivateMode;
 	/** The workflow's static data of this node; kept by reference, so a second run can reuse it. */
 	staticData?: IDataObject;
+	/** Whether the runs `emit` starts finish (default) or never do, as a run stuck on a slow node. */
+	runsFinish?: boolean;
 }
 
 type Waiter = () => void;
+
+function finishedRun(): IRun {
+	const now = new Date();
+	return { data: createEmptyRunExecutionData(), mode: 'trigger', startedAt: now, stoppedAt: now, storedAt: 'db', status: 'success' };
+}
 
 /** What one `trigger()` call produced and the handles to drive and observe it. */
 export interface TriggerRun {
@@ -83,10 +93,6 @@ export interface TriggerRun {
 }
 
 const DEFAULT_WAIT_MS = 8_000;
-
-export function simulatorCredentials(sim: RunningSimulator): ICredentialDataDecryptedObject {
-	return { ...simulatorCredentialFields(sim), deviceId: 'node-test-device' };
-}
 
 /** Short timings so reconnects and heartbeats happen in about a second (the minimum). */
 export const FAST_OPTIONS: INodeParameters = {
@@ -173,7 +179,11 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		| 'getWorkflowStaticData'
 		| 'logger'
 	> = {
-		emit: (data) => recordEmit(data),
+		emit: (data, _responsePromise, donePromise) => {
+			recordEmit(data);
+			// As if the run finished at once (n8n resolves it when the execution is done).
+			if (options.runsFinish !== false) donePromise?.resolve(finishedRun());
+		},
 		emitError: (error) => recordError(error),
 		saveFailedExecution: (error) => recordError(error),
 		getNodeParameter: (name: string, fallback?: unknown): NodeParameterValueType | object => {
@@ -245,26 +255,18 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		setCredentials: (data) => {
 			credentials = data;
 		},
-		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) => {
-			if (condition()) return Promise.resolve();
-			return new Promise<void>((resolve, reject) => {
-				const check = () => {
-					if (!condition()) return;
-					clearTimeout(timer);
-					waiters.delete(check);
-					resolve();
-				};
-				const timer = setTimeout(() => {
-					waiters.delete(check);
-					reject(
-						new Error(
-							`Timed out after ${timeoutMs} ms waiting for ${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
-						),
-					);
-				}, timeoutMs);
-				waiters.add(check);
-			});
-		},
+		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) =>
+			waitFor(
+				condition,
+				timeoutMs,
+				() => `${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
+				(recheck) => {
+					waiters.add(recheck);
+					return () => {
+						waiters.delete(recheck);
+					};
+				},
+			),
 		close: () => {
 			closing ??= response.closeFunction ? response.closeFunction() : Promise.resolve();
 			return closing;
@@ -319,22 +321,13 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 	sim.control.on('subscribed', () => subscriptions++);
 	const snapshots = () => requests.filter((r) => r.path === '/sentinel/orders' && r.status === 200).length;
 
-	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) => {
-		if (condition()) return Promise.resolve();
-		return new Promise<void>((resolve, reject) => {
-			const unsubscribes = events.map((event) => sim.control.on(event, () => check()));
-			const finish = (error?: Error) => {
-				clearTimeout(timer);
+	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) =>
+		waitFor(condition, timeoutMs, what, (recheck) => {
+			const unsubscribes = events.map((event) => sim.control.on(event, recheck));
+			return () => {
 				for (const unsubscribe of unsubscribes) unsubscribe();
-				if (error) reject(error);
-				else resolve();
 			};
-			const check = () => {
-				if (condition()) finish();
-			};
-			const timer = setTimeout(() => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
 		});
-	};
 
 	return {
 		sim,
@@ -343,9 +336,11 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 		start: async (nodeType, parameters, { waitMs, ...extra } = {}) => {
 			const subscribedBefore = subscriptions;
 			const snapshotsBefore = snapshots();
+			// Triggers of one account share its socket: a later one joins the live subscription.
+			const joinsLiveSocket = sim.control.subscriberCount > 0;
 			const run = await pool.start(nodeType, { parameters, credentials: simulatorCredentials(sim), ...extra });
 			if ((extra.mode ?? 'trigger') === 'manual') return run;
-			await until(() => subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
+			await until(() => joinsLiveSocket || subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
 			const options = (parameters.options ?? {}) as IDataObject;
 			if (options.catchUp !== false) {
 				await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot', undefined, waitMs);

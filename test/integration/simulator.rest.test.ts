@@ -1,6 +1,6 @@
 import { totp } from '../../client/totp';
 import { DEMO_OTP, startSimulator, type RunningSimulator } from '../../simulator';
-import { DEVICE_ID, http, login } from '../helpers/simulatorClient';
+import { DEVICE_ID, http, login } from '../helpers/simulator-client';
 
 /** Every REST endpoint of the simulator, with right and wrong input, over real HTTP. */
 describe('simulator REST', () => {
@@ -169,19 +169,20 @@ describe('simulator REST', () => {
 	});
 
 	describe('sessions across logins', () => {
-		it('keeps earlier tokens valid by default', async () => {
-			const first = await login(sim);
-			await login(sim);
-			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(first.sessionToken) })).status).toBe(200);
-		});
-
-		it('invalidates earlier tokens with singleSession', async () => {
-			await sim.close();
-			sim = await startSimulator({ singleSession: true });
+		it('by default, as Nubra: a login ends the earlier sessions and is counted', async () => {
 			const first = await login(sim);
 			const second = await login(sim);
 			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(first.sessionToken) })).status).toBe(440);
 			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(second.sessionToken) })).status).toBe(200);
+			expect(sim.control.sessionCounts).toEqual({ logins: 2, sessionsIssued: 2 });
+		});
+
+		it('keeps earlier tokens valid with singleSession: false', async () => {
+			await sim.close();
+			sim = await startSimulator({ singleSession: false });
+			const first = await login(sim);
+			await login(sim);
+			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(first.sessionToken) })).status).toBe(200);
 		});
 
 		it('logout ends the auth token and its sessions', async () => {
