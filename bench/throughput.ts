@@ -108,13 +108,14 @@ async function pipelineBurst(
 		await feed.waitForSubscriptions(subscriptions + 1);
 		const cpuBefore = cpuMicros();
 		await feed.request({ type: 'blast', name }, 'blasted');
-		const s = stream.stats;
-		await until(
-			() => s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames >= frames,
-			BURST_TIMEOUT_MS,
-			`the pipeline to take ${frames} frames (${name})`,
-		);
+		// stats is a snapshot: read it again at each poll.
+		const taken = () => {
+			const s = stream.stats;
+			return s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames;
+		};
+		await until(() => taken() >= frames, BURST_TIMEOUT_MS, `the pipeline to take ${frames} frames (${name})`);
 		const cpuUsPerFrame = (cpuMicros() - cpuBefore) / frames;
+		const s = stream.stats;
 		if (shaped !== s.eventsDelivered) throw new Error(`shaped ${shaped} items for ${s.eventsDelivered} events`);
 		return { eventsPerSecond: rate(frames, first, last), duplicates: s.duplicatesSuppressed, cpuUsPerFrame };
 	} finally {
