@@ -9,8 +9,9 @@ import { WideInt64 } from './int64';
  * reflection, so a change in a .proto file needs no change here.
  *
  * Decoded messages look like protobufjs' (`keepCase` names, proto3 defaults for absent
- * scalars, null for absent messages, [] for absent repeated fields, enums as numbers), except
- * that int64 fields are plain numbers while exact and a {@link WideInt64} beyond 2^53.
+ * scalars, null for absent messages, enums as numbers), except that an absent repeated field is
+ * one shared frozen [] (read it, never write to it) and int64 fields are plain numbers while
+ * exact and a {@link WideInt64} beyond 2^53.
  */
 type I64 = unknown;
 
