@@ -80,13 +80,15 @@ const CORE_FIELDS: ReadonlySet<string> = new Set(CORE_ORDER);
 /** A copy of the event that fields can be added to: the core fields, then its extra ones. */
 function extensibleCopy(event: NubraEvent): ShapedItem {
 	const item: ShapedItem = copyCoreFields(event);
-	const keys = Object.keys(event);
-	// The normaliser writes the core fields first, in this order: then only the rest can be extra.
-	let first = 0;
-	while (first < CORE_ORDER.length && keys[first] === CORE_ORDER[first]) first++;
-	if (first < CORE_ORDER.length) first = 0;
-	for (let i = first; i < keys.length; i++) {
-		const key = keys[i];
+	// The normaliser writes the core fields first, in this order: those are matched by position
+	// (no lookup); any other key is checked, so an event in another order is copied whole too.
+	let position = 0;
+	for (const key in event) {
+		if (position < CORE_ORDER.length && key === CORE_ORDER[position]) {
+			position++;
+			continue;
+		}
+		position = CORE_ORDER.length;
 		if (!CORE_FIELDS.has(key)) item[key] = event[key];
 	}
 	return item;
