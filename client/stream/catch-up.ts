@@ -1,6 +1,6 @@
 import type { SentinelOrderRow } from '../sentinel';
 import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow } from '../snapshot';
-import { orderKey, stateKey, type OrderStateTracker } from '../tracker';
+import { orderKey, type OrderStateTracker } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import type { DeliveredEvent } from './types';
 
@@ -63,22 +63,24 @@ export class CatchUpState {
 		if (window === this.#window) this.#liveOrders = undefined;
 	}
 
-	/** A live event: the missed fills its first frame shows (during a catch-up), then itself. */
-	live(event: NubraEvent, into: (event: NubraEvent, recovered: boolean, dedupKey: string) => void): void {
+	/**
+	 * During a catch-up, the fills a live event's first frame shows were missed while the socket
+	 * was down (reported just before it); null otherwise. Call before `observe`.
+	 */
+	missedBefore(event: NubraEvent): NubraEvent | null {
 		const live = this.#liveOrders;
-		if (live !== undefined) {
-			const id = orderKey(event);
-			if (!live.has(id)) {
-				live.add(id);
-				const missed = this.#hasBaseline ? missedFillsBeforeLive(event, this.tracker.knownFill(id)) : null;
-				if (missed !== null) {
-					this.#recoveredFromLive++;
-					into(missed, true, stateKey(missed));
-				}
-			}
-		}
-		const dedupKey = this.tracker.observeLive(event);
-		if (dedupKey !== null) into(event, false, dedupKey);
+		if (live === undefined) return null;
+		const id = orderKey(event);
+		if (live.has(id)) return null;
+		live.add(id);
+		const missed = this.#hasBaseline ? missedFillsBeforeLive(event, this.tracker.knownFill(id)) : null;
+		if (missed !== null) this.#recoveredFromLive++;
+		return missed;
+	}
+
+	/** Records a live event; its state key, or null for a state already seen. */
+	observe(event: NubraEvent): string | null {
+		return this.tracker.observeLive(event);
 	}
 
 	/** Today's orders before the socket opened: history, not news. */

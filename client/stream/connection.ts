@@ -24,7 +24,13 @@ export interface ConnectionMember {
 	beginCatchUp(): number;
 	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void;
 	abandonCatchUp(window: number): void;
-	events(events: readonly NubraEvent[], message: Record<string, unknown> | undefined, receivedAtMono: number): void;
+	/** `receivedAt` is shared by every member and event of the frame: never mutate it. */
+	events(
+		events: readonly NubraEvent[],
+		message: Record<string, unknown> | undefined,
+		receivedAt: Date,
+		receivedAtMono: number,
+	): void;
 	status(status: StreamStatus): void;
 }
 
@@ -584,7 +590,8 @@ export class AccountConnection {
 			return;
 		}
 		this.#apiVersion = frame.kind;
-		for (const member of this.#members) member.events(frame.events, frame.message, receivedAtMono);
+		const receivedAt = new Date();
+		for (const member of this.#members) member.events(frame.events, frame.message, receivedAt, receivedAtMono);
 	}
 
 	/**

@@ -2,7 +2,7 @@ import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraE
 import type { EventPredicate } from '../filter';
 import { redactSecrets, silentLogger, type NubraLogger } from '../logger';
 import type { SentinelOrderRow } from '../sentinel';
-import { OrderStateTracker } from '../tracker';
+import { OrderStateTracker, stateKey } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { CatchUpState } from './catch-up';
 import type { AccountConnection, ConnectionMember } from './connection';
@@ -188,21 +188,27 @@ export class OrderSubscription implements ConnectionMember {
 		if (count > 0) this.#logger.info(`Nubra catch-up recovered ${count} order updates`);
 	}
 
-	events(events: readonly NubraEvent[], message: Record<string, unknown> | undefined, receivedAtMono: number): void {
+	events(
+		events: readonly NubraEvent[],
+		message: Record<string, unknown> | undefined,
+		receivedAt: Date,
+		receivedAtMono: number,
+	): void {
 		if (this.closed) return;
 		const withMessage = this.includeMessage ? message : undefined;
+		const state = this.#catchUpState;
 		for (const event of events) {
-			let delivered = false;
-			this.#catchUpState.live(event, (out, recovered, dedupKey) => {
-				if (recovered) this.#own.recoveredEvents++;
-				else delivered = true;
-				this.#deliver(
-					recovered
-						? { event: out, recovered, receivedAt: new Date(), dedupKey, receivedAtMono: performance.now() }
-						: { event: out, recovered, receivedAt: new Date(), dedupKey, message: withMessage, receivedAtMono },
-				);
-			});
-			if (!delivered) this.#own.duplicatesSuppressed++;
+			const missed = state.missedBefore(event);
+			if (missed !== null) {
+				this.#own.recoveredEvents++;
+				this.#deliver({ event: missed, recovered: true, receivedAt, dedupKey: stateKey(missed), receivedAtMono });
+			}
+			const dedupKey = state.observe(event);
+			if (dedupKey === null) {
+				this.#own.duplicatesSuppressed++;
+				continue;
+			}
+			this.#deliver({ event, recovered: false, receivedAt, dedupKey, message: withMessage, receivedAtMono });
 		}
 	}
 
