@@ -7,7 +7,7 @@ import jsoncParser from 'jsonc-eslint-parser';
 const n8n = n8nConfigs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
-	{ ignores: ['dist/**', 'node_modules/**', 'test/e2e/n8n-host/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+	{ ignores: ['dist/**', 'dist-tools/**', 'node_modules/**', 'test/e2e/n8n-host/**', 'test/e2e/n8n-host-latest/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
 	{ files: ['**/*.ts'], ...js.configs.recommended },
 	...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
 	{ files: ['package.json'], languageOptions: { parser: jsoncParser } },

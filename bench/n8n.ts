@@ -1,50 +1,13 @@
 /**
- * A burst into an active workflow in the pinned n8n (test/e2e/n8n-host), through the Nubra
- * Trigger and, as the baseline, through n8n's own Webhook trigger hit as many times. Uses the
- * e2e harness (test/e2e/harness) as it stands, loaded from its TypeScript sources.
+ * A burst into an active workflow in a pinned n8n host (tools/n8n-host), through the Nubra
+ * Trigger and, as the baseline, through n8n's own Webhook trigger hit as many times.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
-import { registerTypeScript } from './ts-require';
-
-/** The part of the e2e harness the bench uses; test/chaos/harness-contract.ts checks it still fits. */
-export interface BenchHarness {
-	PACKAGE_DIST: string;
-	N8N_BIN: string;
-	pinnedN8nVersion(): string;
-	createUserFolder(): string;
-	importCredentials(
-		userFolder: string,
-		credentials: Array<{ id?: string; name: string; type: string; data: Record<string, unknown> }>,
-	): Promise<Array<{ id: string; name: string }>>;
-	importWorkflows(userFolder: string, workflows: BenchWorkflow[]): Promise<string[]>;
-	startN8n(options: {
-		customExtensionsDir: string | string[];
-		userFolder?: string;
-		env?: Record<string, string>;
-	}): Promise<{ baseUrl: string; startupMs: number; logFile: string; stop(): Promise<void> }>;
-	setupOwner(baseUrl: string): Promise<{ session: { createApiKey(label?: string): Promise<string> } }>;
-	N8nPublicApi: new (baseUrl: string, apiKey: string) => {
-		request<T>(method: string, path: string, body?: unknown): Promise<T>;
-	};
-}
-
-interface BenchWorkflow {
-	name: string;
-	nodes: Array<{
-		name: string;
-		type: string;
-		typeVersion: number;
-		position: [number, number];
-		parameters: Record<string, unknown>;
-		credentials?: Record<string, { id: string; name: string }>;
-		webhookId?: string;
-	}>;
-	connections: Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }>;
-}
+import { n8nHost, N8nPublicApi, PACKAGE_DIST, startN8nWith, type StartedN8n, type WorkflowJson } from '../tools/n8n-host';
 
 export interface N8nRow {
 	trigger: string;
@@ -81,28 +44,18 @@ interface ExecutionListItem {
 	};
 }
 
-const PACKAGE_ROOT = resolve(__dirname, '..', '..');
-const HARNESS_INDEX = join(PACKAGE_ROOT, 'test', 'e2e', 'harness', 'index.ts');
-const NODE_FILE = join(PACKAGE_ROOT, 'dist', 'nodes', 'NubraTrigger', 'NubraTrigger.node.js');
+const NODE_FILE = join(PACKAGE_DIST, 'nodes', 'NubraTrigger', 'NubraTrigger.node.js');
 /** Give up waiting for executions when their number has not moved for this long. */
 const STALL_MS = 60_000;
 const DRAIN_DEADLINE_MS = 15 * 60_000;
 const WEBHOOK_CONCURRENCY = 16;
 
-function loadHarness(): BenchHarness {
-	registerTypeScript();
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	return require(HARNESS_INDEX) as BenchHarness;
-}
-
 function pause(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-type PublicApi = InstanceType<BenchHarness['N8nPublicApi']>;
-
 /** Every execution of a workflow (cursor pages of 250), optionally with data. */
-async function allExecutions(api: PublicApi, workflowId: string, includeData: boolean): Promise<ExecutionListItem[]> {
+async function allExecutions(api: N8nPublicApi, workflowId: string, includeData: boolean): Promise<ExecutionListItem[]> {
 	const executions: ExecutionListItem[] = [];
 	let cursor: string | undefined;
 	for (let page = 0; page < 1_000; page++) {
@@ -123,7 +76,7 @@ async function allExecutions(api: PublicApi, workflowId: string, includeData: bo
  * Polls until `expected` executions have finished, or their number stalls (some were lost) or
  * the deadline passes. Returns them with data.
  */
-async function drain(api: PublicApi, workflowId: string, expected: number, log: (line: string) => void): Promise<ExecutionListItem[]> {
+async function drain(api: N8nPublicApi, workflowId: string, expected: number, log: (line: string) => void): Promise<ExecutionListItem[]> {
 	const deadline = Date.now() + DRAIN_DEADLINE_MS;
 	let lastCount = -1;
 	let lastChange = Date.now();
@@ -207,62 +160,63 @@ async function webhookBurst(url: string, count: number): Promise<void> {
 	await Promise.all(Array.from({ length: WEBHOOK_CONCURRENCY }, worker));
 }
 
+/** The two workflows every run measures: the Nubra Trigger and the Webhook baseline, each → No Operation. */
+function benchWorkflows(credential: { id: string; name: string }, webhookPath: string): WorkflowJson[] {
+	const noOp = { name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [200, 0] as [number, number], parameters: {} };
+	return [
+		{
+			name: 'Bench: Nubra burst',
+			nodes: [
+				{
+					name: 'Nubra Trigger',
+					type: 'CUSTOM.nubraTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: { events: ['order', 'trade', 'basket'], options: { includeMetadata: true } },
+					credentials: { nubraApi: { id: credential.id, name: credential.name } },
+				},
+				noOp,
+			],
+			connections: { 'Nubra Trigger': { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+		},
+		{
+			name: 'Bench: Webhook burst (baseline)',
+			nodes: [
+				{
+					name: 'Webhook',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: randomUUID(),
+					parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'onReceived', options: {} },
+				},
+				noOp,
+			],
+			connections: { Webhook: { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+		},
+	];
+}
+
 export async function measureN8n(options: { events: number; log: (line: string) => void }): Promise<N8nResult | { skipped: string }> {
-	if (!existsSync(HARNESS_INDEX)) return { skipped: `the e2e harness is missing (${HARNESS_INDEX})` };
 	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
-	const harness = loadHarness();
-	if (!existsSync(harness.N8N_BIN)) return { skipped: 'the pinned n8n is not installed: run node scripts/ensure-n8n.js' };
+	const host = n8nHost();
+	if (!existsSync(host.n8nBin)) return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
 	const { log } = options;
 	const sim = await startSimulator({});
-	const userFolder = harness.createUserFolder();
-	let n8n: Awaited<ReturnType<BenchHarness['startN8n']>> | undefined;
+	let started: StartedN8n | undefined;
 	try {
-		const [credential] = await harness.importCredentials(userFolder, [
-			{
-				name: 'Nubra simulator (bench)',
-				type: 'nubraApi',
-				data: simulatorCredentialFields(sim),
-			},
-		]);
 		const webhookPath = `bench-${randomUUID().slice(0, 8)}`;
-		const noOp = (x: number) => ({ name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0] as [number, number], parameters: {} });
-		const [nubraWorkflowId, webhookWorkflowId] = await harness.importWorkflows(userFolder, [
-			{
-				name: 'Bench: Nubra burst',
-				nodes: [
-					{
-						name: 'Nubra Trigger',
-						type: 'CUSTOM.nubraTrigger',
-						typeVersion: 1,
-						position: [0, 0],
-						parameters: { events: ['order', 'trade', 'basket'], options: { includeMetadata: true } },
-						credentials: { nubraApi: { id: credential.id, name: credential.name } },
-					},
-					noOp(200),
-				],
-				connections: { 'Nubra Trigger': { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
-			},
-			{
-				name: 'Bench: Webhook burst (baseline)',
-				nodes: [
-					{
-						name: 'Webhook',
-						type: 'n8n-nodes-base.webhook',
-						typeVersion: 2,
-						position: [0, 0],
-						webhookId: randomUUID(),
-						parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'onReceived', options: {} },
-					},
-					noOp(200),
-				],
-				connections: { Webhook: { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
-			},
-		]);
-		log('n8n: workflows imported and published; starting n8n');
-		n8n = await harness.startN8n({ customExtensionsDir: harness.PACKAGE_DIST, userFolder });
+		log(`n8n: starting ${host.label} with the bench workflows`);
+		started = await startN8nWith({
+			host,
+			credentials: [{ name: 'Nubra simulator (bench)', type: 'nubraApi', data: simulatorCredentialFields(sim) }],
+			workflows: ([credential]) => benchWorkflows(credential, webhookPath),
+			customExtensionsDir: PACKAGE_DIST,
+		});
+		const { n8n, session } = started;
+		const [nubraWorkflowId, webhookWorkflowId] = started.workflowIds;
 		log(`n8n: ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
-		const { session } = await harness.setupOwner(n8n.baseUrl);
-		const api = new harness.N8nPublicApi(n8n.baseUrl, await session.createApiKey());
+		const api = new N8nPublicApi(n8n.baseUrl, await session.createApiKey());
 		await sim.control.waitForSubscribers(1, 60_000);
 
 		const rows: N8nRow[] = [];
@@ -292,7 +246,7 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 			),
 		);
 		return {
-			n8nVersion: harness.pinnedN8nVersion(),
+			n8nVersion: host.n8nVersion,
 			events: ledger.length,
 			startupMs: n8n.startupMs,
 			rows,
@@ -302,9 +256,7 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 			],
 		};
 	} finally {
-		// stop() removes the user folder; before n8n started, it is ours to remove.
-		if (n8n) await n8n.stop();
-		else rmSync(userFolder, { recursive: true, force: true });
+		await started?.n8n.stop();
 		await sim.close();
 	}
 }

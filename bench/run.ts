@@ -8,8 +8,8 @@
  *   --repeats=N        measured bursts per side and generation (default 3)
  *   --n8n-events=N     events in the n8n burst (default 2 000)
  *
- * Profiling: `node --cpu-prof --cpu-prof-dir=.n8n-run/prof dist/bench/run.js --only=throughput`,
- * then `node dist/bench/profile-top.js .n8n-run/prof`.
+ * Profiling: `node --cpu-prof --cpu-prof-dir=.n8n-run/prof dist-tools/bench/run.js --only=throughput`,
+ * then `node dist-tools/bench/profile-top.js .n8n-run/prof`.
  */
 import { cpus, totalmem } from 'node:os';
 

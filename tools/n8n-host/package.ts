@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { PACKAGE_ROOT } from './paths';
+import { PACKAGE_ROOT } from './hosts';
 
 const run = promisify(execFile);
 
