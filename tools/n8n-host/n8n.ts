@@ -351,7 +351,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		N8N_HOST: '127.0.0.1',
 		N8N_PORT: String(port),
 		N8N_PROTOCOL: 'http',
+		// n8n 2.41 reads N8N_WEBHOOK_URL; 2.8 only WEBHOOK_URL.
 		WEBHOOK_URL: `${baseUrl}/`,
+		N8N_WEBHOOK_URL: `${baseUrl}/`,
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: String(Math.max(1, Math.floor(stopTimeoutMs / 2000))),
