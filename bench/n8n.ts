@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
-import { n8nHost, N8nPublicApi, PACKAGE_DIST, startN8nWith, type StartedN8n, type WorkflowJson } from '../tools/n8n-host';
+import { n8nHost, N8nPublicApi, PACKAGE_DIST, startN8nWith, startQueueMode, type WorkflowJson } from '../tools/n8n-host';
 
 export interface N8nRow {
 	trigger: string;
@@ -54,22 +54,8 @@ function pause(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Every execution of a workflow (cursor pages of 250), optionally with data. */
 async function allExecutions(api: N8nPublicApi, workflowId: string, includeData: boolean): Promise<ExecutionListItem[]> {
-	const executions: ExecutionListItem[] = [];
-	let cursor: string | undefined;
-	for (let page = 0; page < 1_000; page++) {
-		const query = new URLSearchParams({ workflowId, limit: '250', includeData: String(includeData) });
-		if (cursor) query.set('cursor', cursor);
-		const body = await api.request<{ data: ExecutionListItem[]; nextCursor?: string | null }>(
-			'GET',
-			`/executions?${query.toString()}`,
-		);
-		executions.push(...body.data);
-		if (!body.nextCursor || body.data.length === 0) break;
-		cursor = body.nextCursor;
-	}
-	return executions;
+	return await api.allExecutions({ workflowId, includeData });
 }
 
 /**
@@ -197,47 +183,74 @@ function benchWorkflows(credential: { id: string; name: string }, webhookPath: s
 	];
 }
 
-export async function measureN8n(options: { events: number; log: (line: string) => void }): Promise<N8nResult | { skipped: string }> {
-	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
+export type N8nMode = 'regular' | 'queue';
+
+/** What one mode needs from a running setup: the URL, an API key, and how to stop it. */
+interface RunningSetup {
+	baseUrl: string;
+	apiKey: string;
+	startupMs: number;
+	workflowIds: string[];
+	stop(): Promise<void>;
+}
+
+const QUEUE_WORKERS = 2;
+
+async function startSetup(mode: N8nMode, sim: RunningSimulator, webhookPath: string): Promise<RunningSetup> {
 	const host = n8nHost();
-	if (!existsSync(host.n8nBin)) return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
-	const { log } = options;
+	const common = {
+		host,
+		credentials: [{ name: 'Nubra simulator (bench)', type: 'nubraApi', data: simulatorCredentialFields(sim) }],
+		workflows: ([credential]: Array<{ id: string; name: string }>) => benchWorkflows(credential, webhookPath),
+		customExtensionsDir: PACKAGE_DIST,
+	};
+	const started = Date.now();
+	if (mode === 'regular') {
+		const { n8n, session, workflowIds } = await startN8nWith(common);
+		return { baseUrl: n8n.baseUrl, apiKey: await session.createApiKey(), startupMs: n8n.startupMs, workflowIds, stop: () => n8n.stop() };
+	}
+	const queue = await startQueueMode({ ...common, workers: QUEUE_WORKERS });
+	return {
+		baseUrl: queue.main.n8n.baseUrl,
+		apiKey: await queue.main.session.createApiKey(),
+		startupMs: Date.now() - started,
+		workflowIds: queue.main.workflowIds,
+		stop: () => queue.stop(),
+	};
+}
+
+/** Both bursts (Nubra Trigger, then the Webhook baseline) into one mode; a fresh simulator and n8n. */
+async function measureMode(mode: N8nMode, events: number, log: (line: string) => void): Promise<{ rows: N8nRow[]; startupMs: number; events: number }> {
 	const sim = await startSimulator({});
-	let started: StartedN8n | undefined;
+	let setup: RunningSetup | undefined;
 	try {
 		const webhookPath = `bench-${randomUUID().slice(0, 8)}`;
-		log(`n8n: starting ${host.label} with the bench workflows`);
-		started = await startN8nWith({
-			host,
-			credentials: [{ name: 'Nubra simulator (bench)', type: 'nubraApi', data: simulatorCredentialFields(sim) }],
-			workflows: ([credential]) => benchWorkflows(credential, webhookPath),
-			customExtensionsDir: PACKAGE_DIST,
-		});
-		const { n8n, session } = started;
-		const [nubraWorkflowId, webhookWorkflowId] = started.workflowIds;
-		log(`n8n: ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
-		const api = new N8nPublicApi(n8n.baseUrl, await session.createApiKey());
+		log(`n8n ${mode}: starting ${n8nHost().label}${mode === 'queue' ? ` (main + ${QUEUE_WORKERS} workers, Redis, PostgreSQL)` : ' (SQLite)'}`);
+		setup = await startSetup(mode, sim, webhookPath);
+		const [nubraWorkflowId, webhookWorkflowId] = setup.workflowIds;
+		log(`n8n ${mode}: ready in ${setup.startupMs} ms`);
+		const api = new N8nPublicApi(setup.baseUrl, setup.apiKey);
 		await sim.control.waitForSubscribers(1, 60_000);
 
 		const rows: N8nRow[] = [];
 		const nubraStart = Date.now();
-		await burst(sim, options.events);
+		await burst(sim, events);
 		const ledger = [...sim.control.ledger];
-		log(`n8n: ${ledger.length} Nubra events published in ${Date.now() - nubraStart} ms`);
+		log(`n8n ${mode}: ${ledger.length} Nubra events published in ${Date.now() - nubraStart} ms`);
 		const nubraExecutions = await drain(api, nubraWorkflowId, ledger.length, log);
 		rows.push(
-			summarise('Nubra Trigger (this package)', ledger.length, nubraStart, nubraExecutions, ledger.map(ledgerKey), (e) =>
+			summarise(`${mode}: Nubra Trigger (this package)`, ledger.length, nubraStart, nubraExecutions, ledger.map(ledgerKey), (e) =>
 				triggerItems(e, 'Nubra Trigger').map(itemKey),
 			),
 		);
 
 		const webhookStart = Date.now();
-		await webhookBurst(`${n8n.baseUrl}/webhook/${webhookPath}`, ledger.length);
-		log(`n8n: ${ledger.length} webhook calls answered in ${Date.now() - webhookStart} ms`);
+		await webhookBurst(`${setup.baseUrl}/webhook/${webhookPath}`, ledger.length);
+		log(`n8n ${mode}: ${ledger.length} webhook calls answered in ${Date.now() - webhookStart} ms`);
 		const webhookExecutions = await drain(api, webhookWorkflowId, ledger.length, log);
 		rows.push(
 			summarise(
-				`Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
+				`${mode}: Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
 				ledger.length,
 				webhookStart,
 				webhookExecutions,
@@ -245,18 +258,36 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 				(e) => triggerItems(e, 'Webhook').map((item) => String((item.body as { seq?: unknown } | undefined)?.seq)),
 			),
 		);
-		return {
-			n8nVersion: host.n8nVersion,
-			events: ledger.length,
-			startupMs: n8n.startupMs,
-			rows,
-			notes: [
-				'Both workflows: trigger → No Operation; n8n regular mode, SQLite, executions saved.',
-				'Lost/doubled: Nubra items matched to the simulator ledger by order|status|filled|qty|price; webhook items by seq.',
-			],
-		};
+		return { rows, startupMs: setup.startupMs, events: ledger.length };
 	} finally {
-		await started?.n8n.stop();
+		await setup?.stop();
 		await sim.close();
 	}
+}
+
+/** The same burst into regular mode and into queue mode, each beside n8n's Webhook trigger as the baseline. */
+export async function measureN8n(options: { events: number; log: (line: string) => void; modes?: N8nMode[] }): Promise<N8nResult | { skipped: string }> {
+	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
+	const host = n8nHost();
+	if (!existsSync(host.n8nBin)) return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
+	const rows: N8nRow[] = [];
+	let startupMs = 0;
+	let events = 0;
+	for (const mode of options.modes ?? (['regular', 'queue'] as const)) {
+		const measured = await measureMode(mode, options.events, options.log);
+		rows.push(...measured.rows);
+		if (mode === 'regular') startupMs = measured.startupMs;
+		events = measured.events;
+	}
+	return {
+		n8nVersion: host.label,
+		events,
+		startupMs,
+		rows,
+		notes: [
+			'Every workflow: trigger → No Operation, executions saved. regular: one n8n process, SQLite.',
+			`queue: main + ${QUEUE_WORKERS} workers (default concurrency), Redis and PostgreSQL on this machine; the trigger runs on the main.`,
+			'Lost/doubled: Nubra items matched to the simulator ledger by order|status|filled|qty|price; webhook items by seq.',
+		],
+	};
 }

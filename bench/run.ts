@@ -2,7 +2,9 @@
  * `npm run bench` (table) or `npm run bench -- --json` (one JSON object): throughput, latency
  * and memory of the whole pipeline against a bare `ws` client, all in one run on 127.0.0.1.
  *
- *   --n8n              also a burst through an active workflow in the pinned n8n (minutes)
+ *   --n8n              also a burst through an active workflow in the pinned n8n, in regular
+ *                      mode and in queue mode (main + 2 workers, Redis, PostgreSQL), each beside
+ *                      n8n's Webhook trigger as the baseline (minutes; N8N_E2E_HOST picks the host)
  *   --only=a,b         run only these sections: stages, throughput, latency, memory, n8n
  *   --frames=N         frames per generation for throughput (default 50 000)
  *   --repeats=N        measured bursts per side and generation (default 3)

@@ -102,6 +102,10 @@ export class Control implements SimulatorControl {
 		return this.#parts.book.all();
 	}
 
+	get logins(): number {
+		return this.#parts.sessions.logins;
+	}
+
 	get subscriberCount(): number {
 		return this.#parts.hub.subscriberCount;
 	}

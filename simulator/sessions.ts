@@ -32,6 +32,7 @@ export class SessionStore {
 	readonly #authTokens = new Map<string, TokenRecord>();
 	readonly #sessions = new Map<string, SessionRecord>();
 	readonly #tempTokens = new Set<string>();
+	#logins = 0;
 
 	constructor(options: SessionStoreOptions) {
 		this.#options = options;
@@ -78,6 +79,17 @@ export class SessionStore {
 			revoked: false,
 		});
 		return token;
+	}
+
+	/** A session token for a login that just verified its MPIN over REST; counted in `logins`. */
+	issueLoginSession(authToken: string): string {
+		this.#logins++;
+		return this.issueSessionToken(authToken);
+	}
+
+	/** How many logins completed over REST (MPIN verified, session token issued). */
+	get logins(): number {
+		return this.#logins;
 	}
 
 	checkAuthToken(token: string, deviceId: string | undefined): TokenCheck {

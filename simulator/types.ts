@@ -241,6 +241,11 @@ export interface SimulatorControl {
 	orders(): SimOrder[];
 
 	readonly subscriberCount: number;
+	/**
+	 * Logins completed over REST since start (MPIN verified at /verifypin, session token
+	 * issued); control-issued sessions do not count. Read-only.
+	 */
+	readonly logins: number;
 	connections(): ConnectionInfo[];
 	waitForSubscribers(count: number, timeoutMs?: number): Promise<void>;
 	/** Resolves once no websocket connection is open (at once when none is). */

@@ -94,6 +94,17 @@ describe('simulator REST', () => {
 			expect(wrong.json).toEqual({ error: 'Invalid MPIN', nubra_error_code: 'INVALID_MPIN' });
 		});
 
+		it('counts each MPIN-verified session in logins, not wrong MPINs or control-issued sessions', async () => {
+			expect(sim.control.logins).toBe(0);
+			const { authToken } = await login(sim);
+			expect(sim.control.logins).toBe(1);
+			await http(`${sim.restUrl}/verifypin`, { headers: bearer(authToken), body: { pin: '0000' } });
+			sim.control.issueSession();
+			expect(sim.control.logins).toBe(1);
+			await http(`${sim.restUrl}/verifypin`, { headers: bearer(authToken), body: { pin: sim.credentials.mpin } });
+			expect(sim.control.logins).toBe(2);
+		});
+
 		it('answers 440 for an unknown auth token, 401 for none, 440 for a changed device', async () => {
 			const { authToken } = await login(sim);
 			const unknown = await http(`${sim.restUrl}/verifypin`, { headers: bearer('not-a-token'), body: { pin: sim.credentials.mpin } });

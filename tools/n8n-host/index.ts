@@ -4,6 +4,8 @@ export * from './n8n';
 export * from './package';
 export * from './ports';
 export * from './rest';
+export * from './queue';
+export * from './services';
 export * from './start';
 export * from './wait';
 export * from './workflows';

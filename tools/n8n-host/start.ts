@@ -74,14 +74,17 @@ export async function startN8nWith(options: StartN8nWithOptions): Promise<Starte
 		} else {
 			({ owner, session } = await setupOwner(n8n.baseUrl, ownerOptions));
 		}
-		if (publish === 'after-start') {
-			for (const [index, id] of workflowIds.entries()) {
-				if (workflows[index].active === false) continue;
+		for (const [index, id] of workflowIds.entries()) {
+			if (workflows[index].active === false) continue;
+			if (publish === 'after-start') {
 				try {
 					await session.activateWorkflow(id);
 				} catch (error) {
 					throw new Error(`publishing "${workflows[index].name}" failed: ${(error as Error).message}`);
 				}
+			} else if (publish === 'before-start') {
+				// n8n 2.41 starts CLI-published triggers only after it reports ready.
+				await session.waitForPublication(id);
 			}
 		}
 		return { n8n, session, owner, credentials, workflowIds, userFolder };
