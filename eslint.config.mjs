@@ -3,12 +3,33 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { configs as n8nConfigs } from '@n8n/eslint-plugin-community-nodes';
 import jsoncParser from 'jsonc-eslint-parser';
+import globals from 'globals';
 
 const n8n = n8nConfigs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
-	{ ignores: ['dist/**', 'dist-tools/**', 'node_modules/**', 'test/e2e/n8n-host/**', 'test/e2e/n8n-host-latest/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+	{
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'test/e2e/n8n-host/**',
+			'test/e2e/n8n-host-latest/**',
+			'dist-tools/**',
+			'coverage/**',
+			'**/*.mjs',
+			// Plain JavaScript is linted where it is ours to run: the scripts and the root files.
+			'**/*.js',
+			'!scripts/*.js',
+			'!*.js',
+			'!test/reporters/*.js',
+		],
+	},
 	{ files: ['**/*.ts'], ...js.configs.recommended },
+	{
+		files: ['**/*.js'],
+		...js.configs.recommended,
+		languageOptions: { sourceType: 'commonjs', ecmaVersion: 2023, globals: globals.node },
+	},
 	...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
 	{ files: ['package.json'], languageOptions: { parser: jsoncParser } },
 	{

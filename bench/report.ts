@@ -74,6 +74,24 @@ export function printTable(result: BenchResult, print: (line: string) => void): 
 			]),
 		)) print(line);
 	}
+	if (result.accounts) {
+		print('');
+		print('Triggers on one account (one credential): one login, one socket, each frame decoded once:');
+		for (const line of table(
+			['triggers', 'frames', 'sockets', 'logins', 'decodes/frame', 'CPU µs/frame', 'CPU µs/event', 'CPU vs 1 trigger', 'heap MiB'],
+			result.accounts.map((row) => [
+				row.triggers,
+				row.frames,
+				row.sockets,
+				row.logins,
+				row.decodesPerFrame,
+				row.cpuPerFrameUs,
+				row.cpuPerDeliveredEventUs,
+				`${row.cpuRatioToOneTrigger.toFixed(2)} (× ${row.triggers} triggers)`,
+				row.heapMiB,
+			]),
+		)) print(line);
+	}
 	if (result.n8n) {
 		print('');
 		const n = result.n8n;

@@ -5,7 +5,7 @@
  *   --n8n              also a burst through an active workflow in the pinned n8n, in regular
  *                      mode and in queue mode (main + 2 workers, Redis, PostgreSQL), each beside
  *                      n8n's Webhook trigger as the baseline (minutes; N8N_E2E_HOST picks the host)
- *   --only=a,b         run only these sections: stages, throughput, latency, memory, n8n
+ *   --only=a,b         run only these sections: stages, throughput, latency, memory, accounts, n8n
  *   --frames=N         frames per generation for throughput (default 50 000)
  *   --repeats=N        measured bursts per side and generation (default 3)
  *   --n8n-events=N     events in the n8n burst (default 2 000)
@@ -16,6 +16,7 @@
 import { cpus, totalmem } from 'node:os';
 
 import { startSimulator } from '../simulator';
+import { measureSharedAccount, type SharedAccountRow } from './accounts';
 import { FeedProcess } from './feed-client';
 import { measureLatency, type LatencyResult } from './latency';
 import { measureMemory, type MemoryPass } from './memory';
@@ -25,7 +26,7 @@ import { measureStages, type StageRow } from './stages';
 import { round } from './stats';
 import { measureThroughput, type ThroughputRow } from './throughput';
 
-type Section = 'stages' | 'throughput' | 'latency' | 'memory' | 'n8n';
+type Section = 'stages' | 'throughput' | 'latency' | 'memory' | 'accounts' | 'n8n';
 
 export interface MachineInfo {
 	cpu: string;
@@ -43,6 +44,7 @@ export interface BenchResult {
 	throughput?: ThroughputRow[];
 	latency?: LatencyResult;
 	memory?: MemoryPass[];
+	accounts?: SharedAccountRow[];
 	n8n?: N8nResult | { skipped: string };
 }
 
@@ -63,7 +65,7 @@ function parseArgs(argv: readonly string[]): Args {
 		if (!Number.isInteger(parsed) || parsed < 1) throw new RangeError(`--${name} needs a positive whole number`);
 		return parsed;
 	};
-	const all: Section[] = ['stages', 'throughput', 'latency', 'memory', 'n8n'];
+	const all: Section[] = ['stages', 'throughput', 'latency', 'memory', 'accounts', 'n8n'];
 	const only = value('only');
 	const sections = new Set<Section>(
 		only === undefined
@@ -120,6 +122,10 @@ async function main(): Promise<void> {
 		}
 		if (args.sections.has('memory')) {
 			result.memory = await measureMemory(sim, feed, { events: 100_000, smallMaxOrders: 2_000, log });
+		}
+		if (args.sections.has('accounts')) {
+			log('shared account: 1, 10 and 50 triggers on one credential, 5 000 v3 frames each');
+			result.accounts = await measureSharedAccount(sim, feed, { triggers: [1, 10, 50], frames: 5_000, version: 'v3', log });
 		}
 	} finally {
 		await feed.stop();

@@ -6,7 +6,8 @@ import {
 } from './credentials';
 import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
 import { httpRequest, type HttpMethod, type HttpResponse } from './http';
-import { silentLogger, type NubraLogger } from './logger';
+import { redactSecrets, silentLogger, type NubraLogger } from './logger';
+import { parseSentinelOrders, type SentinelOrders, type SentinelOrdersQuery } from './sentinel';
 import { totp } from './totp';
 
 export type { NubraLogger } from './logger';
@@ -39,66 +40,20 @@ export interface NubraAuthClientOptions {
 	requestTimeoutMs?: number;
 	/** Aborts every request in flight and refuses new ones (e.g. when the trigger closes). */
 	signal?: AbortSignal;
+	/**
+	 * Where other processes keep the account's session (n8n: the credential in its database).
+	 * Asked before every login: a stored session is adopted instead of logging in, because a
+	 * login would end the session the other processes use. Logins then go through the store.
+	 */
+	store?: () => SessionStore | undefined;
 }
 
-/** A 64-bit id as REST sends it: a number, or a decimal string when it would lose precision. */
-export type SentinelInt64 = number | string;
-
-/** One row of `GET /sentinel/orders` (camelCase, prices in paise, timestamps RFC 3339). */
-export interface SentinelOrderRow {
-	intentOrderId: SentinelInt64;
-	exchange?: string;
-	status?: string;
-	isMulti?: boolean;
-	legs?: Record<string, unknown>[];
-	refId?: SentinelInt64;
-	refData?: {
-		displayName?: string;
-		asset?: string;
-		exchange?: string;
-		derivativeType?: string;
-		optionType?: string;
-		lotSize?: number;
-		tickSize?: number;
-		[key: string]: unknown;
-	};
-	orderQty?: number;
-	filledQty?: number;
-	filledPrice?: SentinelInt64;
-	orderPrice?: SentinelInt64;
-	ltp?: SentinelInt64;
-	deliveryType?: string;
-	priceType?: string;
-	validityType?: string;
-	executionMode?: string;
-	stratTags?: string[];
-	side?: string;
-	intentOrderType?: string;
-	positionId?: string;
-	exchangeOrderIds?: SentinelInt64[];
-	timestamps?: {
-		intentCreatedAt?: string;
-		sentToColoAt?: string;
-		filledAt?: string;
-		cancelledAt?: string;
-		lastModifiedAt?: string;
-		lastUpdatedAt?: string;
-	};
-	[key: string]: unknown;
-}
-
-export const SENTINEL_BUCKETS = ['open', 'executed', 'cancelled', 'expired', 'rejected', 'gtt'] as const;
-export type SentinelBucket = (typeof SENTINEL_BUCKETS)[number];
-export type SentinelOrders = Record<SentinelBucket, SentinelOrderRow[]>;
-
-export interface SentinelOrdersQuery {
-	intentOrderIds?: SentinelInt64[];
-	stratTags?: string[];
-}
-
-/** Every row of a snapshot, in bucket order (open first). */
-export function flattenSentinelOrders(orders: SentinelOrders): SentinelOrderRow[] {
-	return SENTINEL_BUCKETS.flatMap((bucket) => orders[bucket]);
+/** A session shared beyond this process. */
+export interface SessionStore {
+	/** The session stored for this account by any process, if any. */
+	load(): Promise<NubraSession | undefined>;
+	/** Logs in through the store, so the result is kept for the others; returns the new session. */
+	login(): Promise<NubraSession>;
 }
 
 export interface AuthorizedRequestOptions {
@@ -120,31 +75,6 @@ const TOTP_HINT =
 	"Check the Phone Number and the TOTP Secret (the base32 key shown when TOTP was enabled, not a 6-digit code), and that the n8n host's clock is correct: TOTP codes are only valid for 30 seconds.";
 const MPIN_HINT =
 	'Check the MPIN in the Nubra API credential: it is the numeric PIN you use to open the Nubra app. Repeated wrong MPINs can lock the account.';
-
-/** Shapes that look like credentials, removed from any text a server sends back. */
-const TOKEN_LIKE: RegExp[] = [
-	/(bearer\s+)\S+/gi,
-	/eyJ[\w-]+\.[\w-]+\.[\w-]*/g,
-	/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
-	/[A-Za-z0-9_+/=.-]{24,}/g,
-];
-
-/**
- * Nubra's own `error` text, made safe to show: known secrets and anything token-shaped are
- * replaced, markup is dropped and the length is capped.
- */
-export function sanitiseServerText(text: string, secrets: readonly string[] = []): string {
-	let clean = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-	for (const secret of secrets) {
-		if (secret.length >= 4) clean = clean.split(secret).join('[redacted]');
-	}
-	for (const pattern of TOKEN_LIKE) {
-		clean = clean.replace(pattern, (_match, prefix: unknown) =>
-			typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
-		);
-	}
-	return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
-}
 
 function record(value: unknown): Record<string, unknown> | undefined {
 	return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -196,6 +126,8 @@ export class NubraAuthClient {
 	#secrets: string[] = [];
 	/** Tokens this client was issued lately, scrubbed likewise. */
 	#issued: string[] = [];
+	readonly #store: () => SessionStore | undefined;
+	#logins = 0;
 
 	constructor(options: NubraAuthClientOptions) {
 		this.#readCredentials = options.credentials;
@@ -203,6 +135,17 @@ export class NubraAuthClient {
 		this.#now = options.now ?? Date.now;
 		this.#timeoutMs = options.requestTimeoutMs;
 		this.#signal = options.signal;
+		this.#store = options.store ?? (() => undefined);
+	}
+
+	/** The session in use now, if any (no request is made). */
+	get currentSession(): NubraSession | undefined {
+		return this.#cached?.session;
+	}
+
+	/** Full logins this client made (TOTP and MPIN, or through the store). */
+	get loginCount(): number {
+		return this.#logins;
 	}
 
 	/** The current session: cached, or a new login when there is none or the credential changed. */
@@ -214,7 +157,7 @@ export class NubraAuthClient {
 			this.#cached = undefined;
 			this.#logger.info('Nubra credential changed; starting a new session');
 		}
-		return this.#singleFlight(state, () => this.#establish(state));
+		return this.#singleFlight(state, () => this.#obtain(state));
 	}
 
 	/** A fresh login, whatever is cached (session-token mode: adopts the pasted token). */
@@ -238,7 +181,8 @@ export class NubraAuthClient {
 		if (failed !== undefined && cached?.fingerprint === state.fingerprint && cached.session !== failed) {
 			return cached.session;
 		}
-		return this.#singleFlight(state, () => this.#renew(state, reason));
+		const refused = failed ?? cached?.session;
+		return this.#singleFlight(state, () => this.#renewShared(state, reason, refused));
 	}
 
 	/** Socket URLs from `GET /userinfo`. */
@@ -268,7 +212,7 @@ export class NubraAuthClient {
 		if (query.intentOrderIds?.length) params.intentOrderId = query.intentOrderIds.join(',');
 		if (query.stratTags?.length) params.stratTags = query.stratTags.join(',');
 		const body = await this.authorizedRequest('GET', '/sentinel/orders', { session, query: params });
-		const orders = record(record(body)?.orders);
+		const orders = parseSentinelOrders(body);
 		if (orders === undefined) {
 			throw new NubraError(
 				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
@@ -276,14 +220,7 @@ export class NubraAuthClient {
 				{ hint: URL_HINT },
 			);
 		}
-		const result = {} as SentinelOrders;
-		for (const bucket of SENTINEL_BUCKETS) {
-			const rows = orders[bucket];
-			result[bucket] = Array.isArray(rows)
-				? rows.filter((row): row is SentinelOrderRow => record(row) !== undefined)
-				: [];
-		}
-		return result;
+		return orders;
 	}
 
 	/**
@@ -376,6 +313,50 @@ export class NubraAuthClient {
 		return promise;
 	}
 
+	/** A stored session when another process has one, else a login. */
+	async #obtain(state: ClientState): Promise<NubraSession> {
+		const store = this.#storeFor(state);
+		if (store === undefined) return this.#establish(state);
+		const stored = await store.load();
+		if (stored !== undefined) {
+			this.#logger.debug('Nubra session taken from the shared store', { host: hostOf(stored.restBaseUrl) });
+			return stored;
+		}
+		return this.#loginThrough(store, state);
+	}
+
+	/**
+	 * After a refusal: a stored session newer than the refused one was made by another process,
+	 * so adopt it; otherwise renew (through the store when there is one).
+	 */
+	async #renewShared(state: ClientState, reason: string, refused: NubraSession | undefined): Promise<NubraSession> {
+		const store = this.#storeFor(state);
+		if (store === undefined) return this.#renew(state, reason);
+		const stored = await store.load();
+		if (stored !== undefined && stored.sessionToken !== refused?.sessionToken) {
+			this.#logger.debug('Nubra session renewed by another process; adopting it', { reason });
+			return stored;
+		}
+		return this.#loginThrough(store, state);
+	}
+
+	#storeFor(state: ClientState): SessionStore | undefined {
+		// A pasted token is the session: there is nothing to share or log in with.
+		return state.credentials.authentication === 'sessionToken' ? undefined : this.#store();
+	}
+
+	async #loginThrough(store: SessionStore, state: ClientState): Promise<NubraSession> {
+		const session = await store.login();
+		this.#logins++;
+		this.#remember(session.sessionToken);
+		this.#logger.info('Nubra login succeeded (shared through the credential store)', {
+			host: hostOf(state.credentials.endpoints.restBaseUrl),
+			deviceId: state.credentials.deviceId,
+			logins: this.#logins,
+		});
+		return session;
+	}
+
 	async #establish(state: ClientState): Promise<NubraSession> {
 		const { credentials } = state;
 		const restBaseUrl = credentials.endpoints.restBaseUrl;
@@ -390,7 +371,13 @@ export class NubraAuthClient {
 		}
 		const authToken = await this.#totpLogin(state);
 		const session = await this.#verifyPin(state, authToken, 'login');
-		this.#logger.info('Nubra login succeeded', { host: hostOf(restBaseUrl), deviceId: credentials.deviceId });
+		this.#logins++;
+		// One line per login, so operators can count them: every login ends the account's other sessions.
+		this.#logger.info('Nubra login succeeded', {
+			host: hostOf(restBaseUrl),
+			deviceId: credentials.deviceId,
+			logins: this.#logins,
+		});
 		return session;
 	}
 
@@ -410,7 +397,7 @@ export class NubraAuthClient {
 		if (authToken !== undefined) {
 			try {
 				const session = await this.#verifyPin(state, authToken, 'refresh');
-				this.#logger.debug('Nubra session renewed with the auth token', { host: hostOf(session.restBaseUrl) });
+				this.#logger.info('Nubra session renewed with the MPIN (no new TOTP login)', { host: hostOf(session.restBaseUrl) });
 				return session;
 			} catch (error) {
 				if (!(isNubraError(error) && error.httpStatus !== undefined && REAUTH_STATUSES.has(error.httpStatus))) {
@@ -549,7 +536,7 @@ export class NubraAuthClient {
 		const body = record(response.body);
 		const text = nonEmptyString(body?.error) ?? nonEmptyString(body?.message);
 		if (text === undefined) return '';
-		return `. Nubra said: "${sanitiseServerText(text, [...this.#secrets, ...this.#issued, ...extraSecrets])}"`;
+		return `. Nubra said: "${redactSecrets(text, [...this.#secrets, ...this.#issued, ...extraSecrets], { fromServer: true })}"`;
 	}
 
 	#unexpected(response: HttpResponse, request: string, extraSecrets: string[] = []): NubraError {

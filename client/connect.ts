@@ -1,53 +1,130 @@
-import { NubraAuthClient } from './auth';
-import { resolveEndpoints, validateCredentials, type NubraCredentials } from './credentials';
-import type { NubraLogger } from './logger';
-import { NubraStream, type NubraStreamOptions, type StreamAuth } from './stream';
+import { nubraAccounts, type NubraAccount, type NubraAccounts } from './accounts';
+import { credentialFingerprint, validateCredentials, type NubraCredentials } from './credentials';
+import { describeError } from './errors';
+import { silentLogger, type NubraLogger } from './logger';
+import { AccountConnection } from './stream/connection';
+import { OrderSubscription } from './stream/subscription';
+import type { ConnectionSettings, SocketChoice, StreamAuth, SubscriptionSettings } from './stream/types';
 
-export interface ConnectOptions
-	extends Omit<NubraStreamOptions, 'auth' | 'defaultSocketUrl' | 'rejectUnauthorized'> {
-	/** Read again on every login and reconnect, so a fixed credential takes effect by itself. */
+export interface ConnectOptions extends SubscriptionSettings, ConnectionSettings {
+	/** Read again before every reconnect: a credential that now names another account moves. */
 	credentials: () => NubraCredentials | Promise<NubraCredentials>;
+	socket?: SocketChoice;
 	logger?: NubraLogger;
-	requestTimeoutMs?: number;
+	/** The registry to share sessions in; default the process-wide one. */
+	accounts?: NubraAccounts;
+	random?: () => number;
 }
 
-/**
- * Builds a stream wired to a real auth client: the usual way to use this package outside
- * n8n. The credential is validated here, so configuration mistakes fail before any request.
- */
-export async function createNubraStream(options: ConnectOptions): Promise<NubraStream> {
-	const { credentials, requestTimeoutMs, ...streamOptions } = options;
-	validateCredentials(await credentials());
-	const closeRequests = new AbortController();
-	const auth = new NubraAuthClient({
-		credentials,
-		logger: options.logger,
-		requestTimeoutMs,
-		signal: closeRequests.signal,
-	});
-	const endpoints = async () => resolveEndpoints(await credentials());
-	const streamAuth: StreamAuth = {
+/** The order feed of an account: one per socket choice, shared by its subscriptions. */
+interface SharedFeed {
+	connection: AccountConnection;
+	/** Each subscription's credential reader, to notice one that now names another account. */
+	readers: Map<OrderSubscription, () => NubraCredentials | Promise<NubraCredentials>>;
+}
+
+/** The feed each subscription is on now, so its close forgets its credential reader there. */
+const homeFeed = new WeakMap<OrderSubscription, SharedFeed>();
+
+function feedKey(choice: SocketChoice): string {
+	return `feed:${JSON.stringify(choice)}`;
+}
+
+/** The stream's view of the account's auth client; a custom socket URL wins over `/userinfo`. */
+function streamAuthOf(account: NubraAccount): StreamAuth {
+	const { auth, credentials } = account;
+	return {
 		getSession: () => auth.getSession(),
-		refresh: (reason) => auth.refresh(reason),
+		refresh: (reason, failed) => auth.refresh(reason, failed as Parameters<typeof auth.refresh>[1]),
 		userInfo: async () => {
-			// A custom credential's socket URL wins over what /userinfo announces.
-			const override = (await endpoints()).socketUrlOverride;
+			const override = credentials.endpoints.socketUrlOverride;
 			if (override !== undefined) return { userWsUrl: override, orderServiceWsUrl: override };
 			return await auth.userInfo();
 		},
 		fetchSentinelOrders: () => auth.fetchSentinelOrders(),
 	};
-	const stream = new NubraStream({
-		...streamOptions,
-		auth: streamAuth,
-		defaultSocketUrl: async () => (await endpoints()).defaultSocketUrl,
-		rejectUnauthorized: async () => (await endpoints()).rejectUnauthorized,
-	});
-	// Closing the stream also aborts any login or catch-up request still in flight.
-	const close = stream.close.bind(stream);
-	stream.close = () => {
-		closeRequests.abort();
-		return close();
+}
+
+function feedOf(
+	accounts: NubraAccounts,
+	account: NubraAccount,
+	choice: SocketChoice,
+	options: Pick<ConnectOptions, 'logger' | 'random'>,
+): SharedFeed {
+	const key = feedKey(choice);
+	const known = account.parts.get(key) as SharedFeed | undefined;
+	if (known !== undefined && !known.connection.closed) return known;
+	const logger = options.logger ?? silentLogger;
+	const feed: SharedFeed = {
+		readers: new Map(),
+		connection: new AccountConnection({
+			auth: streamAuthOf(account),
+			defaultSocketUrl: () => account.credentials.endpoints.defaultSocketUrl,
+			defaultOrderServiceSocketUrl: () => account.credentials.endpoints.defaultOrderServiceSocketUrl,
+			rejectUnauthorized: account.credentials.endpoints.rejectUnauthorized,
+			socket: choice,
+			logger,
+			random: options.random,
+			onClosed: () => {
+				if (account.parts.get(key) === feed) account.parts.delete(key);
+			},
+			beforeReconnect: () => moveEditedCredentials(accounts, account, feed, choice, options),
+		}),
 	};
-	return stream;
+	account.parts.set(key, feed);
+	return feed;
+}
+
+/**
+ * Before a reconnect, each subscription reads its credential again; one that now names another
+ * account (or other secrets) continues on that account's feed, and the others stay.
+ */
+async function moveEditedCredentials(
+	accounts: NubraAccounts,
+	account: NubraAccount,
+	feed: SharedFeed,
+	choice: SocketChoice,
+	options: Pick<ConnectOptions, 'logger' | 'random'>,
+): Promise<void> {
+	const logger = options.logger ?? silentLogger;
+	for (const [subscription, read] of [...feed.readers]) {
+		let credentials: NubraCredentials;
+		try {
+			credentials = await read();
+			if (credentialFingerprint(validateCredentials(credentials)) === account.key) continue;
+		} catch (error) {
+			logger.warn(`Nubra credential could not be read again; staying on the current session: ${describeError(error)}`);
+			continue;
+		}
+		const target = accounts.account(credentials, logger);
+		const targetFeed = feedOf(accounts, target, choice, options);
+		feed.readers.delete(subscription);
+		targetFeed.readers.set(subscription, read);
+		homeFeed.set(subscription, targetFeed);
+		logger.info('Nubra credential changed; this trigger moves to the session of the new credential');
+		void subscription.moveTo(targetFeed.connection).catch((error: unknown) => {
+			logger.error(`Nubra trigger could not start on its new credential: ${describeError(error)}`);
+			subscription.fail(error);
+		});
+	}
+}
+
+/**
+ * A subscription to the order feed of the credential's account. Every subscription of one
+ * account in this process shares one login and one socket (Nubra allows one session per
+ * account); each keeps its own filter, dedup memory, catch-up and queue. The credential is
+ * validated here, so configuration mistakes fail before any request. Call `start()` next.
+ */
+export async function createNubraStream(options: ConnectOptions): Promise<OrderSubscription> {
+	const { credentials: readCredentials, socket = { kind: 'user' }, accounts = nubraAccounts(), ...settings } = options;
+	const credentials = await readCredentials();
+	const account = accounts.account(credentials, options.logger);
+	const feed = feedOf(accounts, account, socket, options);
+	const subscription: OrderSubscription = new OrderSubscription(feed.connection, {
+		...settings,
+		onClosed: () => homeFeed.get(subscription)?.readers.delete(subscription),
+	});
+	feed.readers.set(subscription, readCredentials);
+	homeFeed.set(subscription, feed);
+	return subscription;
 }

@@ -31,10 +31,23 @@ export interface NubraCredentials {
 
 export const DEFAULT_DEVICE_ID = 'n8n-nodes-nubra';
 
-/** Public endpoints from Nubra's REST documentation ("Environments"). */
+/** Path of the user socket on Nubra's API host. */
+export const USER_SOCKET_PATH = '/ws';
+/** Path of the order-service socket (SDK 0.5 guide), used when `/userinfo` announces none. */
+export const ORDER_SERVICE_SOCKET_PATH = '/oms-socket-latest/ws';
+
+/** Public endpoints from Nubra's REST documentation ("Environments") and SDK 0.5 guide. */
 export const NUBRA_ENVIRONMENTS = {
-	production: { restBaseUrl: 'https://api.nubra.io', defaultSocketUrl: 'wss://api.nubra.io/ws' },
-	uat: { restBaseUrl: 'https://uatapi.nubra.io', defaultSocketUrl: 'wss://uatapi.nubra.io/ws' },
+	production: {
+		restBaseUrl: 'https://api.nubra.io',
+		defaultSocketUrl: `wss://api.nubra.io${USER_SOCKET_PATH}`,
+		defaultOrderServiceSocketUrl: `wss://api.nubra.io${ORDER_SERVICE_SOCKET_PATH}`,
+	},
+	uat: {
+		restBaseUrl: 'https://uatapi.nubra.io',
+		defaultSocketUrl: `wss://uatapi.nubra.io${USER_SOCKET_PATH}`,
+		defaultOrderServiceSocketUrl: `wss://uatapi.nubra.io${ORDER_SERVICE_SOCKET_PATH}`,
+	},
 } as const;
 
 export interface NubraEndpoints {
@@ -42,6 +55,8 @@ export interface NubraEndpoints {
 	restBaseUrl: string;
 	/** Used when `/userinfo` announces no usable socket URL. */
 	defaultSocketUrl: string;
+	/** Used when `/userinfo` announces no order-service socket URL (UAT sends an empty one). */
+	defaultOrderServiceSocketUrl: string;
 	/** Set only when a custom credential names a socket URL: it wins over `/userinfo`. */
 	socketUrlOverride?: string;
 	/** False only for a custom environment with "Ignore SSL Issues" on. */
@@ -131,14 +146,18 @@ export function resolveEndpoints(c: NubraCredentials): NubraEndpoints {
 		'https:',
 	]);
 	const restBaseUrl = withoutTrailingSlash(rest);
-	// Nubra serves its socket at /ws on the REST host, so a relay that mirrors the API does too.
-	const derived = new URL(restBaseUrl);
-	derived.protocol = rest.protocol === 'https:' ? 'wss:' : 'ws:';
-	derived.pathname = `${derived.pathname.replace(/\/+$/, '')}/ws`;
+	// Nubra serves its sockets on the REST host, so a relay that mirrors the API does too.
+	const socketOnRestHost = (socketPath: string): string => {
+		const derived = new URL(restBaseUrl);
+		derived.protocol = rest.protocol === 'https:' ? 'wss:' : 'ws:';
+		derived.pathname = `${derived.pathname.replace(/\/+$/, '')}${socketPath}`;
+		return derived.href;
+	};
 	const socketText = trimmed(c.socketUrl);
 	const endpoints: NubraEndpoints = {
 		restBaseUrl,
-		defaultSocketUrl: derived.href,
+		defaultSocketUrl: socketOnRestHost(USER_SOCKET_PATH),
+		defaultOrderServiceSocketUrl: socketOnRestHost(ORDER_SERVICE_SOCKET_PATH),
 		rejectUnauthorized: c.allowUnauthorizedCerts !== true,
 	};
 	if (socketText !== '') {
@@ -240,8 +259,17 @@ export function credentialsFromRecord(data: Record<string, unknown> | undefined)
 	};
 }
 
-/** Keyed per process, so a fingerprint is useless outside it (a 4-digit MPIN is guessable). */
-const FINGERPRINT_KEY = randomBytes(32);
+const FINGERPRINT_KEY_SLOT = Symbol.for('n8n-nodes-nubra.fingerprint-key');
+
+/**
+ * Keyed per process, so a fingerprint is useless outside it (a 4-digit MPIN is guessable). The
+ * key lives on `globalThis` so every copy of this module in the process agrees on account keys.
+ */
+function fingerprintKey(): Buffer {
+	const holder = globalThis as typeof globalThis & { [FINGERPRINT_KEY_SLOT]?: Buffer };
+	holder[FINGERPRINT_KEY_SLOT] ??= randomBytes(32);
+	return holder[FINGERPRINT_KEY_SLOT];
+}
 
 /**
  * An opaque digest of everything that affects a session, to notice a changed credential
@@ -260,7 +288,7 @@ export function credentialFingerprint(c: ValidatedCredentials): string {
 		c.sessionToken ?? '',
 		c.deviceId,
 	];
-	return createHmac('sha256', FINGERPRINT_KEY).update(JSON.stringify(material)).digest('hex');
+	return createHmac('sha256', fingerprintKey()).update(JSON.stringify(material)).digest('hex');
 }
 
 /**

@@ -28,6 +28,8 @@ export const NUBRA_ERROR_CODES = {
 	INVALID_FILTER: 'NUBRA_INVALID_FILTER',
 	/** Events arrived faster than they were consumed and the queue policy dropped some. */
 	QUEUE_OVERFLOW: 'NUBRA_QUEUE_OVERFLOW',
+	/** Another client keeps logging in to the account, ending this session again and again. */
+	SESSION_CONTESTED: 'NUBRA_SESSION_CONTESTED',
 } as const;
 
 export type NubraErrorCode = (typeof NUBRA_ERROR_CODES)[keyof typeof NUBRA_ERROR_CODES];
@@ -64,4 +66,9 @@ export class NubraDecodeError extends NubraError {
 
 export function isNubraError(error: unknown): error is NubraError {
 	return error instanceof NubraError;
+}
+
+/** The message of anything thrown, for logs and statuses (redact it before quoting it). */
+export function describeError(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
 }

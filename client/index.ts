@@ -4,20 +4,37 @@
  */
 export { decodeFrame, decodeFrameDetailed, FrameDecoder, typeUrlSuffix } from './codec';
 export type { DecodedFrame, DecodeOptions } from './codec';
-export { NubraAuthClient, flattenSentinelOrders } from './auth';
-export type { NubraSession, NubraUserInfo, SentinelOrderRow, SentinelOrders } from './auth';
+export { NubraAuthClient } from './auth';
+export type { NubraSession, NubraUserInfo } from './auth';
+export { flattenSentinelOrders, parseSentinelOrders, SENTINEL_BUCKETS } from './sentinel';
+export type {
+	SentinelBucket,
+	SentinelInt64,
+	SentinelLeg,
+	SentinelOrderRow,
+	SentinelOrders,
+	SentinelOrdersQuery,
+	SentinelRefData,
+} from './sentinel';
 export {
 	credentialsFromRecord,
 	resolveEndpoints,
 	validateCredentials,
 	NUBRA_ENVIRONMENTS,
 	DEFAULT_DEVICE_ID,
+	ORDER_SERVICE_SOCKET_PATH,
+	USER_SOCKET_PATH,
 } from './credentials';
 export type { NubraCredentials, NubraEnvironment, NubraAuthentication } from './credentials';
 export { createNubraStream } from './connect';
+export { NubraAccounts, nubraAccounts } from './accounts';
+export type { NubraAccount, AccountRegistryOptions } from './accounts';
+export type { SessionStore } from './auth';
 export type { ConnectOptions } from './connect';
-export { NubraStream } from './stream';
+export { NubraStream, OrderSubscription, AccountConnection } from './stream';
 export type {
+	ConnectionSettings,
+	SubscriptionSettings,
 	DeliveredEvent,
 	NubraStreamOptions,
 	OverflowPolicy,

@@ -13,15 +13,22 @@ function isLong(value: unknown): value is LongLike {
 	return typeof value === 'object' && value !== null && 'high' in value && 'low' in value;
 }
 
-/** The exact decimal text of a Long; BigInt formats it several times faster than Long does. */
+/** The exact decimal text of a Long, formatted by BigInt: faster than Long's own (bench/README.md). */
 function longToDecimal(value: LongLike): string {
 	const bits = (BigInt(value.high) << BigInt(32)) | BigInt(value.low >>> 0);
 	return (value.unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits)).toString();
 }
 
+/** Decimal integer text as an Int64; null when the text is not a decimal integer. */
+function decimalToInt64(text: string): Int64 | null {
+	return /^-?\d+$/.test(text) ? toInt64(BigInt(text)) : null;
+}
+
 /**
  * An int64/uint64 as users can rely on it: a number while it is exactly representable,
- * a decimal string above Number.MAX_SAFE_INTEGER (order ids can be that large).
+ * a decimal string above Number.MAX_SAFE_INTEGER (order ids can be that large). Reads the
+ * wire's Longs and numbers and REST's numbers and decimal strings alike, so the socket and the
+ * catch-up name the same order the same way; anything else is 0.
  */
 export function toInt64(value: unknown): Int64 {
 	if (typeof value === 'number') return value;
@@ -30,7 +37,7 @@ export function toInt64(value: unknown): Int64 {
 		const approx = value.toNumber();
 		return Number.isSafeInteger(approx) ? approx : longToDecimal(value);
 	}
-	if (typeof value === 'string') return value;
+	if (typeof value === 'string') return decimalToInt64(value) ?? 0;
 	if (typeof value === 'bigint') {
 		return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(-Number.MAX_SAFE_INTEGER)
 			? Number(value)
@@ -47,11 +54,19 @@ export function isNonZero(value: unknown): boolean {
 	return false;
 }
 
-/** The int64 as a JS number, for magnitudes (timestamps): precision may go, sign and scale stay. */
+/**
+ * The one number reader: a number, Long, bigint or numeric text as a JS number, for arithmetic
+ * and magnitudes (precision may go above 2^53; sign and scale stay). Anything else, or a value
+ * that is not finite, reads as 0, as an absent proto3 field does.
+ */
 export function toApproxNumber(value: unknown): number {
-	if (typeof value === 'number') return value;
+	if (typeof value === 'number') return Number.isFinite(value) ? value : 0;
 	if (isLong(value)) return value.toNumber();
-	if (typeof value === 'string') return Number(value);
+	if (typeof value === 'string') {
+		const parsed = Number(value);
+		return Number.isFinite(parsed) ? parsed : 0;
+	}
+	if (typeof value === 'bigint') return Number(value);
 	return 0;
 }
 
@@ -61,8 +76,16 @@ export function positiveAmount(value: unknown): number | null {
 	return Number.isFinite(approx) && approx > 0 ? approx : null;
 }
 
-/** null for zero/absent, the exact int64 otherwise: absent proto3 fields read as zero. */
+/**
+ * The one int64 reader for optional fields: null for zero, absent or unreadable (absent proto3
+ * fields read as zero; REST may send null or text), the exact int64 otherwise.
+ */
 export function optionalInt64(value: unknown): Int64 | null {
+	if (typeof value === 'number') return value !== 0 && Number.isFinite(value) ? value : null;
+	if (typeof value === 'string') {
+		const exact = decimalToInt64(value);
+		return exact === 0 ? null : exact;
+	}
 	return isNonZero(value) ? toInt64(value) : null;
 }
 
@@ -90,7 +113,7 @@ export function epochToIso(value: unknown): string | null {
 function nanosToMillis(value: unknown, approx: number): number {
 	if (isLong(value) && value.high >= 0) {
 		// value = high·2^32 + low and 2^32 = 4294·10^6 + 967296: every product below stays an
-		// exact integer under 2^53, so this is exact, at a hundredth of the cost of Long division.
+		// exact integer under 2^53, so this is exact without Long division (bench/README.md).
 		return value.high * 4294 + Math.floor((value.high * 967_296 + (value.low >>> 0)) / 1e6);
 	}
 	const digits = typeof value === 'string' ? value : '';

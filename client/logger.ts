@@ -28,11 +28,42 @@ export function redactUrl(url: string): string {
 	}
 }
 
-/** Replaces every occurrence of the given secrets (tokens) in a text, for texts from elsewhere. */
-export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-	let out = text;
+/** Shapes that look like credentials, removed from any text a server sends back. */
+const TOKEN_LIKE: RegExp[] = [
+	/(bearer\s+)\S+/gi,
+	/eyJ[\w-]+\.[\w-]+\.[\w-]*/g,
+	/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+	/[A-Za-z0-9_+/=.-]{24,}/g,
+];
+
+const SERVER_TEXT_MAX_LENGTH = 200;
+
+export interface RedactOptions {
+	/**
+	 * The text was written by a server (Nubra's `error`, an exception's message): markup is
+	 * dropped, whitespace collapsed, anything token-shaped replaced too, and the length capped.
+	 */
+	fromServer?: boolean;
+}
+
+/**
+ * The one redaction: every occurrence of the given secrets (tokens, MPIN, TOTP secret; four
+ * characters or more) becomes `[redacted]`, so the text can go into a log line or an error.
+ */
+export function redactSecrets(
+	text: string,
+	secrets: ReadonlyArray<string | undefined>,
+	options: RedactOptions = {},
+): string {
+	let out = options.fromServer ? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim() : text;
 	for (const secret of secrets) {
 		if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
 	}
-	return out;
+	if (!options.fromServer) return out;
+	for (const pattern of TOKEN_LIKE) {
+		out = out.replace(pattern, (_match, prefix: unknown) =>
+			typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
+		);
+	}
+	return out.length > SERVER_TEXT_MAX_LENGTH ? `${out.slice(0, SERVER_TEXT_MAX_LENGTH - 3)}...` : out;
 }

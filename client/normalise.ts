@@ -3,7 +3,7 @@ import type * as protobuf from 'protobufjs';
 import { epochToIso, isNonZero, optionalInt64, toApproxNumber, toInt64 } from './int64';
 import type { NubraSchema } from './schema';
 import { unifyRequest, unifyStatus } from './status';
-import type { Int64, NubraEvent, NubraLeg } from './types';
+import type { NubraEvent, NubraLeg } from './types';
 import type {
 	WireAlgoParams,
 	WireExecutionsV2,
@@ -247,7 +247,8 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			side: enumName(e.side, x.side) ?? (params ? enumName(e.side, params.side) : null),
 			order_qty: orderQty === 0 ? null : isNonZero(x.qty) ? toInt64(x.qty) : orderQty,
 			order_price: params ? optionalInt64(params.order_price) : null,
-			filled_qty: params !== null || basketLegs.length > 0 ? filledQty : null,
+			// An order with no fills reports 0, also when the frame leaves the zero off the wire.
+			filled_qty: filledQty,
 			avg_price: params ? optionalInt64(params.avg_fill_price) : null,
 			trade_qty: filledLeg ? toInt64(filledLeg.trade_qty) : null,
 			trade_price: filledLeg ? optionalInt64(filledLeg.trade_price) : null,
@@ -378,11 +379,4 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 	}
 
 	return { v1, v2, v3 };
-}
-
-/** Reads an int64 that may arrive as a number or a decimal string (REST JSON). */
-export function int64FromJson(value: unknown): Int64 | null {
-	if (typeof value === 'number') return Number.isFinite(value) && value !== 0 ? value : null;
-	if (typeof value === 'string' && /^-?\d+$/.test(value)) return value === '0' ? null : toInt64(BigInt(value));
-	return null;
 }

@@ -1,3 +1,4 @@
+import { toApproxNumber } from './int64';
 import type { DeliveredEvent, StreamStatus } from './stream';
 import type { Int64, NubraEvent } from './types';
 
@@ -15,15 +16,13 @@ const PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price', 'trigger_price'
 const LEG_PAISE_FIELDS = ['order_price', 'avg_price', 'trade_price'] as const;
 
 function rupees(value: unknown): number | null {
-	if (value === null || value === undefined) return null;
-	const paise = typeof value === 'string' ? Number(value) : (value as number);
-	return Number.isFinite(paise) ? paise / 100 : null;
+	return value === null || value === undefined ? null : toApproxNumber(value) / 100;
 }
 
 /**
  * A copy of an event or leg that fields will be added to. `Object.assign` onto a fresh object,
- * not a spread: in V8 (Node 20) adding fields to a spread copy of a V1/V2 event made shaping
- * 40-130 µs per item, against 4-9 µs this way (`bench/stages.ts`, `npm run bench`).
+ * not a spread: V8 slows down every field added to a spread copy of an event (the figures are
+ * in bench/README.md, from `npm run bench`).
  */
 function extensibleCopy(source: object): Record<string, unknown> {
 	return Object.assign({}, source) as Record<string, unknown>;
@@ -81,7 +80,10 @@ export function shapeConnectionItem(status: StreamStatus, at: Date = new Date())
 		case 'recovered':
 			return { ...base, recovered_count: status.count };
 		case 'gave-up':
+		case 'session-contested':
 			return { ...base, reason: status.error.message, code: status.error.code, hint: status.error.hint ?? null };
+		case 'session-replaced':
+			return { ...base, replaced_count: status.count, login_again_in_ms: status.inMs };
 		default:
 			return null;
 	}

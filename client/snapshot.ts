@@ -1,17 +1,8 @@
-import { epochToIso, positiveAmount } from './int64';
-import { int64FromJson } from './normalise';
+import { epochToIso, optionalInt64, positiveAmount, toApproxNumber } from './int64';
+import type { SentinelOrderRow } from './sentinel';
 import { unifyStatus } from './status';
 import type { KnownFill } from './tracker';
 import type { Int64, NubraApiVersion, NubraEvent, NubraLeg } from './types';
-
-/**
- * One row of `GET /sentinel/orders` (camelCase, section 8 of the protocol reference). Only
- * what the catch-up reads is typed; REST may send numbers as strings, so each is parsed.
- */
-export type SnapshotRow = Record<string, unknown>;
-
-/** The buckets of `/sentinel/orders`; every row of every bucket is an order's current state. */
-export const SNAPSHOT_BUCKETS = ['open', 'executed', 'cancelled', 'expired', 'rejected', 'gtt'] as const;
 
 function record(value: unknown): Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -21,11 +12,6 @@ function record(value: unknown): Record<string, unknown> {
 
 function str(value: unknown): string | null {
 	return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function qty(value: unknown): number {
-	const parsed = typeof value === 'string' ? Number(value) : value;
-	return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : 0;
 }
 
 /** REST may say `BUY` where the socket says `ORDER_SIDE_BUY`: items use the socket's names. */
@@ -45,29 +31,14 @@ function isoOrNull(value: unknown): string | null {
 }
 
 /**
- * Flattens `/sentinel/orders` into its rows, whatever bucket they are in. Takes the whole
- * response body or just its `orders` object.
- */
-export function snapshotRows(body: unknown): SnapshotRow[] {
-	const outer = record(body);
-	const orders = 'orders' in outer ? record(outer.orders) : outer;
-	const rows: SnapshotRow[] = [];
-	for (const bucket of SNAPSHOT_BUCKETS) {
-		const list = orders[bucket];
-		if (Array.isArray(list)) for (const row of list) rows.push(record(row));
-	}
-	return rows;
-}
-
-/**
  * The event a catch-up emits for an order whose state moved while the socket was down: an
  * `order` event without response or request type ({@link asRecoveredFill} makes the fills a trade).
  */
-export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersion): NubraEvent {
+export function normaliseSnapshotRow(row: SentinelOrderRow, apiVersion: NubraApiVersion): NubraEvent {
 	const refData = record(row.refData);
 	const stamps = record(row.timestamps);
-	const filledQty = qty(row.filledQty);
-	const orderQty = qty(row.orderQty);
+	const filledQty = toApproxNumber(row.filledQty);
+	const orderQty = toApproxNumber(row.orderQty);
 	const wireStatus = str(row.status)?.toUpperCase() ?? null;
 	const tags = Array.isArray(row.stratTags)
 		? row.stratTags.filter((tag): tag is string => typeof tag === 'string')
@@ -78,16 +49,16 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
 		? row.legs.map((value) => {
 				const leg = record(value);
 				const legRef = record(leg.refData);
-				const unitQty = qty(leg.unitQty);
+				const unitQty = toApproxNumber(leg.unitQty);
 				return {
-					ref_id: int64FromJson(leg.refId),
+					ref_id: optionalInt64(leg.refId),
 					display_name: str(legRef.displayName),
 					exchange: str(legRef.exchange),
 					side: unitQty > 0 ? 'ORDER_SIDE_BUY' : unitQty < 0 ? 'ORDER_SIDE_SELL' : null,
-					order_qty: int64FromJson(leg.orderQty),
-					filled_qty: qty(leg.filledQty),
+					order_qty: optionalInt64(leg.orderQty),
+					filled_qty: toApproxNumber(leg.filledQty),
 					unit_qty: unitQty,
-					avg_price: int64FromJson(leg.filledPrice),
+					avg_price: optionalInt64(leg.filledPrice),
 				};
 			})
 		: [];
@@ -96,16 +67,16 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
 		api_version: apiVersion,
 		status: unifyStatus(wireStatus, null, filledQty, orderQty),
 		request: null,
-		order_id: int64FromJson(row.intentOrderId),
-		ref_id: int64FromJson(row.refId),
+		order_id: optionalInt64(row.intentOrderId),
+		ref_id: optionalInt64(row.refId),
 		exchange: str(row.exchange) ?? str(refData.exchange),
-		exchange_order_id: (int64FromJson(exchangeOrderIds[0]) as Int64 | null) ?? null,
+		exchange_order_id: (optionalInt64(exchangeOrderIds[0]) as Int64 | null) ?? null,
 		display_name: str(refData.displayName),
 		side: withPrefix('ORDER_SIDE_', row.side),
 		order_qty: orderQty === 0 ? null : orderQty,
-		order_price: int64FromJson(row.orderPrice),
+		order_price: optionalInt64(row.orderPrice),
 		filled_qty: filledQty,
-		avg_price: int64FromJson(row.filledPrice),
+		avg_price: optionalInt64(row.filledPrice),
 		trade_qty: null,
 		trade_price: null,
 		trigger_price: null,
@@ -132,7 +103,7 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
 		max_prate: null,
 		algo_params: null,
 		is_multi: row.isMulti === true,
-		ltp: int64FromJson(row.ltp),
+		ltp: optionalInt64(row.ltp),
 		position_id: str(row.positionId),
 	};
 	if (legs.length > 0) event.legs = legs;
@@ -149,7 +120,7 @@ export function normaliseSnapshotRow(row: SnapshotRow, apiVersion: NubraApiVersi
  */
 export function asRecoveredFill(event: NubraEvent, known: KnownFill | undefined): NubraEvent {
 	if (hasLegs(event)) return event;
-	const filledQty = qty(event.filled_qty);
+	const filledQty = toApproxNumber(event.filled_qty);
 	const avg = positiveAmount(event.avg_price);
 	const missed = missedFill(filledQty, avg === null ? null : filledQty * avg, known);
 	if (missed === null) return event;
@@ -166,15 +137,15 @@ export function asRecoveredFill(event: NubraEvent, known: KnownFill | undefined)
  */
 export function missedFillsBeforeLive(event: NubraEvent, known: KnownFill | undefined): NubraEvent | null {
 	if (event.event === 'basket' || hasLegs(event)) return null;
-	const filledQty = qty(event.filled_qty);
-	const ownQty = event.event === 'trade' ? qty(event.trade_qty) : 0;
+	const filledQty = toApproxNumber(event.filled_qty);
+	const ownQty = event.event === 'trade' ? toApproxNumber(event.trade_qty) : 0;
 	const filledBefore = filledQty - ownQty;
 	const avg = positiveAmount(event.avg_price);
 	const ownPrice = positiveAmount(event.trade_price);
 	const valueBefore = avg === null || (ownQty > 0 && ownPrice === null) ? null : filledQty * avg - ownQty * (ownPrice ?? 0);
 	const missed = missedFill(filledBefore, valueBefore, known);
 	if (missed === null) return null;
-	const orderQty = qty(event.order_qty);
+	const orderQty = toApproxNumber(event.order_qty);
 	return {
 		...event,
 		event: 'trade',

@@ -19,6 +19,9 @@ const STATUS_BY_WIRE_NAME: Readonly<Record<string, NubraStatus>> = {
 	EXECUTION_STATUS_OPEN: 'OPEN',
 	// LIVE: a working algo/basket execution, i.e. open at the exchange.
 	EXECUTION_STATUS_LIVE: 'OPEN',
+	// Nubra's own spelling is what the wire decodes to; the regular one maps too, for callers
+	// that write it.
+	EXECUTION_SATUS_REJECTED: 'REJECTED',
 	EXECUTION_STATUS_REJECTED: 'REJECTED',
 	EXECUTION_STATUS_CANCELLED: 'CANCELLED',
 	EXECUTION_STATUS_FILLED: 'FILLED',

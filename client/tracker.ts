@@ -1,4 +1,4 @@
-import { positiveAmount } from './int64';
+import { positiveAmount, toApproxNumber } from './int64';
 import { FINAL_STATUSES, type NubraEvent, type NubraStatus } from './types';
 
 /** What the tracker remembers of one order: enough to tell a new state from a repeat. */
@@ -57,12 +57,6 @@ const STATUS_RANK: Readonly<Record<NubraStatus, number>> = {
 	EXPIRED: 5,
 };
 
-function numeric(value: unknown): number {
-	if (typeof value === 'number') return value;
-	if (typeof value === 'string') return Number(value);
-	return 0;
-}
-
 /** What an order had filled, and at what average price, when the tracker last heard of it. */
 export interface KnownFill {
 	filledQty: number;
@@ -102,9 +96,9 @@ export function stateKey(event: NubraEvent): string {
 export function comparableState(event: NubraEvent): ComparableState {
 	return {
 		status: event.status,
-		filledQty: numeric(event.filled_qty),
-		orderQty: numeric(event.order_qty),
-		orderPrice: numeric(event.order_price),
+		filledQty: toApproxNumber(event.filled_qty),
+		orderQty: toApproxNumber(event.order_qty),
+		orderPrice: toApproxNumber(event.order_price),
 	};
 }
 

@@ -3,7 +3,7 @@ import { generateScenario, startSimulator, type LedgerEntry, type NubraApiVersio
 
 /**
  * `node dist/simulator/cli.js [--port N] [--api v1|v2|v3] [--rate 5] [--seed 1]
- * [--orders N | --forever] [--host H] [--big-ids] [--quiet]`
+ * [--orders N | --forever] [--host H] [--big-ids] [--several-sessions] [--quiet]`
  *
  * Runs a local Nubra for the demo: prints what to type into the n8n credential, then plays a
  * lively seeded scenario (by default round after round, until Ctrl-C or SIGTERM).
@@ -18,13 +18,15 @@ export interface CliOptions {
 	/** Orders to play before going idle; undefined plays forever. */
 	orders: number | undefined;
 	bigIds: boolean;
+	/** Let several sessions of the account live at once (Nubra allows one). */
+	severalSessions: boolean;
 	quiet: boolean;
 }
 
 const ORDERS_PER_ROUND = 50;
 
 export const USAGE =
-	'Usage: nubra-simulator [--port N] [--api v1|v2|v3] [--rate 5] [--seed 1] [--orders N | --forever] [--host H] [--big-ids] [--quiet]';
+	'Usage: nubra-simulator [--port N] [--api v1|v2|v3] [--rate 5] [--seed 1] [--orders N | --forever] [--host H] [--big-ids] [--several-sessions] [--quiet]';
 
 export function parseCliArgs(argv: readonly string[]): CliOptions {
 	const options: CliOptions = {
@@ -35,6 +37,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 		seed: 1,
 		orders: undefined,
 		bigIds: false,
+		severalSessions: false,
 		quiet: false,
 	};
 	for (let i = 0; i < argv.length; i++) {
@@ -78,6 +81,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 			case '--big-ids':
 				options.bigIds = true;
 				break;
+			case '--several-sessions':
+				options.severalSessions = true;
+				break;
 			case '--quiet':
 				options.quiet = true;
 				break;
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
 	const options = parseCliArgs(process.argv.slice(2));
 	const sim = await startSimulator({
 		host: options.host,
+		singleSession: !options.severalSessions,
 		port: options.port,
 		apiVersion: options.apiVersion,
 		bigIds: options.bigIds,

@@ -1,6 +1,6 @@
 import type { OrderBook, OrderChange } from './book';
 import type { SimulatorEmitter } from './events';
-import type { SessionStore } from './sessions';
+import type { SessionCounts, SessionStore } from './sessions';
 import type { SubscriberHub } from './socket';
 import type {
 	ConnectionInfo,
@@ -48,6 +48,10 @@ export class Control implements SimulatorControl {
 
 	expireSessions(): void {
 		this.#parts.sessions.expireAll();
+	}
+
+	get sessionCounts(): SessionCounts {
+		return this.#parts.sessions.counts;
 	}
 
 	sendInvalidToken(): void {
@@ -100,10 +104,6 @@ export class Control implements SimulatorControl {
 
 	orders(): SimOrder[] {
 		return this.#parts.book.all();
-	}
-
-	get logins(): number {
-		return this.#parts.sessions.logins;
 	}
 
 	get subscriberCount(): number {

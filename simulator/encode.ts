@@ -1,4 +1,4 @@
-import type { Type } from 'protobufjs';
+import { Enum, Type } from 'protobufjs';
 import { loadNubraSchema, MESSAGE_NAMES } from '../client/schema';
 import type { OrderChange } from './book';
 import type { LedgerEntry, LedgerKind, NubraApiVersion, NubraStatus, SimLeg, SimOrder, SimResponseType } from './types';
@@ -15,7 +15,11 @@ type Fields = Record<string, unknown>;
 /** Wire status name per generation. EXPIRED has no V1/V2 number, so those send CANCELLED. */
 const WIRE_STATUS: Record<NubraApiVersion, Record<NubraStatus, string>> = {
 	v1: statusTable('ORDER_STATUS_', { EXPIRED: 'CANCELLED', PARTIALLY_FILLED: 'OPEN' }),
-	v2: statusTable('EXECUTION_STATUS_', { EXPIRED: 'CANCELLED', PARTIALLY_FILLED: 'OPEN' }),
+	v2: {
+		...statusTable('EXECUTION_STATUS_', { EXPIRED: 'CANCELLED', PARTIALLY_FILLED: 'OPEN' }),
+		// Nubra's descriptor spells this one value without the T.
+		REJECTED: 'EXECUTION_SATUS_REJECTED',
+	},
 	v3: statusTable('INTENT_ORDER_STATUS_', {
 		FILLED: 'EXECUTED',
 		PARTIALLY_FILLED: 'OPEN',
@@ -105,7 +109,29 @@ export function wrapInEnvelope(innerFullName: string, value: Uint8Array): Uint8A
 }
 
 export function encodeWith(type: Type, fields: Fields): Uint8Array {
+	assertKnownNames(type, fields);
 	return type.encode(type.fromObject(fields)).finish();
+}
+
+/**
+ * protobufjs's `fromObject` silently drops a field name or an enum name the schema does not
+ * know, so a misspelt name would leave the field off the wire. Every name must be the .proto's.
+ */
+function assertKnownNames(type: Type, fields: Fields): void {
+	for (const [key, value] of Object.entries(fields)) {
+		if (value === undefined) continue;
+		const field = type.fields[key];
+		if (field === undefined) throw new RangeError(`${type.fullName} has no field ${key}`);
+		const resolved = field.resolve().resolvedType;
+		for (const item of Array.isArray(value) ? value : [value]) {
+			if (resolved instanceof Enum && typeof item === 'string' && !(item in resolved.values)) {
+				throw new RangeError(`${resolved.fullName} has no value ${item} (field ${type.fullName}.${key})`);
+			}
+			if (resolved instanceof Type && typeof item === 'object' && item !== null && !(item instanceof Uint8Array)) {
+				assertKnownNames(resolved, item as Fields);
+			}
+		}
+	}
 }
 
 function v1Fields(change: OrderChange): Fields {
@@ -169,6 +195,8 @@ function v1LegFields(order: SimOrder, leg: SimLeg): Fields {
 		ref_id: leg.refId,
 		side: sideEnum(leg.side),
 		order_type: 'ORDER_TYPE_LIMIT',
+		// Nubra's SDK drops a non-basket Order frame without a strategy type, leg fills included.
+		strategy_type: 'STRATEGY_TYPE_LIMIT',
 		order_status: leg.filledQty >= leg.qty ? 'ORDER_STATUS_FILLED' : 'ORDER_STATUS_OPEN',
 		order_qty: leg.qty,
 		order_price: leg.price,
@@ -253,7 +281,7 @@ function orderParams(
 		derivative_type: instrument.derivativeType,
 		asset: instrument.asset,
 		lot_size: instrument.lotSize,
-		option_type: instrument.optionType ? (instrument.optionType === 'CE' ? 'OPTION_TYPE_CALL' : 'OPTION_TYPE_PUT') : undefined,
+		option_type: instrument.optionType ? (instrument.optionType === 'CE' ? 'CALL' : 'PUT') : undefined,
 		strike_price: strikePaise(instrument.displayName),
 		side: sideEnum(side),
 		display_name: instrument.displayName,

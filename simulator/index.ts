@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ORDER_SERVICE_SOCKET_PATH, USER_SOCKET_PATH } from '../client/credentials';
 import { OrderBook } from './book';
 import { Control } from './control';
 import { SimulatorEmitter } from './events';
 import { createRestHandler } from './rest';
 import { SessionStore } from './sessions';
-import { ORDER_SERVICE_WS_PATH, SubscriberHub, USER_WS_PATH } from './socket';
+import { SubscriberHub } from './socket';
 import type { RunningSimulator, SimulatorOptions } from './types';
 
 export * from './types';
@@ -40,7 +41,7 @@ export function simulatorCredentialFields(sim: Pick<RunningSimulator, 'restUrl' 
 
 /**
  * Starts a local Nubra on one port: the REST login and snapshot endpoints, the user socket at
- * `/ws` and the order-service socket at `/oms-socket/ws`.
+ * `/ws` and the order-service socket at `/oms-socket-latest/ws`.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
 	const host = options.host ?? '127.0.0.1';
@@ -50,10 +51,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		mpin: options.mpin ?? DEMO_MPIN,
 		totpSecret: options.totpSecret ?? DEMO_TOTP_SECRET,
 	};
+	let onRevoked = (): void => undefined;
 	const sessions = new SessionStore({
 		sessionTokenTtlMs: options.sessionTokenTtlMs ?? 7 * HOUR_MS,
 		authTokenTtlMs: options.authTokenTtlMs ?? 24 * HOUR_MS,
-		singleSession: options.singleSession ?? false,
+		singleSession: options.singleSession ?? true,
+		onRevoked: () => onRevoked(),
 	});
 	const emitter = new SimulatorEmitter();
 	const book = new OrderBook(options.bigIds ?? false);
@@ -64,6 +67,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		maxFrameBytes: options.maxFrameBytes,
 		log,
 	});
+	onRevoked = () => hub.endRevokedSubscriptions();
 	const control = new Control({ book, hub, sessions, emitter });
 
 	const urls = { rest: '', ws: '', orderService: '' };
@@ -87,8 +91,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 	const { port } = server.address() as AddressInfo;
 	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 	urls.rest = `http://${urlHost}:${port}`;
-	urls.ws = `ws://${urlHost}:${port}${USER_WS_PATH}`;
-	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_WS_PATH}`;
+	urls.ws = `ws://${urlHost}:${port}${USER_SOCKET_PATH}`;
+	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_SOCKET_PATH}`;
 	log(`Nubra simulator listening on ${urls.rest}`);
 
 	let closing: Promise<void> | undefined;

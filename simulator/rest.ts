@@ -130,7 +130,7 @@ function verifyPin(request: Request, context: RestContext): Reply {
 	return {
 		status: 200,
 		body: {
-			session_token: context.sessions.issueLoginSession(bearer(request) ?? ''),
+			session_token: context.sessions.issueSessionToken(bearer(request) ?? ''),
 			next: 'DASHBOARD',
 			userId: SIM_USER_ID,
 			message: 'Login successful',

@@ -1,9 +1,9 @@
+import { SENTINEL_BUCKETS, type SentinelBucket as Bucket, type SentinelOrderRow, type SentinelRefData } from '../client/sentinel';
 import { TICK_PAISE } from './instruments';
 import type { InstrumentSpec, NubraStatus, SimOrder } from './types';
 
-/** The six buckets of `GET /sentinel/orders`, in Nubra's order. */
-const BUCKETS = ['open', 'executed', 'cancelled', 'expired', 'rejected', 'gtt'] as const;
-type Bucket = (typeof BUCKETS)[number];
+/** Ids are bigints so they are written as bare int64 literals (see {@link sentinelOrders}). */
+type SimRow = SentinelOrderRow<number | bigint>;
 
 const BUCKET_OF: Record<NubraStatus, Bucket> = {
 	PENDING: 'open',
@@ -37,7 +37,7 @@ export interface SnapshotFilter {
  * backend would, so a client that parses them into doubles loses digits above 2^53 visibly.
  */
 export function sentinelOrders(orders: SimOrder[], filter: SnapshotFilter): string {
-	const buckets = Object.fromEntries(BUCKETS.map((bucket) => [bucket, [] as unknown[]])) as Record<Bucket, unknown[]>;
+	const buckets = Object.fromEntries(SENTINEL_BUCKETS.map((bucket) => [bucket, [] as SimRow[]])) as Record<Bucket, SimRow[]>;
 	for (const order of orders) {
 		if (filter.intentOrderIds && !filter.intentOrderIds.includes(order.id)) continue;
 		if (filter.stratTags && !filter.stratTags.includes(order.spec.tag)) continue;
@@ -47,7 +47,7 @@ export function sentinelOrders(orders: SimOrder[], filter: SnapshotFilter): stri
 	return stringifyWithInt64({ orders: buckets });
 }
 
-function row(order: SimOrder, status: string): Record<string, unknown> {
+function row(order: SimOrder, status: string): SimRow {
 	const spec = order.spec;
 	const iso = (ms: number) => new Date(ms).toISOString();
 	const ended = order.status === 'CANCELLED' || order.status === 'EXPIRED';
@@ -98,7 +98,7 @@ function exchangeOrderIds(order: SimOrder): bigint[] {
 	return ids.map((id) => BigInt(id));
 }
 
-function refData(instrument: InstrumentSpec): Record<string, unknown> {
+function refData(instrument: InstrumentSpec): SentinelRefData {
 	return {
 		displayName: instrument.displayName,
 		asset: instrument.asset,

@@ -18,6 +18,16 @@ export interface SessionStoreOptions {
 	sessionTokenTtlMs: number;
 	authTokenTtlMs: number;
 	singleSession: boolean;
+	/** Told after tokens were revoked, so live sockets on them can be ended. */
+	onRevoked?: () => void;
+}
+
+/** What the account's tokens went through, for tests that count logins. */
+export interface SessionCounts {
+	/** Auth tokens issued: full logins (TOTP, OTP or `control.issueSession`). */
+	logins: number;
+	/** Session tokens minted: each login, and each `/verifypin` renewal. */
+	sessionsIssued: number;
 }
 
 export type TokenCheck = { ok: true } | { ok: false; reason: TokenRefusal };
@@ -32,7 +42,7 @@ export class SessionStore {
 	readonly #authTokens = new Map<string, TokenRecord>();
 	readonly #sessions = new Map<string, SessionRecord>();
 	readonly #tempTokens = new Set<string>();
-	#logins = 0;
+	readonly #counts: SessionCounts = { logins: 0, sessionsIssued: 0 };
 
 	constructor(options: SessionStoreOptions) {
 		this.#options = options;
@@ -53,7 +63,12 @@ export class SessionStore {
 		this.#tempTokens.delete(token);
 	}
 
+	get counts(): SessionCounts {
+		return { ...this.#counts };
+	}
+
 	issueAuthToken(deviceId: string | undefined): string {
+		this.#counts.logins++;
 		if (this.#options.singleSession) this.#revokeAll();
 		const token = randomUUID();
 		this.#authTokens.set(token, {
@@ -65,8 +80,10 @@ export class SessionStore {
 	}
 
 	issueSessionToken(authToken: string): string {
+		this.#counts.sessionsIssued++;
 		if (this.#options.singleSession) {
 			for (const session of this.#sessions.values()) session.revoked = true;
+			this.#options.onRevoked?.();
 		}
 		const auth = this.#authTokens.get(authToken);
 		// Shaped like the real one (a long opaque base64url string), not a uuid, so clients
@@ -79,17 +96,6 @@ export class SessionStore {
 			revoked: false,
 		});
 		return token;
-	}
-
-	/** A session token for a login that just verified its MPIN over REST; counted in `logins`. */
-	issueLoginSession(authToken: string): string {
-		this.#logins++;
-		return this.issueSessionToken(authToken);
-	}
-
-	/** How many logins completed over REST (MPIN verified, session token issued). */
-	get logins(): number {
-		return this.#logins;
 	}
 
 	checkAuthToken(token: string, deviceId: string | undefined): TokenCheck {
@@ -109,6 +115,7 @@ export class SessionStore {
 	revokeSession(token: string): void {
 		const session = this.#sessions.get(token);
 		if (session) session.revoked = true;
+		this.#options.onRevoked?.();
 	}
 
 	/** Logout: the auth token and every session minted from it. */
@@ -119,10 +126,12 @@ export class SessionStore {
 		for (const session of this.#sessions.values()) {
 			if (session.authToken === authToken) session.revoked = true;
 		}
+		this.#options.onRevoked?.();
 	}
 
 	expireAll(): void {
 		this.#revokeAll();
+		this.#options.onRevoked?.();
 	}
 
 	#revokeAll(): void {

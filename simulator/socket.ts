@@ -1,15 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ORDER_SERVICE_SOCKET_PATH, USER_SOCKET_PATH } from '../client/credentials';
 import type { OrderChange } from './book';
 import { encodeChange } from './encode';
 import type { SimulatorEmitter } from './events';
 import { malformedFrame } from './malformed';
 import type { SessionStore } from './sessions';
 import type { Channel, ConnectionInfo, MalformedKind, NubraApiVersion } from './types';
-
-export const USER_WS_PATH = '/ws';
-export const ORDER_SERVICE_WS_PATH = '/oms-socket/ws';
 
 /** The second and third words of the subscribe command, per channel. */
 const SUBSCRIBE_TOPICS: Record<Channel, string> = {
@@ -74,7 +72,7 @@ export class SubscriberHub {
 	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
 		const url = new URL(request.url ?? '/', 'http://simulator.invalid');
 		const channel: Channel | undefined =
-			url.pathname === USER_WS_PATH ? 'user' : url.pathname === ORDER_SERVICE_WS_PATH ? 'order-service' : undefined;
+			url.pathname === USER_SOCKET_PATH ? 'user' : url.pathname === ORDER_SERVICE_SOCKET_PATH ? 'order-service' : undefined;
 		if (!channel) return rejectUpgrade(socket, 404, 'Not Found');
 		if (this.#refusalsLeft > 0) {
 			this.#refusalsLeft--;
@@ -131,10 +129,25 @@ export class SubscriberHub {
 
 	/** Mid-stream `Invalid Token`: the subscriber's session ends and it gets no more frames. */
 	sendInvalidToken(): void {
-		for (const connection of this.#receivers()) {
+		for (const connection of [...this.#receivers()]) {
+			connection.subscribed = false;
 			connection.ws.send(INVALID_TOKEN_TEXT);
 			if (connection.sessionToken) this.#options.sessions.revokeSession(connection.sessionToken);
+		}
+	}
+
+	/**
+	 * Nubra keeps one session per account: a socket subscribed with a token that a newer login
+	 * (or an expiry) ended hears `Invalid Token` and is closed.
+	 */
+	endRevokedSubscriptions(): void {
+		for (const connection of this.#connections.values()) {
+			const token = connection.sessionToken;
+			if (!connection.subscribed || token === undefined || this.#options.sessions.isLiveSession(token)) continue;
 			connection.subscribed = false;
+			this.#options.log(`connection ${connection.id}: session ended by a newer login or expiry, Invalid Token`);
+			if (connection.ws.readyState !== connection.ws.OPEN) continue;
+			connection.ws.send(INVALID_TOKEN_TEXT, () => connection.ws.close(1008, INVALID_TOKEN_TEXT));
 		}
 	}
 

@@ -1,3 +1,4 @@
+import type { SessionCounts } from './sessions';
 import type { NubraApiVersion, NubraRequest, NubraStatus } from '../client/types';
 
 export type { NubraApiVersion, NubraRequest, NubraStatus };
@@ -213,7 +214,11 @@ export interface SimulatorOptions {
 	seed?: number;
 	/** Largest incoming websocket message accepted (ws `maxPayload`). */
 	maxFrameBytes?: number;
-	/** Whether a new login invalidates every earlier token of the phone (default false). */
+	/**
+	 * Whether a new login ends every earlier session of the account, as Nubra does (default
+	 * true): REST answers 440 to the old tokens, and sockets subscribed with them hear
+	 * `Invalid Token` and are closed. False lets several sessions live side by side.
+	 */
 	singleSession?: boolean;
 	/** Whether order ids start above 2^53, so int64 precision can be tested (default false). */
 	bigIds?: boolean;
@@ -224,8 +229,13 @@ export interface SimulatorOptions {
 export interface SimulatorControl {
 	/** A valid login without REST, for "pasted session token" tests; bound to the first device id used. */
 	issueSession(): { authToken: string; sessionToken: string };
-	/** Every current auth and session token stops working: REST 440, subscribe `Invalid Token`. */
+	/**
+	 * Every current auth and session token stops working: REST 440, subscribe `Invalid Token`,
+	 * and sockets subscribed with them hear `Invalid Token` and are closed.
+	 */
 	expireSessions(): void;
+	/** Logins and session tokens so far, to count what a client cost the account. */
+	readonly sessionCounts: SessionCounts;
 	/** `Invalid Token` to every live subscriber now; their session tokens end, auth tokens stay. */
 	sendInvalidToken(): void;
 	/** Generation of subscriptions made from now on; live ones keep theirs. */
@@ -241,11 +251,6 @@ export interface SimulatorControl {
 	orders(): SimOrder[];
 
 	readonly subscriberCount: number;
-	/**
-	 * Logins completed over REST since start (MPIN verified at /verifypin, session token
-	 * issued); control-issued sessions do not count. Read-only.
-	 */
-	readonly logins: number;
 	connections(): ConnectionInfo[];
 	waitForSubscribers(count: number, timeoutMs?: number): Promise<void>;
 	/** Resolves once no websocket connection is open (at once when none is). */

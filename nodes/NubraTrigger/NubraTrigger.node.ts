@@ -16,7 +16,7 @@ import { credentialsFromRecord, type NubraCredentials } from '../../client/crede
 import { isNubraError } from '../../client/errors';
 import { compileEventFilter } from '../../client/filter';
 import { shapeConnectionItem, shapeEventItem } from '../../client/shape';
-import type { DeliveredEvent, NubraStream, StreamStatus } from '../../client/stream';
+import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker, type TrackerSnapshot } from '../../client/tracker';
 import { testNubraCredential } from './credentialTest';
 import { triggerProperties } from './description';
@@ -38,6 +38,13 @@ function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): N
 		return nodeError;
 	}
 	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error));
+}
+
+/** n8n 2.8+ records a failed execution and keeps the trigger; older hosts only have emitError. */
+function reportWithoutStopping(ctx: ITriggerFunctions, error: NodeOperationError): void {
+	const withSave = ctx as ITriggerFunctions & { saveFailedExecution?: (error: NodeOperationError) => void };
+	if (typeof withSave.saveFailedExecution === 'function') withSave.saveFailedExecution(error);
+	else ctx.emitError(error);
 }
 
 export class NubraTrigger implements INodeType {
@@ -102,7 +109,7 @@ export class NubraTrigger implements INodeType {
 			if (staticData) staticData[STATIC_DATA_KEY] = tracker.snapshot() as unknown as IDataObject;
 		};
 
-		let stream: NubraStream;
+		let stream: OrderSubscription;
 		try {
 			stream = await createNubraStream({
 				credentials: readCredentials,
@@ -138,6 +145,9 @@ export class NubraTrigger implements INodeType {
 			if (status.state === 'gave-up') {
 				this.emitError(toNodeError(this, status.error));
 			}
+			// The trigger keeps running (and logging in again, more slowly): record a failed
+			// execution so the error workflow tells someone, without deactivating the workflow.
+			if (status.state === 'session-contested') reportWithoutStopping(this, toNodeError(this, status.error));
 		};
 		stream.onEvent(emitEvent).onStatus(onStatus);
 

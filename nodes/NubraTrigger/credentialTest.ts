@@ -1,10 +1,8 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
-import { NubraAuthClient, sanitiseServerText } from '../../client/auth';
+import { nubraAccounts } from '../../client/accounts';
+import { redactSecrets } from '../../client/logger';
 import { credentialsFromRecord, validateCredentials, type ValidatedCredentials } from '../../client/credentials';
 import { NUBRA_ERROR_CODES, isNubraError, type NubraError } from '../../client/errors';
-
-/** Shorter than the client default: someone is watching the credential dialog. */
-const TEST_TIMEOUT_MS = 10_000;
 
 const ENVIRONMENT_LABELS = { production: 'Production', uat: 'UAT', custom: 'Custom' } as const;
 
@@ -35,11 +33,11 @@ function describe(error: NubraError, stage: Stage, credentials: ValidatedCredent
 
 /**
  * The credential test the Nubra Trigger registers as `methods.credentialTest.nubraApiTest`.
- * It performs a real login (`/totp/login` → `/verifypin` → `/userinfo`, or only `/userinfo`
- * for a pasted token) and says in plain words which step failed and what to do.
- *
- * Note: Nubra may end older sessions on a new login, so testing the credential can make a
- * running trigger re-authenticate once; it does so by itself.
+ * It goes through the account's shared session: when triggers of this account already hold a
+ * session, the test checks that one with `/userinfo` and logs in nowhere (a login would end it).
+ * Otherwise it logs in for real (`/totp/login` → `/verifypin` → `/userinfo`, or only
+ * `/userinfo` for a pasted token), the session stays the account's for the triggers, and the
+ * message says which step failed and what to do.
  */
 export async function testNubraCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const input = credentialsFromRecord(credential.data);
@@ -48,17 +46,26 @@ export async function testNubraCredential(credential: ICredentialsDecrypted): Pr
 	try {
 		credentials = validateCredentials(input);
 		const checked = credentials;
-		const client = new NubraAuthClient({ credentials: () => checked, requestTimeoutMs: TEST_TIMEOUT_MS });
-		stage = 'login';
-		const session = await client.login();
+		const account = nubraAccounts().account(checked);
+		const live = account.auth.currentSession;
+		stage = live === undefined ? 'login' : 'session';
+		const session = live ?? (await account.auth.getSession());
 		stage = 'session';
-		const info = await client.userInfo(session);
+		const info = await account.auth.userInfo(session);
 		const socket = info.userWsUrl === undefined ? '' : `; order updates come from ${new URL(info.userWsUrl).host}`;
-		const message =
-			checked.authentication === 'totp'
-				? `Logged in to ${where(checked)}: TOTP login, MPIN and session check passed${socket}.`
-				: `The session token is valid on ${where(checked)}${socket}.`;
-		return { status: 'OK', message };
+		if (checked.authentication !== 'totp') {
+			return { status: 'OK', message: `The session token is valid on ${where(checked)}${socket}.` };
+		}
+		if (live !== undefined) {
+			return {
+				status: 'OK',
+				message: `The session that this account's running Nubra nodes use is valid on ${where(checked)}${socket}. No new login was made: it would have ended that session.`,
+			};
+		}
+		return {
+			status: 'OK',
+			message: `Logged in to ${where(checked)}: TOTP login, MPIN and session check passed${socket}. Nubra keeps one session per account, so Nubra triggers of this account running elsewhere (another n8n, a script) log in again once.`,
+		};
 	} catch (error) {
 		if (isNubraError(error)) {
 			return { status: 'Error', message: describe(error, stage, credentials) };
@@ -66,7 +73,7 @@ export async function testNubraCredential(credential: ICredentialsDecrypted): Pr
 		const secrets = [input.mpin, input.totpSecret, input.sessionToken].filter(
 			(s): s is string => typeof s === 'string' && s !== '',
 		);
-		const text = error instanceof Error ? sanitiseServerText(error.message, secrets) : 'unknown error';
+		const text = error instanceof Error ? redactSecrets(error.message, secrets, { fromServer: true }) : 'unknown error';
 		return { status: 'Error', message: `The Nubra credential test failed unexpectedly: ${text}` };
 	}
 }

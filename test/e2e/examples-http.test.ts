@@ -21,7 +21,6 @@ import {
 	startN8nWith,
 	waitFor,
 	waitForExecutions,
-	type WorkflowJson,
 } from '../../tools/n8n-host';
 import {
 	CUSTOM_TRIGGER_TYPE,
@@ -29,6 +28,7 @@ import {
 	loadExample,
 	nodeNamed,
 	simulatorCredential,
+	withSheetsAsHttp,
 } from './fixtures/examples';
 import { entriesOf, fills, partialFills, playOrder, playOrders, rupees, SPECS } from './fixtures/scenario';
 
@@ -36,27 +36,6 @@ jest.setTimeout(300_000);
 
 const FILLS_PATH = '/fills';
 const ROWS_PATH = '/sheet-rows';
-
-/** The Google Sheets node of the fills example, replaced by an HTTP Request with its columns. */
-function withSheetsAsHttp(workflow: WorkflowJson, url: string): WorkflowJson {
-	const sheets = nodeNamed(workflow, 'Append Fill Row');
-	const columns = (sheets.parameters.columns as { value: Record<string, string> }).value;
-	sheets.type = 'n8n-nodes-base.httpRequest';
-	sheets.typeVersion = 4.4;
-	delete sheets.credentials;
-	sheets.parameters = {
-		method: 'POST',
-		url,
-		sendBody: true,
-		contentType: 'json',
-		specifyBody: 'keypair',
-		bodyParameters: {
-			parameters: Object.entries(columns).map(([name, value]) => ({ name, value })),
-		},
-		options: {},
-	};
-	return workflow;
-}
 
 function bodies(requests: RecordedRequest[]): Array<Record<string, unknown>> {
 	return requests.map((request) => request.json as Record<string, unknown>);
@@ -170,7 +149,8 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		}));
 		[webhookId, rowsId, slackId, sheetsId] = workflowIds;
 		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
-		await sim.control.waitForSubscribers(2, 60_000);
+		// Both workflows use one credential: one login, one socket for both.
+		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
 	afterAll(async () => {
@@ -228,12 +208,12 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			spec: { ...SPECS.relianceBse, side: 'SELL', qty: 9, price: 245_015, tag: 'e2e-drop' },
 			steps: [],
 		});
-		// Each of the two sockets is destroyed right after its next two frames.
+		// The shared socket is destroyed right after its next two frames.
 		sim.control.dropAfter(2);
 		played.push(sim.control.applyStep(order.id, { type: 'accept' }));
 		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
 		await sim.control.waitForDisconnect(30_000);
-		await sim.control.waitForSubscribers(2, 60_000);
+		await sim.control.waitForSubscribers(1, 60_000);
 		played.push(sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }));
 		played.push(sim.control.applyStep(order.id, { type: 'fill' }));
 		await expectSinksToMatchLedger();
@@ -247,10 +227,10 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		played.push(...order.entries);
 		await expectSinksToMatchLedger();
 
-		// Both workflows' sockets go and stay away while the order is modified and fills twice.
+		// The workflows' socket goes and stays away while the order is modified and fills twice.
 		sim.control.refuseConnections(1_000);
 		sim.control.dropAfter(0);
-		await waitFor(() => sim.control.subscriberCount === 0, { timeoutMs: 30_000, description: 'both sockets to drop' });
+		await waitFor(() => sim.control.subscriberCount === 0, { timeoutMs: 30_000, description: 'the socket to drop' });
 		const missed = [
 			sim.control.applyStep(order.id, { type: 'modify', price: 250_700 }),
 			sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 }),
@@ -258,7 +238,7 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 }),
 		];
 		sim.control.refuseConnections(0);
-		await sim.control.waitForSubscribers(2, 60_000);
+		await sim.control.waitForSubscribers(1, 60_000);
 
 		// 3 @ 2,507.00 and 2 @ 2,513.00 missed: 5 @ 2,509.40, still 10 of 12 filled.
 		const last = missed[missed.length - 1];
@@ -333,7 +313,7 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			expect(message).toMatch(/Credential with ID \\?"REPLACE_NUBRA_CRED\\?" does not exist for type \\?"nubraApi\\?"/);
 		}
 		// Nothing new connected to the simulator, and the two fill workflows are untouched.
-		expect(sim.control.subscriberCount).toBe(2);
+		expect(sim.control.subscriberCount).toBe(1);
 		await expectSinksToMatchLedger();
 	});
 });

@@ -165,7 +165,7 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		expect(new Set(posts.map((post) => post.process))).toEqual(new Set(WORKERS));
 		// One socket and one login: the workers load the node but never start the trigger.
 		expect(sim.control.subscriberCount).toBe(1);
-		expect(sim.control.logins).toBe(1);
+		expect(sim.control.sessionCounts.logins).toBe(1);
 		const executions = await api.allExecutions({ workflowId });
 		expect(executions).toHaveLength(entries.length);
 		expect(executions.every((execution) => execution.status === 'success')).toBe(true);
@@ -173,7 +173,7 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 
 	it('catches up exactly once after the main is SIGKILLed and restarted on the same database', async () => {
 		const postsBefore = sink.received(SINK_PATH).length;
-		const loginsBefore = sim.control.logins;
+		const loginsBefore = sim.control.sessionCounts.logins;
 		const live = await play(30);
 		await postsFor(live);
 
@@ -204,7 +204,7 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		expect(posts.map((post) => itemKey(post.event)).sort()).toEqual(all.map(ledgerKey).sort());
 		expect(posts.every((post) => WORKERS.includes(post.process))).toBe(true);
 		// The restarted main logged in once; the workers never did.
-		expect(sim.control.logins).toBe(loginsBefore + 1);
+		expect(sim.control.sessionCounts.logins).toBe(loginsBefore + 1);
 		expect(sim.control.subscriberCount).toBe(1);
 	});
 

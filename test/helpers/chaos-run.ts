@@ -1,43 +1,17 @@
 import { createNubraStream } from '../../client/connect';
 import { NUBRA_ERROR_CODES } from '../../client/errors';
-import type { NubraLogger } from '../../client/logger';
-import type { DeliveredEvent, NubraStream, StreamStatus } from '../../client/stream';
+import { NubraAccounts } from '../../client/accounts';
+import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker } from '../../client/tracker';
-import { simulatorCredentialFields, type RequestInfo, type RunningSimulator, type ScenarioStep, type SimulatorControl } from '../../simulator';
+import type { RequestInfo, RunningSimulator, ScenarioStep, SimulatorControl } from '../../simulator';
 import { faultReconnects, type ChaosFault, type ChaosPlan } from './chaos-plan';
+import { RecordingLogger } from './recording-logger';
+import { simulatorCredentials } from './simulator-credentials';
+import { waitFor } from './wait';
 
 /** How long one fault may take to show up and heal (reconnects back off 50-200 ms). */
 export const FAULT_DEADLINE_MS = 10_000;
 export const CHAOS_MAX_ORDERS = 5_000;
-
-/** Resolves once `condition` holds; rejects after `timeoutMs`, saying what was awaited. */
-export function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	return new Promise((resolve, reject) => {
-		const check = () => {
-			if (condition()) return resolve();
-			if (Date.now() > deadline) return reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-			setTimeout(check, 5);
-		};
-		check();
-	});
-}
-
-export class RecordingLogger implements NubraLogger {
-	readonly lines: Array<{ level: string; message: string }> = [];
-	debug(message: string): void {
-		this.lines.push({ level: 'debug', message });
-	}
-	info(message: string): void {
-		this.lines.push({ level: 'info', message });
-	}
-	warn(message: string): void {
-		this.lines.push({ level: 'warn', message });
-	}
-	error(message: string): void {
-		this.lines.push({ level: 'error', message });
-	}
-}
 
 const LOGIN_PATHS = new Set(['/totp/login', '/verifypin', '/sendphoneotp', '/verifyphoneotp']);
 
@@ -112,15 +86,31 @@ export function faultShowedUp(fault: ChaosFault, since: readonly StreamStatus[],
 	}
 }
 
+/** One consumer of the account's feed, with what it received. */
+export interface ChaosSubscriber {
+	events: DeliveredEvent[];
+	statuses: StreamStatus[];
+	tracker: OrderStateTracker;
+	stream: OrderSubscription;
+}
+
 export interface ChaosOutcome {
+	/** The first subscriber's, whose statuses decide whether a fault showed up. */
 	events: DeliveredEvent[];
 	statuses: StreamStatus[];
 	logger: RecordingLogger;
 	/** Per segment: whether its fault showed up as expected. */
 	faultsSeen: Array<{ segment: number; fault: ChaosFault; seen: boolean }>;
 	trackerSize: number;
-	stream: NubraStream;
+	stream: OrderSubscription;
+	/** Every subscriber on the shared account feed, the first one included. */
+	subscribers: ChaosSubscriber[];
+	/** Full logins the account cost during the run. */
+	logins: number;
 }
+
+/** Triggers on one account: they share its login and socket, each with its own memory. */
+export const CHAOS_SUBSCRIBERS = 3;
 
 /**
  * Runs a plan against a running simulator: a stream with fast heartbeats and backoff, each
@@ -130,30 +120,41 @@ export interface ChaosOutcome {
  */
 export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<ChaosOutcome> {
 	const { control } = sim;
-	const events: DeliveredEvent[] = [];
-	const statuses: StreamStatus[] = [];
 	const requests: RequestInfo[] = [];
 	const logger = new RecordingLogger();
-	const tracker = new OrderStateTracker({ maxOrders: CHAOS_MAX_ORDERS });
+	const accounts = new NubraAccounts();
+	const loginsBefore = control.sessionCounts.logins;
 	const stopRequests = control.on('request', (request) => requests.push(request));
-	const stream = await createNubraStream({
-		credentials: () => simulatorCredentialFields(sim),
-		heartbeatIntervalMs: 200,
-		heartbeatTimeoutMs: 200,
-		reconnectInitialDelayMs: 50,
-		reconnectMaxDelayMs: 200,
-		maxReconnectAttempts: 0,
-		tracker,
-		logger,
-	});
-	stream.onEvent((e) => {
-		events.push(e);
-	}).onStatus((s) => {
-		statuses.push(s);
-	});
+	const subscribers: ChaosSubscriber[] = [];
+	for (let i = 0; i < CHAOS_SUBSCRIBERS; i++) {
+		const tracker = new OrderStateTracker({ maxOrders: CHAOS_MAX_ORDERS });
+		const stream = await createNubraStream({
+			credentials: () => simulatorCredentials(sim),
+			accounts,
+			heartbeatIntervalMs: 200,
+			heartbeatTimeoutMs: 200,
+			reconnectInitialDelayMs: 50,
+			reconnectMaxDelayMs: 200,
+			maxReconnectAttempts: 0,
+			// The fault plan ends the session on purpose, many times: no slowing down here.
+			sessionReplacedMaxDelayMs: 200,
+			tracker,
+			logger,
+		});
+		const subscriber: ChaosSubscriber = { events: [], statuses: [], tracker, stream };
+		stream
+			.onEvent((e) => {
+				subscriber.events.push(e);
+			})
+			.onStatus((s) => {
+				subscriber.statuses.push(s);
+			});
+		subscribers.push(subscriber);
+	}
+	const [{ stream, events, statuses, tracker }] = subscribers;
 	const faultsSeen: ChaosOutcome['faultsSeen'] = [];
 	try {
-		await stream.start();
+		for (const subscriber of subscribers) await subscriber.stream.start();
 		await control.waitForSubscribers(1, FAULT_DEADLINE_MS);
 		const ids = new Map<string, string>();
 		for (const [index, segment] of plan.segments.entries()) {
@@ -166,7 +167,7 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 			// The rest of the segment happens at once: for a reconnecting fault, mostly while down.
 			await playSteps(control, segment.steps.slice(segment.faultAt), ids);
 			let seen = true;
-			await waitUntil(
+			await waitFor(
 				() => faultShowedUp(segment.fault, statuses.slice(statusMark), requests.slice(requestMark)),
 				FAULT_DEADLINE_MS,
 				`segment #${index}: ${segment.fault.kind} to show in the statuses`,
@@ -175,7 +176,7 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 			});
 			faultsSeen.push({ segment: index, fault: segment.fault, seen });
 			if (faultReconnects(segment.fault)) {
-				await waitUntil(
+				await waitFor(
 					() => statuses.filter((s) => s.state === 'connected').length > connectedBefore && control.subscriberCount >= 1,
 					FAULT_DEADLINE_MS,
 					`segment #${index}: the stream to reconnect after ${segment.fault.kind}`,
@@ -186,5 +187,14 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 	} finally {
 		stopRequests();
 	}
-	return { events, statuses, logger, faultsSeen, trackerSize: tracker.size, stream };
+	return {
+		events,
+		statuses,
+		logger,
+		faultsSeen,
+		trackerSize: tracker.size,
+		stream,
+		subscribers,
+		logins: control.sessionCounts.logins - loginsBefore,
+	};
 }

@@ -1,74 +1,14 @@
 import { createNubraStream, type ConnectOptions } from '../../client/connect';
-import type { NubraCredentials } from '../../client/credentials';
-import type { NubraLogger } from '../../client/logger';
 import type { DeliveredEvent, NubraStream, StreamStatus } from '../../client/stream';
-import { simulatorCredentialFields, type RequestInfo, type RunningSimulator } from '../../simulator';
+import type { RequestInfo, RunningSimulator } from '../../simulator';
+import { RecordingLogger } from './recording-logger';
+import { simulatorCredentials } from './simulator-credentials';
+import { waitFor } from './wait';
 
 /**
- * Shared pieces of the stream integration tests: a deadline-bound wait, a recording logger,
- * and a stream wired to a running simulator that records every event and status it emits.
+ * A stream wired to a running simulator that records every event and status it emits, for the
+ * stream integration tests.
  */
-
-/**
- * Resolves once `predicate` holds, checking after every turn of the event loop's timers;
- * rejects after `timeoutMs` naming `what`, so a hung test says what it was waiting for.
- */
-export function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-	if (predicate()) return Promise.resolve();
-	const deadline = performance.now() + timeoutMs;
-	return new Promise<void>((resolve, reject) => {
-		const check = () => {
-			let ok: boolean;
-			try {
-				ok = predicate();
-			} catch (error) {
-				reject(error instanceof Error ? error : new Error(String(error)));
-				return;
-			}
-			if (ok) return resolve();
-			if (performance.now() >= deadline) return reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-			setTimeout(check, 2);
-		};
-		setTimeout(check, 2);
-	});
-}
-
-export interface LogLine {
-	level: 'debug' | 'info' | 'warn' | 'error';
-	message: string;
-	meta?: Record<string, unknown>;
-}
-
-/** A logger that keeps every line, with its metadata, for assertions and secret scans. */
-export class RecordingLogger implements NubraLogger {
-	readonly lines: LogLine[] = [];
-
-	debug(message: string, meta?: Record<string, unknown>): void {
-		this.lines.push({ level: 'debug', message, meta });
-	}
-
-	info(message: string, meta?: Record<string, unknown>): void {
-		this.lines.push({ level: 'info', message, meta });
-	}
-
-	warn(message: string, meta?: Record<string, unknown>): void {
-		this.lines.push({ level: 'warn', message, meta });
-	}
-
-	error(message: string, meta?: Record<string, unknown>): void {
-		this.lines.push({ level: 'error', message, meta });
-	}
-
-	/** Every line as text, metadata included. */
-	text(): string {
-		return this.lines.map((line) => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})}`).join('\n');
-	}
-}
-
-/** The simulator's own TOTP credential, pointing a custom environment at it. */
-export function simulatorCredentials(sim: RunningSimulator, overrides: Partial<NubraCredentials> = {}): NubraCredentials {
-	return { ...simulatorCredentialFields(sim), ...overrides };
-}
 
 /** Small timings so each fault heals within a few hundred milliseconds. */
 export const FAST_TIMINGS = {

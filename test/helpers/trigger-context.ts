@@ -15,13 +15,14 @@ import {
 } from 'n8n-workflow';
 
 import {
-	simulatorCredentialFields,
 	startSimulator,
 	type RequestInfo,
 	type RunningSimulator,
 	type SimulatorEvents,
 	type SimulatorOptions,
 } from '../../simulator';
+import { simulatorCredentials } from './simulator-credentials';
+import { waitFor } from './wait';
 
 /**
  * A realistic `ITriggerFunctions` for node-level tests, in the spirit of n8n's own
@@ -83,10 +84,6 @@ export interface TriggerRun {
 }
 
 const DEFAULT_WAIT_MS = 8_000;
-
-export function simulatorCredentials(sim: RunningSimulator): ICredentialDataDecryptedObject {
-	return { ...simulatorCredentialFields(sim), deviceId: 'node-test-device' };
-}
 
 /** Short timings so reconnects and heartbeats happen in about a second (the minimum). */
 export const FAST_OPTIONS: INodeParameters = {
@@ -245,26 +242,18 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		setCredentials: (data) => {
 			credentials = data;
 		},
-		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) => {
-			if (condition()) return Promise.resolve();
-			return new Promise<void>((resolve, reject) => {
-				const check = () => {
-					if (!condition()) return;
-					clearTimeout(timer);
-					waiters.delete(check);
-					resolve();
-				};
-				const timer = setTimeout(() => {
-					waiters.delete(check);
-					reject(
-						new Error(
-							`Timed out after ${timeoutMs} ms waiting for ${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
-						),
-					);
-				}, timeoutMs);
-				waiters.add(check);
-			});
-		},
+		waitFor: (condition, what, timeoutMs = DEFAULT_WAIT_MS) =>
+			waitFor(
+				condition,
+				timeoutMs,
+				() => `${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
+				(recheck) => {
+					waiters.add(recheck);
+					return () => {
+						waiters.delete(recheck);
+					};
+				},
+			),
 		close: () => {
 			closing ??= response.closeFunction ? response.closeFunction() : Promise.resolve();
 			return closing;
@@ -319,22 +308,13 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 	sim.control.on('subscribed', () => subscriptions++);
 	const snapshots = () => requests.filter((r) => r.path === '/sentinel/orders' && r.status === 200).length;
 
-	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) => {
-		if (condition()) return Promise.resolve();
-		return new Promise<void>((resolve, reject) => {
-			const unsubscribes = events.map((event) => sim.control.on(event, () => check()));
-			const finish = (error?: Error) => {
-				clearTimeout(timer);
+	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) =>
+		waitFor(condition, timeoutMs, what, (recheck) => {
+			const unsubscribes = events.map((event) => sim.control.on(event, recheck));
+			return () => {
 				for (const unsubscribe of unsubscribes) unsubscribe();
-				if (error) reject(error);
-				else resolve();
 			};
-			const check = () => {
-				if (condition()) finish();
-			};
-			const timer = setTimeout(() => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
 		});
-	};
 
 	return {
 		sim,
@@ -343,9 +323,11 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 		start: async (nodeType, parameters, { waitMs, ...extra } = {}) => {
 			const subscribedBefore = subscriptions;
 			const snapshotsBefore = snapshots();
+			// Triggers of one account share its socket: a later one joins the live subscription.
+			const joinsLiveSocket = sim.control.subscriberCount > 0;
 			const run = await pool.start(nodeType, { parameters, credentials: simulatorCredentials(sim), ...extra });
 			if ((extra.mode ?? 'trigger') === 'manual') return run;
-			await until(() => subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
+			await until(() => joinsLiveSocket || subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
 			const options = (parameters.options ?? {}) as IDataObject;
 			if (options.catchUp !== false) {
 				await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot', undefined, waitMs);

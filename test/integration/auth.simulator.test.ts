@@ -1,24 +1,18 @@
 import type { ICredentialsDecrypted } from 'n8n-workflow';
-import { NubraAuthClient, flattenSentinelOrders, type NubraLogger } from '../../client/auth';
+import { NubraAuthClient, type NubraLogger } from '../../client/auth';
 import type { NubraCredentials } from '../../client/credentials';
 import { httpRequest } from '../../client/http';
+import { flattenSentinelOrders } from '../../client/sentinel';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
 import { startSimulator, type RequestInfo, type RunningSimulator, type SimulatorOptions } from '../../simulator';
 import { nubraRejection } from '../helpers/rejection';
+import { simulatorCredentials } from '../helpers/simulator-credentials';
+import { waitFor } from '../helpers/wait';
 
 /**
  * The auth client against the Nubra simulator over real HTTP on 127.0.0.1: the same
  * endpoints, statuses and token rules as the protocol reference (sections 1, 2 and 8).
  */
-
-/** Resolves once `condition` holds, re-checking after each of the simulator's REST requests or poll. */
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error('condition not met in time');
-		await new Promise<void>((resolve) => setImmediate(resolve));
-	}
-}
 
 describe('NubraAuthClient against the Nubra simulator', () => {
 	let sim: RunningSimulator;
@@ -29,12 +23,7 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 		sim = await startSimulator(options);
 		requests = [];
 		sim.control.on('request', (request) => requests.push(request));
-		credential = {
-			environment: 'custom',
-			restBaseUrl: sim.restUrl,
-			authentication: 'totp',
-			...sim.credentials,
-		};
+		credential = simulatorCredentials(sim);
 	};
 	const client = (logger?: NubraLogger) => new NubraAuthClient({ credentials: () => credential, logger });
 	const calls = () => requests.map((r) => `${r.method} ${r.path} ${r.status}`);
@@ -184,14 +173,18 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 		const c = client();
 		const first = await c.getSession();
 		// Wait for the simulator to expire the token: a condition, not a fixed sleep.
-		await waitUntil(async () => {
-			const response = await httpRequest({
-				method: 'GET',
-				url: `${sim.restUrl}/userinfo`,
-				headers: { authorization: `Bearer ${first.sessionToken}`, 'x-device-id': first.deviceId },
-			});
-			return response.status === 440;
-		});
+		await waitFor(
+			async () => {
+				const response = await httpRequest({
+					method: 'GET',
+					url: `${sim.restUrl}/userinfo`,
+					headers: { authorization: `Bearer ${first.sessionToken}`, 'x-device-id': first.deviceId },
+				});
+				return response.status === 440;
+			},
+			5_000,
+			'the simulator to expire the session token',
+		);
 		requests.length = 0;
 		await expect(c.userInfo()).resolves.toBeDefined();
 		expect(calls()).toEqual(['GET /userinfo 440', 'POST /verifypin 200', 'GET /userinfo 200']);

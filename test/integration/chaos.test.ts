@@ -15,7 +15,8 @@
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
 import { buildChaosPlan, describePlan } from '../helpers/chaos-plan';
-import { CHAOS_MAX_ORDERS, FAULT_DEADLINE_MS, runChaos, waitUntil, type ChaosOutcome } from '../helpers/chaos-run';
+import { CHAOS_MAX_ORDERS, FAULT_DEADLINE_MS, runChaos, type ChaosOutcome } from '../helpers/chaos-run';
+import { waitFor } from '../helpers/wait';
 
 const CI_SEEDS = [1, 2024, 777_001];
 const ORDERS = 600;
@@ -48,7 +49,7 @@ describe('chaos: exactly-once delivery under a seeded schedule of faults', () =>
 	});
 
 	afterEach(async () => {
-		await outcome?.stream.close();
+		await Promise.all((outcome?.subscribers ?? []).map((subscriber) => subscriber.stream.close()));
 		outcome = undefined;
 		await sim?.close();
 		sim = undefined;
@@ -57,7 +58,8 @@ describe('chaos: exactly-once delivery under a seeded schedule of faults', () =>
 	it.each(seedsToRun())('seed %i', async (seed) => {
 		const plan = buildChaosPlan(seed, { orders: ORDERS, segments: SEGMENTS });
 		const rerun = `CHAOS_SEED=${seed} npx jest test/integration/chaos.test.ts`;
-		sim = await startSimulator({});
+		// Nubra's one-session rule on (the simulator's default): three triggers share one login.
+		sim = await startSimulator();
 		const running = sim;
 		let run: ChaosOutcome;
 		try {
@@ -67,21 +69,29 @@ describe('chaos: exactly-once delivery under a seeded schedule of faults', () =>
 		}
 		outcome = run;
 		// Every final state arrives, live or by catch-up, within a deadline.
-		await waitUntil(
+		await waitFor(
 			() => compareWithLedger(running.control.ledger, run.events).missingFinal.length === 0,
 			FAULT_DEADLINE_MS,
 			'every final state',
+		).catch(() => undefined);
+		// Every subscriber holds its own dedup memory on the one shared feed: each must agree
+		// with the ledger on its own.
+		await waitFor(
+			() => run.subscribers.every((sub) => compareWithLedger(running.control.ledger, sub.events).missingFinal.length === 0),
+			FAULT_DEADLINE_MS,
+			'every subscriber\'s final states',
 		).catch(() => undefined);
 		const report = compareWithLedger(running.control.ledger, run.events);
 		// Known and reported, not a delivery fault: the order snapshot files a placed order that
 		// was not yet acknowledged (PENDING) in its "open" bucket, so a catch-up taken at that
 		// moment recovers it as OPEN; if it is then rejected, the ledger never had an OPEN.
-		const pendingSeenAsOpen = report.invented.filter((state) => {
+		const isPendingSeenAsOpen = (state: string, events: typeof run.events) => {
 			const [id, status, filled] = state.split('|');
 			const first = running.control.ledger.find((e) => e.orderId === id);
-			const delivered = run.events.find((d) => String(d.event.order_id) === id && d.event.status === status);
+			const delivered = events.find((d) => String(d.event.order_id) === id && d.event.status === status);
 			return status === 'OPEN' && filled === '0' && first?.status === 'REJECTED' && delivered?.recovered === true;
-		});
+		};
+		const pendingSeenAsOpen = report.invented.filter((state) => isPendingSeenAsOpen(state, run.events));
 		report.invented = report.invented.filter((state) => !pendingSeenAsOpen.includes(state));
 		if (pendingSeenAsOpen.length > 0) console.info(`seed ${seed}: pending orders recovered as OPEN: ${pendingSeenAsOpen.join(', ')}`);
 
@@ -101,6 +111,19 @@ describe('chaos: exactly-once delivery under a seeded schedule of faults', () =>
 		for (const { segment, fault, seen } of run.faultsSeen) {
 			if (!seen) failures.push(`segment #${segment}: ${JSON.stringify(fault)} did not show up as its status`);
 		}
+		for (const [index, subscriber] of run.subscribers.entries()) {
+			if (index === 0) continue;
+			const other = compareWithLedger(running.control.ledger, subscriber.events);
+			const invented = other.invented.filter((state) => !pendingSeenAsOpen.includes(state) && !isPendingSeenAsOpen(state, subscriber.events));
+			if (other.duplicates.length > 0) failures.push(`subscriber ${index} duplicates: ${other.duplicates.slice(0, 10).join(', ')}`);
+			if (invented.length > 0) failures.push(`subscriber ${index} invented: ${invented.slice(0, 10).join(', ')}`);
+			if (other.missingFinal.length > 0) failures.push(`subscriber ${index} final states missing: ${other.missingFinal.slice(0, 10).join(', ')}`);
+			if (other.fillMismatches.length > 0) failures.push(`subscriber ${index} fill quantities: ${other.fillMismatches.slice(0, 10).join(', ')}`);
+			if (subscriber.statuses.some((s) => s.state === 'gave-up')) failures.push(`subscriber ${index} gave up`);
+		}
+		// One login at start, and at most one per fault that ends the session: never one per subscriber.
+		const sessionEnders = plan.segments.filter((segment) => ['invalid-token', 'session-expiry'].includes(segment.fault.kind)).length;
+		if (run.logins > 1 + sessionEnders) failures.push(`${run.logins} logins for ${sessionEnders} session-ending faults`);
 		if (run.trackerSize > CHAOS_MAX_ORDERS) failures.push(`tracker holds ${run.trackerSize} orders, bound ${CHAOS_MAX_ORDERS}`);
 		if (unhandled.length > 0) failures.push(`unhandled: ${unhandled.map(String).join('; ')}`);
 		if (run.statuses.some((s) => s.state === 'gave-up')) failures.push('the stream gave up');

@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
-import { FAST_OPTIONS, simulatorCredentials, startNodeFixture, type NodeFixture } from '../helpers/trigger-context';
+import { simulatorCredentials } from '../helpers/simulator-credentials';
+import { FAST_OPTIONS, startNodeFixture, type NodeFixture } from '../helpers/trigger-context';
 
 jest.setTimeout(20_000);
 

@@ -147,12 +147,12 @@ describe('socket', () => {
 		await threeUpdates(fx, run);
 	});
 
-	// Guards a fallback that once kept the order-service handshake (`?token=`, `direct_intent`)
-	// on the user socket's URL: activation succeeded and no update ever arrived.
-	test('order-service socket not announced (UAT sends an empty URL): falls back to a working user socket', async () => {
+	// The order-service handshake (`?token=`, `direct_intent`) only works on the order-service
+	// path: activation must not succeed on a socket that never sends an update.
+	test("order-service socket not announced (UAT sends an empty URL): the environment's /oms-socket-latest/ws", async () => {
 		const fx = await withFixture({ orderServiceWsUrl: '' });
 		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, socket: 'orderService' } }, { waitMs: 3_000 });
-		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'user', subscribed: true })]);
+		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'order-service', subscribed: true })]);
 		await threeUpdates(fx, run);
 	});
 

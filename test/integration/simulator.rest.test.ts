@@ -1,6 +1,6 @@
 import { totp } from '../../client/totp';
 import { DEMO_OTP, startSimulator, type RunningSimulator } from '../../simulator';
-import { DEVICE_ID, http, login } from '../helpers/simulatorClient';
+import { DEVICE_ID, http, login } from '../helpers/simulator-client';
 
 /** Every REST endpoint of the simulator, with right and wrong input, over real HTTP. */
 describe('simulator REST', () => {
@@ -94,17 +94,6 @@ describe('simulator REST', () => {
 			expect(wrong.json).toEqual({ error: 'Invalid MPIN', nubra_error_code: 'INVALID_MPIN' });
 		});
 
-		it('counts each MPIN-verified session in logins, not wrong MPINs or control-issued sessions', async () => {
-			expect(sim.control.logins).toBe(0);
-			const { authToken } = await login(sim);
-			expect(sim.control.logins).toBe(1);
-			await http(`${sim.restUrl}/verifypin`, { headers: bearer(authToken), body: { pin: '0000' } });
-			sim.control.issueSession();
-			expect(sim.control.logins).toBe(1);
-			await http(`${sim.restUrl}/verifypin`, { headers: bearer(authToken), body: { pin: sim.credentials.mpin } });
-			expect(sim.control.logins).toBe(2);
-		});
-
 		it('answers 440 for an unknown auth token, 401 for none, 440 for a changed device', async () => {
 			const { authToken } = await login(sim);
 			const unknown = await http(`${sim.restUrl}/verifypin`, { headers: bearer('not-a-token'), body: { pin: sim.credentials.mpin } });
@@ -180,19 +169,20 @@ describe('simulator REST', () => {
 	});
 
 	describe('sessions across logins', () => {
-		it('keeps earlier tokens valid by default', async () => {
-			const first = await login(sim);
-			await login(sim);
-			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(first.sessionToken) })).status).toBe(200);
-		});
-
-		it('invalidates earlier tokens with singleSession', async () => {
-			await sim.close();
-			sim = await startSimulator({ singleSession: true });
+		it('by default, as Nubra: a login ends the earlier sessions and is counted', async () => {
 			const first = await login(sim);
 			const second = await login(sim);
 			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(first.sessionToken) })).status).toBe(440);
 			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(second.sessionToken) })).status).toBe(200);
+			expect(sim.control.sessionCounts).toEqual({ logins: 2, sessionsIssued: 2 });
+		});
+
+		it('keeps earlier tokens valid with singleSession: false', async () => {
+			await sim.close();
+			sim = await startSimulator({ singleSession: false });
+			const first = await login(sim);
+			await login(sim);
+			expect((await http(`${sim.restUrl}/userinfo`, { headers: bearer(first.sessionToken) })).status).toBe(200);
 		});
 
 		it('logout ends the auth token and its sessions', async () => {

@@ -1,6 +1,6 @@
 import { loadNubraSchema } from '../../client/schema';
 import { generateScenario, INVALID_TOKEN_TEXT, ONE_MIB, startSimulator, type RunningSimulator } from '../../simulator';
-import { decodeFrame, login, RecordingSocket } from '../helpers/simulatorClient';
+import { decodeFrame, login, RecordingSocket } from '../helpers/simulator-client';
 
 /** The subscribe handshake and every socket fault, seen from a plain `ws` client. */
 describe('simulator socket', () => {
@@ -25,8 +25,9 @@ describe('simulator socket', () => {
 		return order;
 	};
 
+	// Several subscribers with sessions of their own: only the one-session tests need the rule.
 	beforeEach(async () => {
-		sim = await startSimulator();
+		sim = await startSimulator({ singleSession: false });
 	});
 	afterEach(async () => {
 		await Promise.all(sockets.splice(0).map((socket) => socket.close()));
@@ -108,6 +109,39 @@ describe('simulator socket', () => {
 			socket.ws.ping('hello');
 			await expect(pong).resolves.toEqual(Buffer.from('hello'));
 			await expect(pinged).resolves.toMatchObject({ channel: 'user' });
+		});
+	});
+
+	describe('one session per account (the default)', () => {
+		it('a new login sends Invalid Token to the sockets of the earlier session and closes them', async () => {
+			await sim.close();
+			sim = await startSimulator();
+			const socket = open();
+			await socket.subscribe((await login(sim)).sessionToken);
+			await sim.control.waitForSubscribers(1);
+			const second = await login(sim);
+			await socket.waitForMessages(1);
+			expect(socket.texts).toEqual([INVALID_TOKEN_TEXT]);
+			expect((await socket.closed).code).toBe(1008);
+			expect(sim.control.subscriberCount).toBe(0);
+
+			const current = open();
+			await current.subscribe(second.sessionToken);
+			await sim.control.waitForSubscribers(1);
+			acceptedOrder();
+			await current.waitForMessages(1);
+			expect(current.texts).toEqual([]);
+			expect(sim.control.sessionCounts).toEqual({ logins: 2, sessionsIssued: 2 });
+		});
+
+		it('expireSessions ends the subscribed sockets the same way', async () => {
+			const socket = open();
+			await socket.subscribe((await login(sim)).sessionToken);
+			await sim.control.waitForSubscribers(1);
+			sim.control.expireSessions();
+			await socket.waitForMessages(1);
+			expect(socket.texts).toEqual([INVALID_TOKEN_TEXT]);
+			expect((await socket.closed).code).toBe(1008);
 		});
 	});
 
@@ -263,7 +297,7 @@ describe('simulator socket', () => {
 			// instead; jest --detectOpenHandles covers the rest.
 			const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 			const timersBefore = timers();
-			const other = await startSimulator();
+			const other = await startSimulator({ singleSession: false });
 			const socket = new RecordingSocket(other.wsUrl);
 			await socket.subscribe(other.control.issueSession().sessionToken);
 			other.control.slowHandshake(60_000);

@@ -8,7 +8,9 @@ import { createNubraStream } from '../../client/connect';
 import type { NubraCredentials } from '../../client/credentials';
 import type { DeliveredEvent, StreamStatus } from '../../client/stream';
 import { generateScenario, startSimulator, type RunningSimulator } from '../../simulator';
-import { FAST_TIMINGS, RecordingLogger, finalStatesDelivered, waitFor } from '../helpers/stream-harness';
+import { RecordingLogger } from '../helpers/recording-logger';
+import { FAST_TIMINGS, finalStatesDelivered } from '../helpers/stream-harness';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(15_000);
 
@@ -218,7 +220,7 @@ describe('secrets in stream output', () => {
 			},
 		});
 		const reasons = outputs.statuses.flatMap((s) => (s.state === 'disconnected' ? [s.reason] : []));
-		expect(reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket/ws'))).toBe(true);
+		expect(reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket-latest/ws'))).toBe(true);
 		expectClean('order-service socket', outputs);
 	});
 

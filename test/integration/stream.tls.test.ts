@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { generateScenario, startSimulator, type RunningSimulator } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
-import { finalStatesDelivered, simulatorCredentials, startStreamAgainst, waitFor, type StreamUnderTest } from '../helpers/stream-harness';
 import { nubraRejection } from '../helpers/rejection';
+import { simulatorCredentials } from '../helpers/simulator-credentials';
+import { finalStatesDelivered, startStreamAgainst, type StreamUnderTest } from '../helpers/stream-harness';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(15_000);
 

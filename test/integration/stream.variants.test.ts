@@ -14,11 +14,11 @@ import {
 	FAST_TIMINGS,
 	fillOrdersNow,
 	finalStatesDelivered,
-	simulatorCredentials,
 	startStreamAgainst,
-	waitFor,
 	type StreamUnderTest,
 } from '../helpers/stream-harness';
+import { simulatorCredentials } from '../helpers/simulator-credentials';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(15_000);
 
@@ -96,10 +96,11 @@ describe('NubraStream variants', () => {
 			await expectExactlyOnce(sim, t);
 		});
 
-		it("falls back to the user socket when /userinfo announces an empty URL (UAT), never ''", async () => {
+		it("uses the environment's /oms-socket-latest/ws when /userinfo announces an empty URL (UAT), never ''", async () => {
 			sim = await startSimulator({ orderServiceWsUrl: '' });
 			t = await startStreamAgainst(sim, { socket: { kind: 'order-service' } });
-			expect(sim.control.connections()).toEqual([expect.objectContaining({ channel: 'user', subscribed: true })]);
+			expect(sim.control.connections()).toEqual([expect.objectContaining({ channel: 'order-service', subscribed: true })]);
+			expect(t.statusesOf('connected')[0].url).toBe(`${sim.restUrl.replace('http', 'ws')}/oms-socket-latest/ws`);
 			await sim.control.play(generateScenario({ seed: 25, orders: 6 }));
 			await expectExactlyOnce(sim, t);
 		});

@@ -5,7 +5,7 @@ import type { ICredentialsDecrypted } from 'n8n-workflow';
 import { NubraAuthClient, type NubraLogger } from '../../client/auth';
 import type { NubraCredentials } from '../../client/credentials';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
-import { STUB_ACCOUNT, startRestStub, type RestStub, type StubRequest } from '../helpers/restStub';
+import { STUB_ACCOUNT, startRestStub, type RestStub, type StubRequest } from '../helpers/rest-stub';
 
 /**
  * No token, MPIN, TOTP secret or TOTP code may reach a log line, an error (message, hint,

@@ -1,12 +1,9 @@
-import {
-	NubraAuthClient,
-	flattenSentinelOrders,
-	sanitiseServerText,
-	type NubraAuthClientOptions,
-} from '../../client/auth';
+import { NubraAuthClient, type NubraAuthClientOptions } from '../../client/auth';
 import type { NubraCredentials } from '../../client/credentials';
+import { redactSecrets } from '../../client/logger';
+import { flattenSentinelOrders } from '../../client/sentinel';
 import { totp } from '../../client/totp';
-import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/restStub';
+import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/rest-stub';
 import { nubraRejection } from '../helpers/rejection';
 
 describe('NubraAuthClient against a scripted REST server', () => {
@@ -368,14 +365,22 @@ describe('NubraAuthClient against a scripted REST server', () => {
 	});
 });
 
-describe('sanitiseServerText', () => {
-	it('removes known secrets and token-shaped text, and caps the length', () => {
-		const text = sanitiseServerText(
+describe('redactSecrets', () => {
+	it('from a server: removes known secrets and token-shaped text, drops markup and caps the length', () => {
+		const serverText = (text: string, secrets: string[] = []) => redactSecrets(text, secrets, { fromServer: true });
+		const text = serverText(
 			'bad token Bearer abc.def for 4f1e2d3c-1111-2222-3333-444455556666 jwt eyJhbGciOi.eyJzdWIi.sig pin 482619 key JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
 			['482619'],
 		);
 		expect(text).toBe('bad token Bearer [redacted] for [redacted] jwt [redacted] pin [redacted] key [redacted]');
-		expect(sanitiseServerText('x'.repeat(20).split('').join(' ').repeat(30))).toHaveLength(200);
-		expect(sanitiseServerText('<html><body>Bad   gateway</body></html>')).toBe('Bad gateway');
+		expect(serverText('x'.repeat(20).split('').join(' ').repeat(30))).toHaveLength(200);
+		expect(serverText('<html><body>Bad   gateway</body></html>')).toBe('Bad gateway');
+	});
+
+	it('from elsewhere: replaces only the known secrets of four characters or more', () => {
+		const url = 'wss://api.nubra.io/oms-socket-latest/ws?token=SESSION-TOKEN-1';
+		expect(redactSecrets(`failed ${url} (abc)`, ['SESSION-TOKEN-1', 'abc', undefined])).toBe(
+			'failed wss://api.nubra.io/oms-socket-latest/ws?token=[redacted] (abc)',
+		);
 	});
 });

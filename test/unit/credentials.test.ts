@@ -33,11 +33,13 @@ describe('resolveEndpoints', () => {
 		expect(resolveEndpoints(totpCredential)).toEqual({
 			restBaseUrl: 'https://api.nubra.io',
 			defaultSocketUrl: 'wss://api.nubra.io/ws',
+			defaultOrderServiceSocketUrl: 'wss://api.nubra.io/oms-socket-latest/ws',
 			rejectUnauthorized: true,
 		});
 		expect(resolveEndpoints({ ...totpCredential, environment: 'uat' })).toEqual({
 			restBaseUrl: 'https://uatapi.nubra.io',
 			defaultSocketUrl: 'wss://uatapi.nubra.io/ws',
+			defaultOrderServiceSocketUrl: 'wss://uatapi.nubra.io/oms-socket-latest/ws',
 			rejectUnauthorized: true,
 		});
 	});
@@ -56,13 +58,14 @@ describe('resolveEndpoints', () => {
 	});
 
 	it.each([
-		['http://127.0.0.1:8080', 'http://127.0.0.1:8080', 'ws://127.0.0.1:8080/ws'],
-		['http://127.0.0.1:8080/', 'http://127.0.0.1:8080', 'ws://127.0.0.1:8080/ws'],
-		['https://relay.example.com/nubra/', 'https://relay.example.com/nubra', 'wss://relay.example.com/nubra/ws'],
-	])('derives the socket from a custom REST URL %s', (input, rest, socket) => {
+		['http://127.0.0.1:8080', 'http://127.0.0.1:8080', 'ws://127.0.0.1:8080'],
+		['http://127.0.0.1:8080/', 'http://127.0.0.1:8080', 'ws://127.0.0.1:8080'],
+		['https://relay.example.com/nubra/', 'https://relay.example.com/nubra', 'wss://relay.example.com/nubra'],
+	])('derives both sockets from a custom REST URL %s', (input, rest, socketBase) => {
 		const endpoints = resolveEndpoints({ ...totpCredential, environment: 'custom', restBaseUrl: input });
 		expect(endpoints.restBaseUrl).toBe(rest);
-		expect(endpoints.defaultSocketUrl).toBe(socket);
+		expect(endpoints.defaultSocketUrl).toBe(`${socketBase}/ws`);
+		expect(endpoints.defaultOrderServiceSocketUrl).toBe(`${socketBase}/oms-socket-latest/ws`);
 		expect(endpoints.rejectUnauthorized).toBe(true);
 	});
 

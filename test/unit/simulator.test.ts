@@ -3,7 +3,7 @@ import { OrderBook } from '../../simulator/book';
 import { encodeChange } from '../../simulator/encode';
 import { DEMO_TOTP_SECRET, expectedEvent, generateScenario, mulberry32, wireStatus, type LedgerEntry } from '../../simulator';
 import { parseCliArgs } from '../../simulator/cli';
-import { decodeFrame } from '../helpers/simulatorClient';
+import { decodeFrame } from '../helpers/simulator-client';
 
 describe('generateScenario', () => {
 	it('is deterministic per seed and differs across seeds', () => {
@@ -136,8 +136,8 @@ it('the demo TOTP secret is valid base32', () => {
 
 describe('simulator CLI arguments', () => {
 	it('reads every flag and defaults to a forever scenario on v3', () => {
-		expect(parseCliArgs([])).toMatchObject({ port: 8787, apiVersion: 'v3', ratePerSecond: 5, seed: 1, orders: undefined });
-		expect(parseCliArgs(['--port', '0', '--api', 'v1', '--rate', '0', '--seed', '9', '--orders', '12', '--big-ids', '--quiet'])).toEqual({
+		expect(parseCliArgs([])).toMatchObject({ port: 8787, apiVersion: 'v3', ratePerSecond: 5, seed: 1, orders: undefined, severalSessions: false });
+		expect(parseCliArgs(['--port', '0', '--api', 'v1', '--rate', '0', '--seed', '9', '--orders', '12', '--big-ids', '--several-sessions', '--quiet'])).toEqual({
 			host: '127.0.0.1',
 			port: 0,
 			apiVersion: 'v1',
@@ -145,6 +145,7 @@ describe('simulator CLI arguments', () => {
 			seed: 9,
 			orders: 12,
 			bigIds: true,
+			severalSessions: true,
 			quiet: true,
 		});
 		expect(parseCliArgs(['--orders', '3', '--forever']).orders).toBeUndefined();

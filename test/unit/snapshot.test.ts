@@ -1,5 +1,12 @@
-import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow, snapshotRows, SNAPSHOT_BUCKETS } from '../../client/snapshot';
+import type { SentinelOrderRow } from '../../client/sentinel';
+import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow as normaliseRow } from '../../client/snapshot';
+import type { NubraApiVersion, NubraEvent } from '../../client/types';
 import { makeEvent } from '../helpers/events';
+
+/** Rows straight from JSON: the reader must survive fields of any type, so they go in untyped. */
+function normaliseSnapshotRow(value: Record<string, unknown>, apiVersion: NubraApiVersion): NubraEvent {
+	return normaliseRow(value as SentinelOrderRow, apiVersion);
+}
 
 const row = {
 	intentOrderId: 1_000_001,
@@ -24,21 +31,6 @@ const row = {
 	exchangeOrderIds: [1_300_000_012_340_001],
 	timestamps: { lastModifiedAt: '2025-01-15T09:15:00+05:30', lastUpdatedAt: '2025-01-15T09:16:00Z' },
 };
-
-describe('snapshotRows', () => {
-	it('flattens every bucket, open first, from the whole body or its orders object', () => {
-		const orders = Object.fromEntries(SNAPSHOT_BUCKETS.map((bucket) => [bucket, [{ bucket }]]));
-		expect(snapshotRows({ orders }).map((r) => r.bucket)).toEqual([...SNAPSHOT_BUCKETS]);
-		expect(snapshotRows(orders)).toHaveLength(6);
-	});
-
-	it('tolerates missing buckets, non-arrays and non-object rows', () => {
-		expect(snapshotRows({ orders: { open: [row, null, 'x'], executed: 'no' } })).toEqual([row, {}, {}]);
-		expect(snapshotRows(null)).toEqual([]);
-		expect(snapshotRows('text')).toEqual([]);
-		expect(snapshotRows({ orders: [] })).toEqual([]);
-	});
-});
 
 describe('normaliseSnapshotRow', () => {
 	it('turns a camelCase row into an order event with the socket vocabulary', () => {

@@ -70,7 +70,10 @@ export interface PublicationStatus {
 	triggers: Array<{ nodeId: string; status: string; errorMessage?: string | null }>;
 }
 
-const SETTLED_PUBLICATION: ReadonlyArray<PublicationStatus['status']> = ['published', 'partial', 'failed'];
+/** A publication that has run: its triggers started, or some of them failed. */
+const PUBLISHED: ReadonlyArray<PublicationStatus['status']> = ['published', 'partial', 'failed'];
+/** An unpublication that has run. */
+const UNPUBLISHED: ReadonlyArray<PublicationStatus['status']> = ['not_published'];
 
 /** The JSON n8n answers REST calls with: `{ data: ... }`. */
 interface Wrapped<T> {
@@ -167,20 +170,27 @@ export class N8nSession {
 	 * starts them after answering, and after `n8n start` for workflows published with the CLI).
 	 * Returns the settled status; undefined at once on n8n 2.8.
 	 */
-	async waitForPublication(id: string, timeoutMs = 120_000): Promise<PublicationStatus | undefined> {
+	async waitForPublication(
+		id: string,
+		settled: ReadonlyArray<PublicationStatus['status']> = PUBLISHED,
+		timeoutMs = 120_000,
+	): Promise<PublicationStatus | undefined> {
 		const first = await this.publicationStatus(id);
 		if (first === undefined) return undefined;
 		return await waitFor(
 			async () => {
 				const status = await this.publicationStatus(id);
-				return status && SETTLED_PUBLICATION.includes(status.status) ? status : undefined;
+				return status && settled.includes(status.status) ? status : undefined;
 			},
 			{ timeoutMs, intervalMs: 200, description: `the publication of workflow ${id} to settle` },
 		);
 	}
 
+	/** Unpublishes the workflow and returns once its triggers are stopped (n8n 2.41: via the outbox). */
 	async deactivateWorkflow(id: string): Promise<WorkflowSummary> {
-		return await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/deactivate`, {});
+		const workflow = await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/deactivate`, {});
+		await this.waitForPublication(id, UNPUBLISHED);
+		return workflow;
 	}
 
 	/** Ids of the workflows n8n has active right now. */

@@ -303,6 +303,11 @@ describe('V2 Executions', () => {
 		expect(event.legs).toEqual([]);
 		expect(event.basket_type_name).toBe('X');
 	});
+
+	it('an order with no fills reports filled_qty 0, even with nothing to sum it from', () => {
+		expect(only('v2', { id: 1, qty: 10 }).filled_qty).toBe(0);
+		expect(only('v2', { id: 1, basket_params: { basket_type_name: 'X' } }).filled_qty).toBe(0);
+	});
 });
 
 describe('V3 NubraToClientIntentUpdate', () => {

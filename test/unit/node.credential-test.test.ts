@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted } from 'n8n-workflow';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
-import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/restStub';
+import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/rest-stub';
 
 function decrypted(data: ICredentialDataDecryptedObject): ICredentialsDecrypted {
 	return { id: 'cred-1', name: 'Nubra account', type: 'nubraApi', data };
@@ -42,11 +42,24 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 	it('succeeds with a real TOTP login, MPIN and session check', async () => {
 		await expect(testNubraCredential(decrypted(totpData))).resolves.toEqual({
 			status: 'OK',
-			message: `Logged in to Nubra Custom (${host}): TOTP login, MPIN and session check passed; order updates come from 127.0.0.1:1.`,
+			message: `Logged in to Nubra Custom (${host}): TOTP login, MPIN and session check passed; order updates come from 127.0.0.1:1. Nubra keeps one session per account, so Nubra triggers of this account running elsewhere (another n8n, a script) log in again once.`,
 		});
 		expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
 			'POST /totp/login',
 			'POST /verifypin',
+			'GET /userinfo',
+		]);
+	});
+
+	it('tests again with the session the account already holds: no second login, which would end it', async () => {
+		await testNubraCredential(decrypted(totpData));
+		const again = await testNubraCredential(decrypted(totpData));
+		expect(again.status).toBe('OK');
+		expect(again.message).toContain('No new login was made');
+		expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+			'POST /totp/login',
+			'POST /verifypin',
+			'GET /userinfo',
 			'GET /userinfo',
 		]);
 	});

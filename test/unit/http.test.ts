@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { httpRequest, quoteUnsafeIntegers } from '../../client/http';
-import { startRestStub, type RestStub } from '../helpers/restStub';
+import { startRestStub, type RestStub } from '../helpers/rest-stub';
 import { nubraRejection } from '../helpers/rejection';
 
 /** A port nothing listens on: bind one, then free it. */
