@@ -13,6 +13,13 @@ import { startN8nWith, type StartedN8n, type StartN8nWithOptions } from './start
 
 /** How fast a dead worker's jobs count as stalled (n8n's defaults: 30 s lock, 30 s check). */
 const WORKER_LOCK_MS = 5_000;
+/**
+ * Minutes between n8n's checks for executions whose job is gone (a dead worker's), which it
+ * then marks crashed (n8n's default: 180).
+ */
+const QUEUE_RECOVERY_MINUTES = 1;
+/** Connections per n8n process (n8n's default, 2, starves its health ping under a burst). */
+const POSTGRES_POOL_SIZE = 10;
 
 /** The environment every process of one queue-mode setup shares (main, workers and CLI). */
 export function queueModeEnv(redis: RunningService, postgres: RunningPostgres, encryptionKey: string): Record<string, string> {
@@ -26,11 +33,13 @@ export function queueModeEnv(redis: RunningService, postgres: RunningPostgres, e
 		DB_POSTGRESDB_DATABASE: postgres.database,
 		DB_POSTGRESDB_USER: postgres.user,
 		DB_POSTGRESDB_PASSWORD: '',
+		DB_POSTGRESDB_POOL_SIZE: String(POSTGRES_POOL_SIZE),
 		N8N_ENCRYPTION_KEY: encryptionKey,
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		QUEUE_WORKER_LOCK_DURATION: String(WORKER_LOCK_MS),
 		QUEUE_WORKER_LOCK_RENEW_TIME: String(WORKER_LOCK_MS / 2),
 		QUEUE_WORKER_STALLED_INTERVAL: String(WORKER_LOCK_MS),
+		N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: String(QUEUE_RECOVERY_MINUTES),
 	};
 }
 
