@@ -14,6 +14,7 @@
  */
 import { generateScenario, startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
 import {
+	type ExecutionWithData,
 	type HttpSink,
 	N8nPublicApi,
 	n8nHost,
@@ -99,10 +100,9 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 	let sim: RunningSimulator;
 	let sink: HttpSink;
 	let queue: QueueMode;
-	let api: N8nPublicApi;
-	let apiKey: string;
 	let workflowId: string;
 	let seed = 1;
+	let apiKey: string;
 
 	/** Plays generated orders until at least `events` changes are in the ledger; returns them. */
 	async function play(events: number, ratePerSecond?: number): Promise<LedgerEntry[]> {
@@ -118,6 +118,12 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 			{ ratePerSecond },
 		);
 		return sim.control.ledger.slice(before);
+	}
+
+	/** The workflow's executions that have ended (the public API lists no running ones). */
+	async function endedExecutions(): Promise<ExecutionWithData[]> {
+		const api = new N8nPublicApi(queue.main.n8n.baseUrl, apiKey);
+		return await api.allExecutions({ workflowId });
 	}
 
 	/** Waits until every entry has reached the sink; returns the posts for them. */
@@ -146,7 +152,6 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		});
 		[workflowId] = queue.main.workflowIds;
 		apiKey = await queue.main.session.createApiKey();
-		api = new N8nPublicApi(queue.main.n8n.baseUrl, apiKey);
 		console.log(`queue mode ready: main ${queue.main.n8n.logFile}, workers ${queue.workers.map((w) => w.logFile).join(', ')}`);
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
@@ -166,9 +171,15 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		// One socket and one login: the workers load the node but never start the trigger.
 		expect(sim.control.subscriberCount).toBe(1);
 		expect(sim.control.sessionCounts.logins).toBe(1);
-		const executions = await api.allExecutions({ workflowId });
-		expect(executions).toHaveLength(entries.length);
-		expect(executions.every((execution) => execution.status === 'success')).toBe(true);
+		// The sink hears an event before its execution is stored as ended.
+		const ended = await waitFor(
+			async () => {
+				const all = await endedExecutions();
+				return all.length >= entries.length && all.every((execution) => execution.status === 'success') ? all : undefined;
+			},
+			{ timeoutMs: 60_000, description: 'every execution to end in success' },
+		);
+		expect(ended).toHaveLength(entries.length);
 	});
 
 	it('catches up exactly once after the main is SIGKILLed and restarted on the same database', async () => {
@@ -192,7 +203,6 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		);
 
 		await queue.restartMain();
-		api = new N8nPublicApi(queue.main.n8n.baseUrl, apiKey);
 		await sim.control.waitForSubscribers(1, 60_000);
 		const afterRestart = await play(30);
 
@@ -211,7 +221,8 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 	it("applies n8n's recovery when a worker is SIGKILLed during a burst, and the trigger loses and doubles nothing", async () => {
 		const [victim, survivor] = queue.workers;
 		const postsBefore = sink.received(SINK_PATH).length;
-		const executionsBefore = new Set((await api.allExecutions({ workflowId })).map((execution) => execution.id));
+		const executionsBefore = new Set((await endedExecutions()).map((execution) => execution.id));
+		const burstStartedAt = Date.now();
 		const burst = play(150);
 		await waitFor(
 			() => postsOf(sink.received(SINK_PATH).slice(postsBefore)).filter((post) => post.process === 'worker-1').length >= 10,
@@ -220,27 +231,42 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		await victim.kill();
 		const entries = await burst;
 
-		// n8n's recovery: every execution of the burst ends, none stays running.
-		const executions = await waitFor(
+		// n8n's recovery: the dead worker's jobs count as stalled and are given up, not run again
+		// (n8n 2.41 ends their executions as failed; 2.8 logs "Problem with execution <id>" and
+		// leaves them running until its queue recovery marks them crashed). Every other
+		// execution ends on the surviving worker.
+		const givenUp = (): Set<string> =>
+			new Set([...queue.main.n8n.logs().matchAll(/Problem with execution (\d+):/g)].map((match) => match[1]));
+		let progress = 'nothing listed yet';
+		const { ended, stillRunning } = await waitFor(
 			async () => {
-				const all = (await api.allExecutions({ workflowId })).filter((execution) => !executionsBefore.has(execution.id));
-				return all.length >= entries.length && all.every((execution) => execution.finished || !['new', 'running'].includes(execution.status))
-					? all
+				const endedNow = (await endedExecutions()).filter(
+					(execution) => Date.parse(execution.startedAt ?? '') >= burstStartedAt,
+				);
+				const endedIds = new Set(endedNow.map((execution) => execution.id));
+				const runningGivenUp = [...givenUp()].filter((id) => !endedIds.has(id) && !executionsBefore.has(id));
+				progress = `${endedNow.length} ended + ${runningGivenUp.length} given up of ${entries.length}`;
+				return endedNow.length + runningGivenUp.length >= entries.length
+					? { ended: endedNow, stillRunning: runningGivenUp }
 					: undefined;
 			},
-			{ timeoutMs: 180_000, intervalMs: 1_000, description: 'every execution of the burst to end' },
-		);
+			{ timeoutMs: 180_000, intervalMs: 1_000, description: 'every execution of the burst to end or be given up' },
+		).catch((error: Error) => {
+			throw new Error(`${error.message} (${progress})`);
+		});
 		const posts = postsOf(sink.received(SINK_PATH).slice(postsBefore));
-		const statuses = counts(executions.map((execution) => execution.status));
+		const statuses = counts([...ended.map((execution) => execution.status), ...stillRunning.map(() => 'running (given up)')]);
 		console.log(`worker kill: ${entries.length} events, executions by status ${JSON.stringify(Object.fromEntries(statuses))}, ${posts.length} posts`);
 
 		// The trigger emitted every event once: one execution per event.
-		expect(executions).toHaveLength(entries.length);
+		expect(ended.length + stillRunning.length).toBe(entries.length);
 		// No event reached the sink twice, and every successful execution delivered its event.
 		expect([...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1)).toBe(true);
 		const delivered = new Set(posts.map((post) => post.execution));
-		const failed = executions.filter((execution) => execution.status !== 'success');
-		for (const execution of executions) {
+		const failed = [...ended.filter((execution) => execution.status !== 'success').map((execution) => execution.id), ...stillRunning];
+		// Only what the dead worker held is lost to n8n: at most its concurrency (10 by default).
+		expect(failed.length).toBeLessThanOrEqual(10);
+		for (const execution of ended) {
 			if (execution.status === 'success') expect(delivered).toContain(execution.id);
 		}
 		// What the sink lacks is exactly what n8n reports as not successful.

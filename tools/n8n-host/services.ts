@@ -77,20 +77,34 @@ function processAlive(pid: number): boolean {
 const runningServices = new Set<number>();
 let exitHookInstalled = false;
 
-/** Last resort: a service still running when the test process exits is killed. */
+function killAllServices(): void {
+	for (const running of runningServices) {
+		try {
+			process.kill(running, 'SIGKILL');
+		} catch {
+			// Already gone.
+		}
+	}
+	runningServices.clear();
+}
+
+/**
+ * Last resort: services still running when the test process exits, or is ended by
+ * SIGINT/SIGTERM/SIGHUP, are killed; the signal is then re-raised with its default action.
+ */
 function trackForExit(pid: number): void {
 	runningServices.add(pid);
 	if (exitHookInstalled) return;
 	exitHookInstalled = true;
-	process.once('exit', () => {
-		for (const running of runningServices) {
-			try {
-				process.kill(running, 'SIGKILL');
-			} catch {
-				// Already gone.
-			}
-		}
-	});
+	process.once('exit', killAllServices);
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+		const onSignal = (): void => {
+			killAllServices();
+			process.removeListener(signal, onSignal);
+			process.kill(process.pid, signal);
+		};
+		process.on(signal, onSignal);
+	}
 }
 
 /**
