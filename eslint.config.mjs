@@ -13,6 +13,8 @@ export default tseslint.config(
 			'dist/**',
 			'node_modules/**',
 			'test/e2e/n8n-host/**',
+			'test/e2e/n8n-host-latest/**',
+			'dist-tools/**',
 			'coverage/**',
 			'**/*.mjs',
 			// Plain JavaScript is linted where it is ours to run: the scripts and the root files.

@@ -1,4 +1,8 @@
-/** Three layers, one runner: `npm test` runs them all. */
+/**
+ * Three layers, one runner: `npm test` runs them all. The end-to-end suites run twice: on the
+ * oldest supported n8n (`e2e`: 2.8.4 on Node 20) and on the newest (`e2e-latest`: 2.41.1 on
+ * Node 24); see tools/n8n-host/hosts.ts.
+ */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 
 module.exports = {
@@ -19,6 +23,13 @@ module.exports = {
 		{
 			displayName: 'e2e',
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+			transform: { '^.+\\.ts$': tsJest },
+			testEnvironment: 'node',
+		},
+		{
+			displayName: 'e2e-latest',
+			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+			setupFiles: ['<rootDir>/test/e2e/on-latest-host.js'],
 			transform: { '^.+\\.ts$': tsJest },
 			testEnvironment: 'node',
 		},

@@ -1,55 +1,18 @@
 /**
- * Bursts into active workflows in the pinned n8n (test/e2e/n8n-host): through the Nubra
- * Trigger one execution per event, the same burst with Batch Events, and as the baseline n8n's
- * own Webhook trigger hit as many times. Then a burst into a destination that allows 60
- * requests a minute (like Google Sheets), with and without batching: rows lost and delayed.
- * Every Nubra workflow is active throughout and filters on its burst's tag, so one burst
- * reaches one workflow (two for the rate-limited pair). Uses the e2e harness
- * (test/e2e/harness) as it stands, loaded from its TypeScript sources.
+ * Bursts into active workflows in a pinned n8n host (tools/n8n-host), in regular mode and in
+ * queue mode (main + workers, Redis, PostgreSQL): through the Nubra Trigger one execution per
+ * event, the same burst with Batch Events, and as the baseline n8n's own Webhook trigger hit as
+ * many times. In regular mode also a burst into a destination that allows 60 requests a minute
+ * (like Google Sheets), with and without batching: rows lost and delayed. Every Nubra workflow
+ * is active throughout and filters on its burst's tag, so one burst reaches one workflow.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
+import { n8nHost, N8nPublicApi, PACKAGE_DIST, startN8nWith, startQueueMode, type WorkflowJson } from '../tools/n8n-host';
 import { startRateLimitedSink, type RateLimitedSink } from './rate-limited-sink';
-import { registerTypeScript } from './ts-require';
-
-/** The part of the e2e harness the bench uses; test/chaos/harness-contract.ts checks it still fits. */
-export interface BenchHarness {
-	PACKAGE_DIST: string;
-	N8N_BIN: string;
-	pinnedN8nVersion(): string;
-	createUserFolder(): string;
-	importCredentials(
-		userFolder: string,
-		credentials: Array<{ id?: string; name: string; type: string; data: Record<string, unknown> }>,
-	): Promise<Array<{ id: string; name: string }>>;
-	importWorkflows(userFolder: string, workflows: BenchWorkflow[]): Promise<string[]>;
-	startN8n(options: {
-		customExtensionsDir: string | string[];
-		userFolder?: string;
-		env?: Record<string, string>;
-	}): Promise<{ baseUrl: string; startupMs: number; logFile: string; stop(): Promise<void> }>;
-	setupOwner(baseUrl: string): Promise<{ session: { createApiKey(label?: string): Promise<string> } }>;
-	N8nPublicApi: new (baseUrl: string, apiKey: string) => {
-		request<T>(method: string, path: string, body?: unknown): Promise<T>;
-	};
-}
-
-interface BenchWorkflow {
-	name: string;
-	nodes: Array<{
-		name: string;
-		type: string;
-		typeVersion: number;
-		position: [number, number];
-		parameters: Record<string, unknown>;
-		credentials?: Record<string, { id: string; name: string }>;
-		webhookId?: string;
-	}>;
-	connections: Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }>;
-}
 
 export interface N8nRow {
 	trigger: string;
@@ -84,12 +47,15 @@ export interface RateLimitedRow {
 	delayMaxMs: number;
 }
 
+export type N8nMode = 'regular' | 'queue';
+
 export interface N8nResult {
 	n8nVersion: string;
 	events: number;
 	startupMs: number;
+	/** Every mode's rows, labelled with the mode. */
 	rows: N8nRow[];
-	/** The same rows by name, for `--json` readers. */
+	/** Regular mode's rows by name, for `--json` readers. */
 	perEvent: N8nRow;
 	batched: N8nRow & { maxEvents: number; maxWaitSeconds: number };
 	webhook: N8nRow;
@@ -109,9 +75,8 @@ interface ExecutionListItem {
 	};
 }
 
-const PACKAGE_ROOT = resolve(__dirname, '..', '..');
-const HARNESS_INDEX = join(PACKAGE_ROOT, 'test', 'e2e', 'harness', 'index.ts');
-const NODE_FILE = join(PACKAGE_ROOT, 'dist', 'nodes', 'NubraTrigger', 'NubraTrigger.node.js');
+const NODE_FILE = join(PACKAGE_DIST, 'nodes', 'NubraTrigger', 'NubraTrigger.node.js');
+const QUEUE_WORKERS = 2;
 /** Give up waiting for executions when their number has not moved for this long. */
 const STALL_MS = 60_000;
 const DRAIN_DEADLINE_MS = 15 * 60_000;
@@ -123,34 +88,12 @@ const SINK_LIMIT_PER_MINUTE = 60;
 const QUIET_MS = 3_000;
 const TAGS = { perEvent: 'bench-each', batched: 'bench-batched', sinkPerEvent: 'bench-sink-each', sinkBatched: 'bench-sink-batched' };
 
-function loadHarness(): BenchHarness {
-	registerTypeScript();
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	return require(HARNESS_INDEX) as BenchHarness;
-}
-
 function pause(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-type PublicApi = InstanceType<BenchHarness['N8nPublicApi']>;
-
-/** Every execution of a workflow (cursor pages of 250), optionally with data. */
-async function allExecutions(api: PublicApi, workflowId: string, includeData: boolean): Promise<ExecutionListItem[]> {
-	const executions: ExecutionListItem[] = [];
-	let cursor: string | undefined;
-	for (let page = 0; page < 1_000; page++) {
-		const query = new URLSearchParams({ workflowId, limit: '250', includeData: String(includeData) });
-		if (cursor) query.set('cursor', cursor);
-		const body = await api.request<{ data: ExecutionListItem[]; nextCursor?: string | null }>(
-			'GET',
-			`/executions?${query.toString()}`,
-		);
-		executions.push(...body.data);
-		if (!body.nextCursor || body.data.length === 0) break;
-		cursor = body.nextCursor;
-	}
-	return executions;
+async function allExecutions(api: N8nPublicApi, workflowId: string, includeData: boolean): Promise<ExecutionListItem[]> {
+	return await api.allExecutions({ workflowId, includeData });
 }
 
 /**
@@ -159,7 +102,7 @@ async function allExecutions(api: PublicApi, workflowId: string, includeData: bo
  * passes. Returns them with data.
  */
 async function drain(
-	api: PublicApi,
+	api: N8nPublicApi,
 	workflowId: string,
 	expected: number | undefined,
 	log: (line: string) => void,
@@ -309,126 +252,159 @@ async function webhookBurst(url: string, count: number): Promise<void> {
 	await Promise.all(Array.from({ length: WEBHOOK_CONCURRENCY }, worker));
 }
 
-type WorkflowNode = BenchWorkflow['nodes'][number];
+type WorkflowNode = WorkflowJson['nodes'][number];
 
-export async function measureN8n(options: { events: number; log: (line: string) => void }): Promise<N8nResult | { skipped: string }> {
-	if (!existsSync(HARNESS_INDEX)) return { skipped: `the e2e harness is missing (${HARNESS_INDEX})` };
-	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
-	const harness = loadHarness();
-	if (!existsSync(harness.N8N_BIN)) return { skipped: 'the pinned n8n is not installed: run node scripts/ensure-n8n.js' };
-	const { log } = options;
+/** A throwaway n8n in one mode, with the bench workflows published. */
+interface RunningSetup {
+	baseUrl: string;
+	apiKey: string;
+	startupMs: number;
+	workflowIds: string[];
+	stop(): Promise<void>;
+}
+
+async function startSetup(
+	mode: N8nMode,
+	sim: RunningSimulator,
+	workflows: (credential: { id: string; name: string }) => WorkflowJson[],
+): Promise<RunningSetup> {
+	const common = {
+		host: n8nHost(),
+		credentials: [{ name: 'Nubra simulator (bench)', type: 'nubraApi', data: simulatorCredentialFields(sim) }],
+		workflows: ([credential]: Array<{ id: string; name: string }>) => workflows(credential),
+		customExtensionsDir: PACKAGE_DIST,
+	};
+	const started = Date.now();
+	if (mode === 'regular') {
+		const { n8n, session, workflowIds } = await startN8nWith(common);
+		return { baseUrl: n8n.baseUrl, apiKey: await session.createApiKey(), startupMs: n8n.startupMs, workflowIds, stop: () => n8n.stop() };
+	}
+	const queue = await startQueueMode({ ...common, workers: QUEUE_WORKERS });
+	return {
+		baseUrl: queue.main.n8n.baseUrl,
+		apiKey: await queue.main.session.createApiKey(),
+		startupMs: Date.now() - started,
+		workflowIds: queue.main.workflowIds,
+		stop: () => queue.stop(),
+	};
+}
+
+interface ModeResult {
+	perEvent: N8nRow;
+	batched: N8nRow;
+	webhook: N8nRow;
+	rateLimited: RateLimitedRow[];
+	startupMs: number;
+}
+
+/** Every burst into one mode; a fresh simulator, sink and n8n. */
+async function measureMode(mode: N8nMode, events: number, log: (line: string) => void): Promise<ModeResult> {
 	const sim = await startSimulator({});
 	const sink = await startRateLimitedSink({ limit: SINK_LIMIT_PER_MINUTE, windowMs: 60_000 });
-	const userFolder = harness.createUserFolder();
-	let n8n: Awaited<ReturnType<BenchHarness['startN8n']>> | undefined;
+	let setup: RunningSetup | undefined;
 	try {
-		const [credential] = await harness.importCredentials(userFolder, [
-			{
-				name: 'Nubra simulator (bench)',
-				type: 'nubraApi',
-				data: simulatorCredentialFields(sim),
-			},
-		]);
 		const webhookPath = `bench-${randomUUID().slice(0, 8)}`;
 		const noOp = (x: number): WorkflowNode => ({ name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0], parameters: {} });
 		const batchOptions = { batchEvents: true, batchMaxEvents: BATCH.maxEvents, batchMaxWaitSeconds: BATCH.maxWaitSeconds };
-		const nubraTrigger = (tag: string, extraOptions: Record<string, unknown> = {}): WorkflowNode => ({
-			name: 'Nubra Trigger',
-			type: 'CUSTOM.nubraTrigger',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {
-				events: ['order', 'trade', 'basket'],
-				filters: { tags: [tag] },
-				options: { includeMetadata: true, ...extraOptions },
-			},
-			credentials: { nubraApi: { id: credential.id, name: credential.name } },
-		});
-		const chain = (first: string, ...rest: string[]): BenchWorkflow['connections'] => {
-			const connections: BenchWorkflow['connections'] = {};
+		const chain = (first: string, ...rest: string[]): WorkflowJson['connections'] => {
+			const connections: WorkflowJson['connections'] = {};
 			[first, ...rest].forEach((name, index, names) => {
 				if (index < names.length - 1) connections[name] = { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] };
 			});
 			return connections;
 		};
-		/** Trigger → Aggregate → one POST of all the execution's rows, as Sheets appends them. */
-		const toRateLimitedSink = (name: string, tag: string, path: string, extraOptions: Record<string, unknown>): BenchWorkflow => ({
-			name,
-			nodes: [
-				nubraTrigger(tag, extraOptions),
-				{
-					name: 'Aggregate',
-					type: 'n8n-nodes-base.aggregate',
-					typeVersion: 1,
-					position: [200, 0],
-					parameters: {
-						aggregate: 'aggregateAllItemData',
-						destinationFieldName: 'rows',
-						include: 'specifiedFields',
-						fieldsToInclude: 'order_id, status, filled_qty, order_qty, order_price',
-					},
+		const workflows = (credential: { id: string; name: string }): WorkflowJson[] => {
+			const nubraTrigger = (tag: string, extraOptions: Record<string, unknown> = {}): WorkflowNode => ({
+				name: 'Nubra Trigger',
+				type: 'CUSTOM.nubraTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {
+					events: ['order', 'trade', 'basket'],
+					filters: { tags: [tag] },
+					options: { includeMetadata: true, ...extraOptions },
 				},
-				{
-					name: 'Append Rows',
-					type: 'n8n-nodes-base.httpRequest',
-					typeVersion: 4.4,
-					position: [400, 0],
-					parameters: {
-						method: 'POST',
-						url: `${sink.url}${path}`,
-						sendBody: true,
-						contentType: 'json',
-						specifyBody: 'json',
-						jsonBody: '={{ JSON.stringify({ rows: $json.rows }) }}',
-						options: {},
-					},
-				},
-			],
-			connections: chain('Nubra Trigger', 'Aggregate', 'Append Rows'),
-		});
-		const [perEventId, batchedId, webhookWorkflowId, sinkPerEventId, sinkBatchedId] = await harness.importWorkflows(userFolder, [
-			{
-				name: 'Bench: Nubra burst, one execution per event',
-				nodes: [nubraTrigger(TAGS.perEvent), noOp(200)],
-				connections: chain('Nubra Trigger', 'Done'),
-			},
-			{
-				name: 'Bench: Nubra burst, batched',
-				nodes: [nubraTrigger(TAGS.batched, batchOptions), noOp(200)],
-				connections: chain('Nubra Trigger', 'Done'),
-			},
-			{
-				name: 'Bench: Webhook burst (baseline)',
+				credentials: { nubraApi: { id: credential.id, name: credential.name } },
+			});
+			/** Trigger → Aggregate → one POST of all the execution's rows, as Sheets appends them. */
+			const toRateLimitedSink = (name: string, tag: string, path: string, extraOptions: Record<string, unknown>): WorkflowJson => ({
+				name,
 				nodes: [
+					nubraTrigger(tag, extraOptions),
 					{
-						name: 'Webhook',
-						type: 'n8n-nodes-base.webhook',
-						typeVersion: 2,
-						position: [0, 0],
-						webhookId: randomUUID(),
-						parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'onReceived', options: {} },
+						name: 'Aggregate',
+						type: 'n8n-nodes-base.aggregate',
+						typeVersion: 1,
+						position: [200, 0],
+						parameters: {
+							aggregate: 'aggregateAllItemData',
+							destinationFieldName: 'rows',
+							include: 'specifiedFields',
+							fieldsToInclude: 'order_id, status, filled_qty, order_qty, order_price',
+						},
 					},
-					noOp(200),
+					{
+						name: 'Append Rows',
+						type: 'n8n-nodes-base.httpRequest',
+						typeVersion: 4.4,
+						position: [400, 0],
+						parameters: {
+							method: 'POST',
+							url: `${sink.url}${path}`,
+							sendBody: true,
+							contentType: 'json',
+							specifyBody: 'json',
+							jsonBody: '={{ JSON.stringify({ rows: $json.rows }) }}',
+							options: {},
+						},
+					},
 				],
-				connections: chain('Webhook', 'Done'),
-			},
-			toRateLimitedSink('Bench: 60/min destination, one execution per event', TAGS.sinkPerEvent, '/per-event', {}),
-			toRateLimitedSink('Bench: 60/min destination, batched', TAGS.sinkBatched, '/batched', batchOptions),
-		]);
-		log('n8n: workflows imported and published; starting n8n');
-		n8n = await harness.startN8n({ customExtensionsDir: harness.PACKAGE_DIST, userFolder });
-		log(`n8n: ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
-		const { session } = await harness.setupOwner(n8n.baseUrl);
-		const api = new harness.N8nPublicApi(n8n.baseUrl, await session.createApiKey());
+				connections: chain('Nubra Trigger', 'Aggregate', 'Append Rows'),
+			});
+			return [
+				{
+					name: 'Bench: Nubra burst, one execution per event',
+					nodes: [nubraTrigger(TAGS.perEvent), noOp(200)],
+					connections: chain('Nubra Trigger', 'Done'),
+				},
+				{
+					name: 'Bench: Nubra burst, batched',
+					nodes: [nubraTrigger(TAGS.batched, batchOptions), noOp(200)],
+					connections: chain('Nubra Trigger', 'Done'),
+				},
+				{
+					name: 'Bench: Webhook burst (baseline)',
+					nodes: [
+						{
+							name: 'Webhook',
+							type: 'n8n-nodes-base.webhook',
+							typeVersion: 2,
+							position: [0, 0],
+							webhookId: randomUUID(),
+							parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'onReceived', options: {} },
+						},
+						noOp(200),
+					],
+					connections: chain('Webhook', 'Done'),
+				},
+				toRateLimitedSink('Bench: 60/min destination, one execution per event', TAGS.sinkPerEvent, '/per-event', {}),
+				toRateLimitedSink('Bench: 60/min destination, batched', TAGS.sinkBatched, '/batched', batchOptions),
+			];
+		};
+		log(`n8n ${mode}: starting ${n8nHost().label}${mode === 'queue' ? ` (main + ${QUEUE_WORKERS} workers, Redis, PostgreSQL)` : ' (SQLite)'}`);
+		setup = await startSetup(mode, sim, workflows);
+		const [perEventId, batchedId, webhookWorkflowId, sinkPerEventId, sinkBatchedId] = setup.workflowIds;
+		log(`n8n ${mode}: ready in ${setup.startupMs} ms`);
+		const api = new N8nPublicApi(setup.baseUrl, setup.apiKey);
 		// Every Nubra workflow shares the account's one socket.
 		await sim.control.waitForSubscribers(1, 60_000);
 
 		const nubraBurst = async (label: string, workflowId: string, tag: string, oneExecutionPerEvent: boolean): Promise<N8nRow> => {
 			const startedAt = Date.now();
-			const ledger = await burst(sim, options.events, tag);
-			log(`n8n: ${ledger.length} Nubra events (${label}) published in ${Date.now() - startedAt} ms`);
+			const ledger = await burst(sim, events, tag);
+			log(`n8n ${mode}: ${ledger.length} Nubra events (${label}) published in ${Date.now() - startedAt} ms`);
 			const executions = await drain(api, workflowId, oneExecutionPerEvent ? ledger.length : undefined, log);
-			return summarise(label, ledger.length, startedAt, executions, ledger.map(ledgerKey), (e) =>
+			return summarise(`${mode}: ${label}`, ledger.length, startedAt, executions, ledger.map(ledgerKey), (e) =>
 				triggerItems(e, 'Nubra Trigger').map(itemKey),
 			);
 		};
@@ -441,52 +417,71 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 		);
 
 		const webhookStart = Date.now();
-		await webhookBurst(`${n8n.baseUrl}/webhook/${webhookPath}`, perEvent.sent);
-		log(`n8n: ${perEvent.sent} webhook calls answered in ${Date.now() - webhookStart} ms`);
+		await webhookBurst(`${setup.baseUrl}/webhook/${webhookPath}`, perEvent.sent);
+		log(`n8n ${mode}: ${perEvent.sent} webhook calls answered in ${Date.now() - webhookStart} ms`);
 		const webhookExecutions = await drain(api, webhookWorkflowId, perEvent.sent, log);
 		const webhook = summarise(
-			`Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
+			`${mode}: Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
 			perEvent.sent,
 			webhookStart,
 			webhookExecutions,
 			Array.from({ length: perEvent.sent }, (_entry, seq) => String(seq)),
 			(e) => triggerItems(e, 'Webhook').map((item) => String((item.body as { seq?: unknown } | undefined)?.seq)),
 		);
+		if (mode !== 'regular') return { perEvent, batched, webhook, rateLimited: [], startupMs: setup.startupMs };
 
 		// The same burst, one after the other, into a destination allowing 60 requests a minute
 		// (each workflow its own path, so its own quota).
 		const rateLimitedBurst = async (label: string, workflowId: string, tag: string, path: string, oneExecutionPerEvent: boolean) => {
 			const startedAt = Date.now();
-			const ledger = await burst(sim, options.events, tag);
+			const ledger = await burst(sim, events, tag);
 			log(`n8n: ${ledger.length} Nubra events for the ${SINK_LIMIT_PER_MINUTE}/min destination (${label}) published in ${Date.now() - startedAt} ms`);
 			const executions = await drain(api, workflowId, oneExecutionPerEvent ? ledger.length : undefined, log);
 			return rateLimitedRow(label, ledger, executions, sink, path);
 		};
-		const rateLimitedRows = [
+		const rateLimited = [
 			await rateLimitedBurst('one execution per event', sinkPerEventId, TAGS.sinkPerEvent, '/per-event', true),
 			await rateLimitedBurst(`Batch Events (${BATCH.maxEvents} events or ${BATCH.maxWaitSeconds} s)`, sinkBatchedId, TAGS.sinkBatched, '/batched', false),
 		];
-		return {
-			n8nVersion: harness.pinnedN8nVersion(),
-			events: perEvent.sent,
-			startupMs: n8n.startupMs,
-			rows: [perEvent, batched, webhook],
-			perEvent,
-			batched: { ...batched, maxEvents: BATCH.maxEvents, maxWaitSeconds: BATCH.maxWaitSeconds },
-			webhook,
-			rateLimited: { limitPerMinute: SINK_LIMIT_PER_MINUTE, rows: rateLimitedRows },
-			notes: [
-				'Throughput workflows: trigger → No Operation; n8n regular mode, SQLite, executions saved.',
-				'events/s: events carried by executions ÷ (last execution stopped − first event sent), end to end.',
-				'Lost/doubled: Nubra items matched to the simulator ledger by order|status|filled|qty|price; webhook items by seq.',
-				`Rate-limited destination: trigger → Aggregate → one HTTP POST per execution (as the Sheets node appends an execution's items in one request), ${SINK_LIMIT_PER_MINUTE} requests a minute, 429 beyond; no retries, so a refused row is lost.`,
-			],
-		};
+		return { perEvent, batched, webhook, rateLimited, startupMs: setup.startupMs };
 	} finally {
-		// stop() removes the user folder; before n8n started, it is ours to remove.
-		if (n8n) await n8n.stop();
-		else rmSync(userFolder, { recursive: true, force: true });
+		await setup?.stop();
 		await sink.close();
 		await sim.close();
 	}
+}
+
+/**
+ * The bursts into regular mode and into queue mode, each beside n8n's Webhook trigger under the
+ * same setup as the baseline.
+ */
+export async function measureN8n(options: {
+	events: number;
+	log: (line: string) => void;
+	modes?: N8nMode[];
+}): Promise<N8nResult | { skipped: string }> {
+	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
+	const host = n8nHost();
+	if (!existsSync(host.n8nBin)) return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
+	const modes = options.modes ?? (['regular', 'queue'] as const);
+	const results = new Map<N8nMode, ModeResult>();
+	for (const mode of modes) results.set(mode, await measureMode(mode, options.events, options.log));
+	const main = results.get('regular') ?? (results.values().next().value as ModeResult);
+	return {
+		n8nVersion: host.label,
+		events: main.perEvent.sent,
+		startupMs: main.startupMs,
+		rows: [...results.values()].flatMap((r) => [r.perEvent, r.batched, r.webhook]),
+		perEvent: main.perEvent,
+		batched: { ...main.batched, maxEvents: BATCH.maxEvents, maxWaitSeconds: BATCH.maxWaitSeconds },
+		webhook: main.webhook,
+		rateLimited: { limitPerMinute: SINK_LIMIT_PER_MINUTE, rows: main.rateLimited },
+		notes: [
+			'Throughput workflows: trigger → No Operation, executions saved. regular: one n8n process, SQLite.',
+			`queue: main + ${QUEUE_WORKERS} workers (default concurrency), Redis and PostgreSQL on this machine; the trigger runs on the main.`,
+			'events/s: events carried by executions ÷ (last execution stopped − first event sent), end to end.',
+			'Lost/doubled: Nubra items matched to the simulator ledger by order|status|filled|qty|price; webhook items by seq.',
+			`Rate-limited destination (regular mode): trigger → Aggregate → one HTTP POST per execution (as the Sheets node appends an execution's items in one request), ${SINK_LIMIT_PER_MINUTE} requests a minute, 429 beyond; no retries, so a refused row is lost.`,
+		],
+	};
 }

@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/profile-top.js <dir-or-file.cpuprofile> [count]`: the functions with the
+ * `node dist-tools/bench/profile-top.js <dir-or-file.cpuprofile> [count]`: the functions with the
  * most self time in a V8 CPU profile (as written by `node --cpu-prof`), and how much of the
  * total each took. With a directory, reads its newest `.cpuprofile`.
  */

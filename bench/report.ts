@@ -99,7 +99,7 @@ export function printTable(result: BenchResult, print: (line: string) => void): 
 		if ('skipped' in n) {
 			print(`n8n: skipped (${n.skipped})`);
 		} else {
-			print(`Real n8n ${n.n8nVersion}: a burst of ${n.events} events into an active workflow:`);
+			print(`Real ${n.n8nVersion}: a burst of ${n.events} events into an active workflow, regular and queue mode:`);
 			for (const line of table(
 				['trigger', 'events sent', 'executions', 'lost', 'doubled', 'failed', 'drain s', 'executions/s', 'events/s'],
 				n.rows.map((row) => [

@@ -2,14 +2,16 @@
  * `npm run bench` (table) or `npm run bench -- --json` (one JSON object): throughput, latency
  * and memory of the whole pipeline against a bare `ws` client, all in one run on 127.0.0.1.
  *
- *   --n8n              also a burst through an active workflow in the pinned n8n (minutes)
+ *   --n8n              also a burst through an active workflow in the pinned n8n, in regular
+ *                      mode and in queue mode (main + 2 workers, Redis, PostgreSQL), each beside
+ *                      n8n's Webhook trigger as the baseline (minutes; N8N_E2E_HOST picks the host)
  *   --only=a,b         run only these sections: stages, throughput, latency, memory, accounts, n8n
  *   --frames=N         frames per generation for throughput (default 50 000)
  *   --repeats=N        measured bursts per side and generation (default 3)
  *   --n8n-events=N     events in the n8n burst (default 2 000)
  *
- * Profiling: `node --cpu-prof --cpu-prof-dir=.n8n-run/prof dist/bench/run.js --only=throughput`,
- * then `node dist/bench/profile-top.js .n8n-run/prof`.
+ * Profiling: `node --cpu-prof --cpu-prof-dir=.n8n-run/prof dist-tools/bench/run.js --only=throughput`,
+ * then `node dist-tools/bench/profile-top.js .n8n-run/prof`.
  */
 import { cpus, totalmem } from 'node:os';
 

@@ -1,44 +1,34 @@
 /**
  * `npm run demo`: the Nubra Trigger in the pinned, real n8n, fed by the local Nubra simulator.
  *
- * 1. Local sinks: an HTTP server that logs every POST to .n8n-run/demo/http-sink.jsonl, and a
- *    watcher that prints what n8n appends to .n8n-run/demo/rejections.jsonl.
- * 2. The Nubra simulator (dist/simulator, in this process) on a free loopback port.
- * 3. A fresh n8n user folder with the "Nubra API" credential (environment Custom → the
- *    simulator, its demo phone/MPIN/TOTP secret) and the demo workflows, imported and published
- *    with n8n's CLI (test/e2e/harness).
- * 4. n8n with N8N_CUSTOM_EXTENSIONS=dist/, an owner account, then a seeded scenario played
- *    round after round until Ctrl-C.
+ * 1. Local sinks: the tooling's HTTP sink, logging every request to .n8n-run/demo/http-sink.jsonl,
+ *    and a watcher that prints what n8n appends to .n8n-run/demo/rejections.jsonl.
+ * 2. The Nubra simulator (in this process) on a free loopback port.
+ * 3. n8n started with the tooling's one start-up sequence (tools/n8n-host, startN8nWith): the
+ *    "Nubra API" credential (environment Custom → the simulator, its demo phone/MPIN/TOTP
+ *    secret), the demo workflows, N8N_CUSTOM_EXTENSIONS=dist/, an owner, the workflows
+ *    published over REST; then a seeded scenario played round after round until Ctrl-C.
  *
  * Ctrl-C (or SIGTERM/SIGHUP) stops n8n (SIGTERM to its process group, SIGKILL after 20 s), the
- * simulator and the sinks, removes the user folder and exits 0. Started by demo/run.js.
+ * simulator and the sinks, removes the user folder and exits 0. Compiled with
+ * tsconfig.tools.json and started by scripts/demo.sh.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
+import { describeEntry } from '../simulator/cli';
 import {
-	createUserFolder,
-	importCredentials,
-	importWorkflows,
+	n8nHost,
 	PACKAGE_DIST,
 	PACKAGE_ROOT,
-	pinnedN8nVersion,
 	RUN_DIR,
-	setupOwner,
-	startN8n,
-	type N8nInstance,
+	startHttpSink,
+	startN8nWith,
+	type HttpSink,
+	type StartedN8n,
 	type WorkflowJson,
-} from '../test/e2e/harness';
-
-// The simulator as the package builds and ships it (scripts/demo.sh builds it first).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const simulatorModule = require('../dist/simulator') as typeof import('../simulator');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { describeEntry } = require('../dist/simulator/cli') as typeof import('../simulator/cli');
-type RunningSimulator = import('../simulator').RunningSimulator;
-type LedgerEntry = import('../simulator').LedgerEntry;
+} from '../tools/n8n-host';
 
 export const DEMO_OWNER = {
 	email: 'demo@example.com',
@@ -133,54 +123,16 @@ export function describeItem(item: Record<string, unknown>): string {
 // ---------------------------------------------------------------------------------------------
 // Sinks
 
-interface HttpSink {
-	url: string;
-	posts: number;
-	close(): Promise<void>;
-}
-
-/** Logs every POST (JSON body) to `file` and the console; GET / lists the latest posts. */
-async function startHttpSink(file: string, print: (line: string) => void): Promise<HttpSink> {
-	const recent: unknown[] = [];
-	const sink: HttpSink = { url: '', posts: 0, close: async () => undefined };
-	const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-		const chunks: Buffer[] = [];
-		request.on('data', (chunk: Buffer) => chunks.push(chunk));
-		request.on('end', () => {
-			if (request.method !== 'POST') {
-				response.writeHead(200, { 'content-type': 'application/json' });
-				response.end(JSON.stringify({ posts: sink.posts, latest: recent }, null, 2));
-				return;
-			}
-			const text = Buffer.concat(chunks).toString('utf8');
-			let body: unknown = text;
-			try {
-				body = JSON.parse(text);
-			} catch {
-				// Logged as text.
-			}
-			const record = { received_at: new Date().toISOString(), path: request.url, body };
-			appendFileSync(file, `${JSON.stringify(record)}\n`);
-			recent.unshift(record);
-			recent.length = Math.min(recent.length, 50);
-			sink.posts++;
+/** The tooling's HTTP sink, each POST appended to `file` and printed. */
+async function startLoggingHttpSink(file: string, print: (line: string) => void): Promise<HttpSink> {
+	return await startHttpSink({
+		onRequest: (request) => {
+			const body = request.json ?? request.text;
+			appendFileSync(file, `${JSON.stringify({ received_at: new Date(request.at).toISOString(), path: request.path, body })}\n`);
 			const item = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-			print(`[http sink ${clock()}] POST ${request.url ?? ''}  ${describeItem(item)}`);
-			response.writeHead(200, { 'content-type': 'application/json' });
-			response.end('{"ok":true}');
-		});
+			print(`[http sink ${clock()}] ${request.method} ${request.path}  ${describeItem(item)}`);
+		},
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => resolve());
-	});
-	sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	sink.close = () =>
-		new Promise<void>((resolve) => {
-			server.closeAllConnections();
-			server.close(() => resolve());
-		});
-	return sink;
 }
 
 interface FileWatch {
@@ -345,8 +297,6 @@ export async function main(argv: readonly string[]): Promise<void> {
 	const resources: Resource[] = [];
 	let stopping = false;
 	let firstSignalAt = 0;
-	let userFolder: string | undefined;
-	let n8nStarted = false;
 	let shutdownPromise: Promise<void> | undefined;
 	let resolveStopped: () => void = () => undefined;
 	const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -391,7 +341,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 	};
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.on(signal, onSignal);
-	/** startN8n() adds its own last-resort handlers (SIGKILL); while the demo runs, ours stop n8n gently. */
+	/** startN8nWith() adds its own last-resort handlers (SIGKILL); while the demo runs, ours stop n8n gently. */
 	const keepOnlyOurSignalHandlers = (): void => {
 		for (const signal of signals) {
 			for (const listener of process.listeners(signal)) {
@@ -408,14 +358,14 @@ export async function main(argv: readonly string[]): Promise<void> {
 		for (const file of [httpSinkFile, rejectionsFile, simulatorLog, STATE_FILE]) rmSync(file, { force: true });
 
 		// 1. Sinks.
-		const httpSink = await startHttpSink(httpSinkFile, print);
+		const httpSink = await startLoggingHttpSink(httpSinkFile, print);
 		await track({ name: `HTTP sink ${httpSink.url}`, close: () => httpSink.close() });
 		const fileWatch = watchFile(rejectionsFile, print);
 		await track({ name: 'file sink watcher', close: () => fileWatch.stop() });
 		checkpoint();
 
 		// 2. Simulator.
-		const sim: RunningSimulator = await simulatorModule.startSimulator({ seed: options.seed });
+		const sim: RunningSimulator = await startSimulator({ seed: options.seed });
 		await track({ name: `Nubra simulator ${sim.restUrl}`, close: () => sim.close() });
 		writeFileSync(simulatorLog, `Nubra simulator ${sim.restUrl} (seed ${options.seed}, ${options.rate} updates/s)\n`);
 		sim.control.on('subscribed', (c) => {
@@ -430,45 +380,31 @@ export async function main(argv: readonly string[]): Promise<void> {
 		});
 		checkpoint();
 
-		// 3. n8n user folder: credential and workflows (n8n's CLI, ~5 s per call).
-		out(`[demo] preparing n8n ${pinnedN8nVersion()}: credential and workflows (n8n CLI, ~10 s)`);
-		const prepStarted = Date.now();
-		userFolder = createUserFolder();
-		const folder = userFolder;
-		const [credential] = await importCredentials(folder, [
-			{
-				name: CREDENTIAL_NAME,
-				type: 'nubraApi',
-				data: {
-					environment: 'custom',
-					restBaseUrl: sim.restUrl,
-					socketUrl: '',
-					allowUnauthorizedCerts: false,
-					authentication: 'totp',
-					phone: sim.credentials.phone,
-					mpin: sim.credentials.mpin,
-					totpSecret: sim.credentials.totpSecret,
-					deviceId: 'n8n-nodes-nubra-demo',
-				},
-			},
-		]);
-		checkpoint();
-		const { workflows, notes } = demoWorkflows({ credentialId: credential.id, httpSink: httpSink.url, outputDir: DEMO_DIR });
-		for (const note of notes) out(`[demo] ${note}`);
-		// Published below over REST once n8n runs: one CLI run less per workflow (~5 s each), and
-		// a trigger that cannot activate says why in the answer.
-		const workflowIds = await importWorkflows(folder, workflows, { activate: false });
-		out(`[demo] credential and ${workflows.length} workflows imported (${seconds(prepStarted)})`);
-		checkpoint();
-
-		// 4. n8n.
-		out('[demo] starting n8n with this package (N8N_CUSTOM_EXTENSIONS=dist/)');
+		// 3. n8n: credential and workflows (n8n's CLI), start, owner, workflows published over
+		// REST (one CLI run less per workflow, and a trigger that cannot activate says why).
+		const host = n8nHost();
+		out(`[demo] starting ${host.label} with this package (N8N_CUSTOM_EXTENSIONS=dist/): credential, workflows, owner`);
 		const n8nStartedAt = Date.now();
-		let n8n: N8nInstance;
+		let notes: string[] = [];
+		let workflows: WorkflowJson[] = [];
+		let running: StartedN8n;
 		try {
-			n8n = await startN8n({
+			running = await startN8nWith({
+				host,
+				credentials: [
+					{
+						name: CREDENTIAL_NAME,
+						type: 'nubraApi',
+						data: { ...simulatorCredentialFields(sim), socketUrl: '', allowUnauthorizedCerts: false, deviceId: 'n8n-nodes-nubra-demo' },
+					},
+				],
+				workflows: ([credential]) => {
+					({ workflows, notes } = demoWorkflows({ credentialId: credential.id, httpSink: httpSink.url, outputDir: DEMO_DIR }));
+					return workflows;
+				},
+				publish: 'after-start',
+				owner: DEMO_OWNER,
 				customExtensionsDir: PACKAGE_DIST,
-				userFolder: folder,
 				holdEventLoop: true,
 				logDir: join(RUN_DIR, 'logs'),
 				env: {
@@ -477,23 +413,14 @@ export async function main(argv: readonly string[]): Promise<void> {
 				},
 			});
 		} finally {
-			n8nStarted = true; // startN8n() owns the user folder from here: stop() removes it.
+			for (const note of notes) out(`[demo] ${note}`);
 		}
+		const { n8n, session, workflowIds } = running;
+		const [credential] = running.credentials;
 		await track({ name: `n8n (pid ${n8n.pid})`, close: () => n8n.stop() });
 		keepOnlyOurSignalHandlers();
 		checkpoint();
-		out(`[demo] n8n ready in ${seconds(n8nStartedAt)}`);
-		const { session } = await setupOwner(n8n.baseUrl, DEMO_OWNER);
-		checkpoint();
-		for (const [i, id] of workflowIds.entries()) {
-			try {
-				await session.activateWorkflow(id);
-			} catch (error) {
-				throw new Error(`publishing "${workflows[i].name}" failed: ${(error as Error).message}`);
-			}
-		}
-		out(`[demo] ${workflowIds.length} workflows published`);
-		checkpoint();
+		out(`[demo] n8n ready and ${workflowIds.length} workflows published in ${seconds(n8nStartedAt)}`);
 
 		// Every trigger subscribes once its workflow is active.
 		await sim.control.waitForSubscribers(workflows.length, 60_000).catch(() => {
@@ -529,7 +456,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 		for (const { id, name } of state.workflows) out(`    ${pad(name, 44)} ${n8n.baseUrl}/workflow/${id}`);
 		out('');
 		out('  Running:');
-		out(`    n8n ${pinnedN8nVersion()}    pid ${n8n.pid}, log ${rel(n8n.logFile)}`);
+		out(`    ${host.label}    pid ${n8n.pid}, log ${rel(n8n.logFile)}`);
 		out(`    Nubra simulator  ${sim.restUrl} (in this process, pid ${process.pid}), ${options.rate} updates/s, seed ${options.seed}; log ${rel(simulatorLog)}`);
 		out(`    HTTP sink        ${httpSink.url} (GET / lists the latest posts) → ${rel(httpSinkFile)}`);
 		out(`    File sink        n8n appends rejected orders to ${rel(rejectionsFile)}`);
@@ -552,14 +479,14 @@ export async function main(argv: readonly string[]): Promise<void> {
 				};
 				const [all, failed] = await Promise.all([count(), count({ status: ['error'] })]);
 				if (stopping) return;
-				out(`[status ${clock()}] simulator ${updates} updates · n8n ${all} executions (${failed} failed) · HTTP sink ${httpSink.posts} posts · file sink ${fileWatch.lines} lines`);
+				out(`[status ${clock()}] simulator ${updates} updates · n8n ${all} executions (${failed} failed) · HTTP sink ${httpSink.requests.length} requests · file sink ${fileWatch.lines} lines`);
 			})();
 		}, STATUS_EVERY_MS);
 		await track({ name: 'status timer', close: () => clearInterval(statusTimer) });
 
 		// 5. The scenario, round after round, until stopped.
 		for (let round = 0; !stopping; round++) {
-			const steps = simulatorModule.generateScenario({ seed: options.seed + round, orders: ORDERS_PER_ROUND });
+			const steps = generateScenario({ seed: options.seed + round, orders: ORDERS_PER_ROUND });
 			await sim.control.play(steps, { ratePerSecond: options.rate });
 		}
 		await stopped;
@@ -570,8 +497,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 		}
 	} finally {
 		await shutdown();
-		if (userFolder !== undefined && !n8nStarted) rmSync(userFolder, { recursive: true, force: true });
 		out(`[demo] stopped after ${seconds()}; nothing left running`);
 		for (const signal of signals) process.removeListener(signal, onSignal);
 	}
 }
+
+if (require.main === module) void main(process.argv.slice(2));

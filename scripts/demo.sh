@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # `npm run demo`: the Nubra Trigger inside a real n8n, fed by the local Nubra simulator.
 #
-# Prepares what the demo needs, then hands over to demo/run.js (exec, so Ctrl-C reaches the
-# demo itself, which stops n8n, the simulator and the sinks by PID):
+# Prepares what the demo needs, then hands over to the compiled demo (exec, so Ctrl-C reaches
+# the demo itself, which stops n8n, the simulator and the sinks by PID):
 #   1. `npm ci` when node_modules is missing (a fresh clone);
 #   2. `npm run build` when dist/ is missing or older than the sources (NUBRA_DEMO_BUILD=1
 #      always builds, NUBRA_DEMO_BUILD=0 never does);
-#   3. `node scripts/ensure-n8n.js`: the pinned n8n in test/e2e/n8n-host (minutes the first
-#      time, under a second when already installed).
-# Arguments go to the demo: `npm run demo -- --rate 5 --seed 7 --verbose` (see demo/run.js).
+#   3. `npm run build:tools`: the demo and the n8n tooling (tools/n8n-host) into dist-tools/;
+#   4. `node scripts/ensure-n8n.js`: the pinned n8n hosts (minutes the first time, under a
+#      second when already installed). N8N_E2E_HOST=latest runs the demo on the newest host.
+# Arguments go to the demo: `npm run demo -- --rate 5 --seed 7 --verbose` (see demo/demo.ts).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +41,9 @@ else
 	say "dist/ is up to date (NUBRA_DEMO_BUILD=1 forces a build)"
 fi
 
+say "compiling the demo and the n8n tooling (npm run build:tools)"
+npm run build:tools --silent
+
 node scripts/ensure-n8n.js
 
-exec node demo/run.js "$@"
+exec node dist-tools/demo/demo.js "$@"

@@ -25,10 +25,11 @@ import {
 	setupOwner,
 	startN8n,
 	waitFor,
-} from './harness';
+	type HttpSink,
+	startHttpSink,
+} from '../../tools/n8n-host';
 import { forCustomExtensions, loadExample, nodeNamed, simulatorCredential, withSheetsAsHttp } from './fixtures/examples';
 import { fills, playOrders, rupees, type ScriptedOrder, SPECS } from './fixtures/scenario';
-import { type HttpSink, startHttpSink } from './sinks/http';
 
 jest.setTimeout(400_000);
 

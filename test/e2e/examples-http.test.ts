@@ -9,22 +9,19 @@
  * - the Slack and Google Sheets examples import as they are (type rewritten), every node type
  *   and version exists in the pinned n8n, and activation fails only for lack of credentials.
  */
-import { rmSync } from 'node:fs';
-
 import { startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
 import {
-	createUserFolder,
-	importCredentials,
-	importWorkflows,
+	type HttpSink,
 	N8nHttpError,
 	type N8nInstance,
 	type N8nSession,
 	PACKAGE_DIST,
-	setupOwner,
-	startN8n,
+	type RecordedRequest,
+	startHttpSink,
+	startN8nWith,
 	waitFor,
 	waitForExecutions,
-} from './harness';
+} from '../../tools/n8n-host';
 import {
 	CUSTOM_TRIGGER_TYPE,
 	forCustomExtensions,
@@ -34,7 +31,6 @@ import {
 	withSheetsAsHttp,
 } from './fixtures/examples';
 import { entriesOf, fills, partialFills, playOrder, playOrders, rupees, SPECS } from './fixtures/scenario';
-import { type HttpSink, type RecordedRequest, startHttpSink } from './sinks/http';
 
 jest.setTimeout(300_000);
 
@@ -101,7 +97,6 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 	let sink: HttpSink;
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
-	let userFolder: string | undefined;
 	let webhookId: string;
 	let rowsId: string;
 	let slackId: string;
@@ -139,8 +134,7 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 	beforeAll(async () => {
 		sim = await startSimulator();
 		sink = await startHttpSink();
-		userFolder = createUserFolder();
-		const [nubra] = await importCredentials(userFolder, [simulatorCredential(sim)]);
+		const nubra = simulatorCredential(sim);
 		const nubraRef = { nubraApi: { id: nubra.id, name: nubra.name } };
 
 		const webhook = forCustomExtensions(loadExample('webhook-on-partial-fills'), nubraRef);
@@ -150,23 +144,25 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 			`${sink.url}${ROWS_PATH}`,
 		);
 		// The example files say `active: false` (importWorkflows then leaves them unpublished).
-		[webhookId, rowsId, slackId, sheetsId] = await importWorkflows(userFolder, [
-			{ ...webhook, active: true },
-			{ ...rows, active: true },
-			{ ...slack, active: false },
-			{ ...sheets, active: false },
-		]);
-		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder });
-		userFolder = undefined; // the instance owns (and removes) it now
+		let workflowIds: string[];
+		({ n8n, session, workflowIds } = await startN8nWith({
+			credentials: [nubra],
+			workflows: [
+				{ ...webhook, active: true },
+				{ ...rows, active: true },
+				{ ...slack, active: false },
+				{ ...sheets, active: false },
+			],
+			customExtensionsDir: PACKAGE_DIST,
+		}));
+		[webhookId, rowsId, slackId, sheetsId] = workflowIds;
 		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
-		({ session } = await setupOwner(n8n.baseUrl));
 		// Both workflows use one credential: one login, one socket for both.
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
 	afterAll(async () => {
 		await n8n?.stop();
-		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 		await sink?.close();
 		await sim?.close();
 	});

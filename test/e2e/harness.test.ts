@@ -1,5 +1,6 @@
 /**
- * Smoke test of the e2e harness against the pinned, real n8n: custom nodes load from
+ * Smoke test of the n8n tooling (tools/n8n-host) against the selected pinned, real n8n host:
+ * it runs the host's n8n version on the host's own Node, custom nodes load from
  * N8N_CUSTOM_EXTENSIONS (as CUSTOM.<name>, resolving their own node_modules), CLI import +
  * publish activates workflows, the production webhook answers, executions are visible over
  * REST and the public API, "Listen for test event" works for a custom trigger, and stop()
@@ -12,6 +13,8 @@ import {
 	mkdirSync,
 	mkdtempSync,
 	readdirSync,
+	readlinkSync,
+	realpathSync,
 	rmSync,
 	writeFileSync,
 } from 'node:fs';
@@ -23,18 +26,18 @@ import {
 	connect,
 	createUserFolder,
 	getFreePort,
-	importWorkflows,
 	N8nPublicApi,
 	type N8nInstance,
 	type N8nSession,
+	n8nHost,
 	nodeOutput,
 	PACKAGE_ROOT,
-	setupOwner,
 	startN8n,
+	startN8nWith,
 	waitFor,
 	waitForExecutions,
 	type WorkflowJson,
-} from './harness';
+} from '../../tools/n8n-host';
 
 jest.setTimeout(300_000);
 
@@ -171,7 +174,7 @@ const silentTickWorkflow: WorkflowJson = {
 	active: false,
 };
 
-describe('e2e harness with the pinned n8n', () => {
+describe(`n8n tooling with ${n8nHost().label}`, () => {
 	let workDir: string;
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
@@ -182,22 +185,22 @@ describe('e2e harness with the pinned n8n', () => {
 	beforeAll(async () => {
 		workDir = mkdtempSync(join(tmpdir(), 'n8n-e2e-probe-'));
 		const extensions = writeProbePackage(join(workDir, 'n8n-nodes-e2e-probe'));
-		const userFolder = createUserFolder();
-		try {
-			[webhookWorkflowId, tickWorkflowId, silentWorkflowId] = await importWorkflows(userFolder, [
-				webhookWorkflow,
-				tickWorkflow,
-				silentTickWorkflow,
-			]);
-		} catch (error) {
-			rmSync(userFolder, { recursive: true, force: true });
-			throw error;
-		}
-		n8n = await startN8n({ customExtensionsDir: extensions, userFolder });
+		let workflowIds: string[];
+		({ n8n, session, workflowIds } = await startN8nWith({
+			workflows: [webhookWorkflow, tickWorkflow, silentTickWorkflow],
+			customExtensionsDir: extensions,
+		}));
+		[webhookWorkflowId, tickWorkflowId, silentWorkflowId] = workflowIds;
 		console.log(
-			`n8n ready in ${n8n.startupMs} ms at ${n8n.baseUrl} (pid ${n8n.pid}, log ${n8n.logFile})`,
+			`${n8n.host.label} ready in ${n8n.startupMs} ms at ${n8n.baseUrl} (pid ${n8n.pid}, log ${n8n.logFile})`,
 		);
-		({ session } = await setupOwner(n8n.baseUrl));
+	});
+
+	it("runs the host's pinned n8n version on the host's own Node", async () => {
+		const host = n8nHost();
+		const settings = await session.request<{ versionCli: string }>('GET', '/rest/settings');
+		expect(settings.versionCli).toBe(host.n8nVersion);
+		expect(readlinkSync(`/proc/${n8n!.pid}/exe`)).toBe(realpathSync(host.nodeBin));
 	});
 
 	afterAll(async () => {
@@ -312,7 +315,7 @@ describe('e2e harness with the pinned n8n', () => {
 	});
 });
 
-describe('e2e harness start-up failure', () => {
+describe(`n8n tooling start-up failure with ${n8nHost().label}`, () => {
 	let occupant: Server | undefined;
 	let extensions: string;
 

@@ -29,7 +29,9 @@ import {
 	waitFor,
 	waitForExecutions,
 	type WorkflowJson,
-} from './harness';
+	type HttpSink,
+	startHttpSink,
+} from '../../tools/n8n-host';
 import {
 	CUSTOM_TRIGGER_TYPE,
 	EXAMPLES_DIR,
@@ -37,7 +39,6 @@ import {
 	nodeNamed,
 	simulatorCredential,
 } from './fixtures/examples';
-import { type HttpSink, startHttpSink } from './sinks/http';
 
 jest.setTimeout(300_000);
 

@@ -11,18 +11,16 @@ import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import {
 	createUserFolder,
-	importCredentials,
-	importWorkflows,
+	type HttpSink,
 	installPackedPackage,
 	type N8nInstance,
 	packPackage,
 	type PackedPackage,
-	setupOwner,
-	startN8n,
-} from './harness';
+	startHttpSink,
+	startN8nWith,
+} from '../../tools/n8n-host';
 import { loadExample, nodeNamed, PACKAGE_TRIGGER_TYPE, simulatorCredential } from './fixtures/examples';
 import { playOrder, rupees, SPECS } from './fixtures/scenario';
-import { type HttpSink, startHttpSink } from './sinks/http';
 
 jest.setTimeout(300_000);
 
@@ -41,15 +39,19 @@ describe('the packed package installed into n8n like a community node', () => {
 		userFolder = createUserFolder();
 		packageDir = await installPackedPackage(userFolder, packed);
 
-		const [nubra] = await importCredentials(userFolder, [simulatorCredential(sim, 'Nubra (packed package)')]);
+		const nubra = simulatorCredential(sim, 'Nubra (packed package)');
 		const webhook = loadExample('webhook-on-partial-fills');
 		nodeNamed(webhook, 'Nubra Trigger').credentials = { nubraApi: { id: nubra.id, name: nubra.name } };
 		nodeNamed(webhook, 'POST Fill').parameters.url = `${sink.url}/packed`;
-		await importWorkflows(userFolder, [{ ...webhook, active: true }]);
 
-		n8n = await startN8n({ userFolder, env: { N8N_COMMUNITY_PACKAGES_ENABLED: 'true' } });
-		userFolder = undefined; // the instance owns (and removes) it now
-		await setupOwner(n8n.baseUrl);
+		const folder = userFolder;
+		userFolder = undefined; // startN8nWith owns (and removes) it now
+		({ n8n } = await startN8nWith({
+			userFolder: folder,
+			credentials: [nubra],
+			workflows: [{ ...webhook, active: true }],
+			env: { N8N_COMMUNITY_PACKAGES_ENABLED: 'true' },
+		}));
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
@@ -80,7 +82,7 @@ describe('the packed package installed into n8n like a community node', () => {
 		]) {
 			expect(paths).toContain(file);
 		}
-		expect(packed.files.filter((file) => /^(test|bench|demo|scripts)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
+		expect(packed.files.filter((file) => /^(test|bench|demo|scripts|tools)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
 		// Runtime dependencies were installed next to it, not borrowed from the repository.
 		expect(existsSync(join(packageDir, 'node_modules', 'ws', 'package.json'))).toBe(true);
 		expect(existsSync(join(packageDir, 'node_modules', 'protobufjs', 'package.json'))).toBe(true);

@@ -13,17 +13,16 @@ import { rmSync } from 'node:fs';
 import { startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
 import {
 	createUserFolder,
-	DEFAULT_OWNER,
-	importCredentials,
-	importWorkflows,
+	type CredentialJson,
 	type N8nInstance,
-	N8nSession,
+	type N8nSession,
 	n8nId,
 	PACKAGE_DIST,
-	setupOwner,
-	startN8n,
+	startN8nWith,
+	type StartN8nWithOptions,
 	waitForExecutions,
-} from './harness';
+	type WorkflowJson,
+} from '../../tools/n8n-host';
 import { forCustomExtensions, loadExample, simulatorCredential } from './fixtures/examples';
 import { playOrder, playOrders, rejections, rupees, type ScriptedOrder, SPECS } from './fixtures/scenario';
 import { type ReceivedMail, type SmtpSink, startSmtpSink } from './sinks/smtp';
@@ -54,8 +53,9 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 	/** Rejections the trigger can only learn from a catch-up (the socket was gone). */
 	const caughtUp = new Set<string>();
 
-	async function start(): Promise<void> {
-		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true });
+	/** Starts n8n on the test's user folder, kept across stops so the next start is a restart. */
+	async function start(setup: Pick<StartN8nWithOptions, 'credentials' | 'workflows' | 'owner'>): Promise<void> {
+		({ n8n, session } = await startN8nWith({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true, ...setup }));
 		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
 	}
 
@@ -88,22 +88,19 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 		sim = await startSimulator();
 		smtp = await startSmtpSink();
 		userFolder = createUserFolder();
-		const [nubra, mailer] = await importCredentials(userFolder, [
-			simulatorCredential(sim),
-			{
-				id: n8nId(),
-				name: 'Local SMTP sink',
-				type: 'smtp',
-				data: { user: '', password: '', host: smtp.host, port: smtp.port, secure: false, disableStartTls: true },
-			},
-		]);
-		const workflow = forCustomExtensions(loadExample('alert-on-rejection-email'), {
+		const nubra = simulatorCredential(sim);
+		const mailer: CredentialJson & { id: string } = {
+			id: n8nId(),
+			name: 'Local SMTP sink',
+			type: 'smtp',
+			data: { user: '', password: '', host: smtp.host, port: smtp.port, secure: false, disableStartTls: true },
+		};
+		const workflow: WorkflowJson = forCustomExtensions(loadExample('alert-on-rejection-email'), {
 			nubraApi: { id: nubra.id, name: nubra.name },
 			smtp: { id: mailer.id, name: mailer.name },
 		});
-		[workflowId] = await importWorkflows(userFolder, [{ ...workflow, active: true }]);
-		await start();
-		({ session } = await setupOwner(n8n!.baseUrl));
+		workflowId = workflow.id as string;
+		await start({ credentials: [nubra, mailer], workflows: [{ ...workflow, active: true }] });
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
@@ -187,9 +184,7 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 		caughtUp.add(down[0].id);
 		caughtUp.add(down[2].id);
 
-		await start();
-		session = new N8nSession(n8n!.baseUrl);
-		await session.login(DEFAULT_OWNER.email, DEFAULT_OWNER.password);
+		await start({ owner: { existing: true } });
 		expect(await session.activeWorkflowIds()).toContain(workflowId);
 		await sim.control.waitForSubscribers(1, 60_000);
 		await expectOneMailPerRejection();

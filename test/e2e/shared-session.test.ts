@@ -15,17 +15,15 @@ import { join } from 'node:path';
 
 import { startSimulator, type LedgerEntry, type RequestInfo, type RunningSimulator } from '../../simulator';
 import {
-	createUserFolder,
-	importCredentials,
-	importWorkflows,
+	type HttpSink,
 	type N8nInstance,
 	type N8nSession,
 	PACKAGE_DIST,
-	setupOwner,
-	startN8n,
+	startHttpSink,
+	startN8nWith,
 	waitFor,
 	waitForExecutions,
-} from './harness';
+} from '../../tools/n8n-host';
 import {
 	forCustomExtensions,
 	loadDemoWorkflow,
@@ -36,7 +34,6 @@ import {
 	withSlackAsHttp,
 } from './fixtures/examples';
 import { entriesOf, fills, partialFills, playOrders, rejections, SPECS, type ScriptedOrder } from './fixtures/scenario';
-import { type HttpSink, startHttpSink } from './sinks/http';
 
 jest.setTimeout(600_000);
 
@@ -71,7 +68,6 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 	let sink: HttpSink;
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
-	let userFolder: string | undefined;
 	let outputDir: string;
 	const ids: Record<'demoFills' | 'rejectionsFile' | 'connection' | 'webhook' | 'rows' | 'slack', string> = {
 		demoFills: '',
@@ -149,8 +145,7 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 		sim.control.on('request', (request) => requests.push(request));
 		sink = await startHttpSink();
 		outputDir = mkdtempSync(join(tmpdir(), 'nubra-e2e-out-'));
-		userFolder = createUserFolder();
-		const [nubra] = await importCredentials(userFolder, [simulatorCredential(sim)]);
+		const nubra = simulatorCredential(sim);
 		const nubraRef = { nubraApi: { id: nubra.id, name: nubra.name } };
 		const places = { httpSink: sink.url, outputDir };
 
@@ -165,20 +160,16 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 			slack: withSlackAsHttp(forCustomExtensions(loadExample('alert-on-rejection-slack'), nubraRef), `${sink.url}${PATHS.slack}`),
 		};
 		const names = Object.keys(workflows) as Array<keyof typeof workflows>;
-		const imported = await importWorkflows(
-			userFolder,
-			names.map((name) => ({ ...workflows[name], active: true })),
-		);
+		let imported: string[];
+		({ n8n, session, workflowIds: imported } = await startN8nWith({
+			credentials: [nubra],
+			workflows: names.map((name) => ({ ...workflows[name], active: true })),
+			customExtensionsDir: PACKAGE_DIST,
+			env: { N8N_RESTRICT_FILE_ACCESS_TO: outputDir },
+		}));
 		names.forEach((name, index) => {
 			ids[name] = imported[index];
 		});
-		n8n = await startN8n({
-			customExtensionsDir: PACKAGE_DIST,
-			userFolder,
-			env: { N8N_RESTRICT_FILE_ACCESS_TO: outputDir },
-		});
-		userFolder = undefined; // the instance owns (and removes) it now
-		({ session } = await setupOwner(n8n.baseUrl));
 		await sim.control.waitForSubscribers(1, 60_000);
 		await waitFor(async () => (await session.activeWorkflowIds()).length === names.length, {
 			timeoutMs: 60_000,
@@ -188,7 +179,6 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 
 	afterAll(async () => {
 		await n8n?.stop();
-		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 		if (outputDir) rmSync(outputDir, { recursive: true, force: true });
 		await sink?.close();
 		await sim?.close();

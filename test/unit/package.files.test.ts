@@ -81,7 +81,7 @@ describe('the published file list (npm pack --dry-run)', () => {
 	it('leaves out sources, tests, bench, demo, scripts and tooling', () => {
 		const unwanted = files.filter(
 			(path) =>
-				/^(test|bench|demo|scripts|client|simulator|nodes|credentials|proto|docs|\.github|\.ci)\//.test(path) ||
+				/^(test|bench|demo|scripts|tools|dist-tools|client|simulator|nodes|credentials|proto|docs|\.github|\.ci)\//.test(path) ||
 				path.startsWith('dist/bench/') ||
 				path.startsWith('dist/test/') ||
 				(path.endsWith('.ts') && !path.endsWith('.d.ts')) ||

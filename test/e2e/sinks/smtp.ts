@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-import { waitFor } from '../harness';
+import { waitFor } from '../../../tools/n8n-host';
 
 export interface ReceivedMail {
 	from: string;

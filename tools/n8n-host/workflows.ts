@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { N8nHost, N8nHostId } from './hosts';
 import { n8nCli } from './n8n';
 
 export interface WorkflowNodeJson {
@@ -70,15 +71,24 @@ function writeJson(userFolder: string, prefix: string, value: unknown): string {
 	return file;
 }
 
+export interface ImportOptions {
+	/** Extra environment for the CLI (e.g. the database of a queue-mode setup). */
+	env?: Record<string, string>;
+	/** Which n8n's CLI. Default: the selected host (N8N_E2E_HOST). */
+	host?: N8nHost | N8nHostId;
+}
+
+export type ImportedCredential = CredentialJson & { id: string };
+
 /** Imports credentials (ids generated when missing); returns them with their ids. */
 export async function importCredentials(
 	userFolder: string,
 	credentials: CredentialJson[],
-	env: Record<string, string> = {},
-): Promise<Array<CredentialJson & { id: string }>> {
+	options: ImportOptions = {},
+): Promise<ImportedCredential[]> {
 	const withIds = credentials.map((credential) => ({ ...credential, id: credential.id ?? n8nId() }));
 	const file = writeJson(userFolder, 'credentials', withIds);
-	await n8nCli(userFolder, ['import:credentials', `--input=${file}`], env);
+	await n8nCli(userFolder, ['import:credentials', `--input=${file}`], options.env, { host: options.host });
 	return withIds;
 }
 
@@ -91,7 +101,7 @@ export async function importCredentials(
 export async function importWorkflows(
 	userFolder: string,
 	workflows: WorkflowJson[],
-	options: { activate?: boolean; env?: Record<string, string> } = {},
+	options: ImportOptions & { activate?: boolean } = {},
 ): Promise<string[]> {
 	const prepared = workflows.map((workflow) => ({
 		settings: {},
@@ -100,10 +110,11 @@ export async function importWorkflows(
 		nodes: workflow.nodes.map((node) => ({ ...node, id: node.id ?? n8nId() })),
 	}));
 	const file = writeJson(userFolder, 'workflows', prepared);
-	await n8nCli(userFolder, ['import:workflow', `--input=${file}`], options.env);
+	const cli = { host: options.host };
+	await n8nCli(userFolder, ['import:workflow', `--input=${file}`], options.env, cli);
 	for (const { id, active } of prepared) {
 		if (options.activate === false || active === false) continue;
-		await n8nCli(userFolder, ['publish:workflow', `--id=${id}`], options.env);
+		await n8nCli(userFolder, ['publish:workflow', `--id=${id}`], options.env, cli);
 	}
 	return prepared.map(({ id }) => id);
 }
@@ -112,7 +123,7 @@ export async function importWorkflows(
 export async function importWorkflow(
 	userFolder: string,
 	workflow: WorkflowJson,
-	options: { activate?: boolean; env?: Record<string, string> } = {},
+	options: ImportOptions & { activate?: boolean } = {},
 ): Promise<string> {
 	const [id] = await importWorkflows(userFolder, [workflow], options);
 	return id;

@@ -1,6 +1,7 @@
 /**
  * The package as users get it: `npm pack` of this repository, installed into an n8n user folder
- * the way n8n's Community Nodes UI installs a package (n8n 2.8.4, community-packages.service):
+ * the way n8n's Community Nodes UI installs a package (community-packages.service, the same in
+ * n8n 2.8.4 and 2.41.1):
  * unpacked into `.n8n/nodes/node_modules/<name>`, devDependencies, peerDependencies and
  * optionalDependencies removed from its package.json, then `npm install` with n8n's flags in
  * that folder. n8n then loads it as `n8n-nodes-nubra.<node>`, with no N8N_CUSTOM_EXTENSIONS.
@@ -11,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { PACKAGE_ROOT } from './paths';
+import { PACKAGE_ROOT } from './hosts';
 
 const run = promisify(execFile);
 
-/** The flags n8n 2.8.4 passes to `npm install` for a community package. */
+/** The flags n8n (2.8.4 and 2.41.1) passes to `npm install` for a community package. */
 const N8N_NPM_INSTALL_ARGS = [
 	'--audit=false',
 	'--fund=false',

@@ -1,11 +1,13 @@
 /**
  * A local HTTP sink on 127.0.0.1: records every request (method, path, headers, body) and
- * answers 200 `{ ok: true }`. Stands in for the webhook receiver and the spreadsheet.
+ * answers 200 `{ ok: true }`. Stands in for the webhook receiver and the spreadsheet in the
+ * tests, and is the demo's HTTP sink (which logs each request through `onRequest`).
+ * `GET /` is not recorded: it answers the latest recorded requests, for a look from a browser.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { waitFor } from '../harness';
+import { waitFor } from './wait';
 
 export interface RecordedRequest {
 	method: string;
@@ -16,6 +18,11 @@ export interface RecordedRequest {
 	/** The body parsed as JSON, or undefined when it is not JSON. */
 	json: unknown;
 	at: number;
+}
+
+export interface HttpSinkOptions {
+	/** Called for each recorded request, after it is recorded. */
+	onRequest?: (request: RecordedRequest) => void;
 }
 
 export interface HttpSink {
@@ -29,12 +36,22 @@ export interface HttpSink {
 	close(): Promise<void>;
 }
 
-export async function startHttpSink(): Promise<HttpSink> {
+/** How many requests `GET /` lists. */
+const LISTED_ON_GET = 50;
+
+export async function startHttpSink(options: HttpSinkOptions = {}): Promise<HttpSink> {
 	const requests: RecordedRequest[] = [];
 	const server: Server = createServer((request, response) => {
 		const chunks: Buffer[] = [];
 		request.on('data', (chunk: Buffer) => chunks.push(chunk));
 		request.on('end', () => {
+			const path = (request.url ?? '').split('?')[0];
+			response.setHeader('content-type', 'application/json');
+			if (request.method === 'GET' && path === '/') {
+				const latest = requests.slice(-LISTED_ON_GET).reverse();
+				response.end(JSON.stringify({ requests: requests.length, latest }, null, 2));
+				return;
+			}
 			const text = Buffer.concat(chunks).toString('utf8');
 			let json: unknown;
 			try {
@@ -42,15 +59,17 @@ export async function startHttpSink(): Promise<HttpSink> {
 			} catch {
 				json = undefined;
 			}
-			requests.push({
+			const recorded: RecordedRequest = {
 				method: request.method ?? '',
-				path: (request.url ?? '').split('?')[0],
+				path,
 				headers: request.headers,
 				text,
 				json,
 				at: Date.now(),
-			});
-			response.writeHead(200, { 'content-type': 'application/json' });
+			};
+			requests.push(recorded);
+			options.onRequest?.(recorded);
+			response.writeHead(200);
 			response.end('{"ok":true}');
 		});
 	});

@@ -1,6 +1,7 @@
 /**
- * Starts the pinned n8n (test/e2e/n8n-host, installed by scripts/ensure-n8n.js) as a child
- * process on loopback, with a fresh user folder and free ports, and runs its CLI.
+ * Starts a pinned n8n host (installed by scripts/ensure-n8n.js; see hosts.ts) as a child
+ * process on loopback, with a fresh user folder and free ports, and runs its CLI. The host's
+ * own Node runs it.
  *
  * Every process started here runs in its own process group (it is the group leader), so
  * stopping it by PID also stops n8n's task-runner child. Instances still running when the
@@ -21,12 +22,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { N8N_BIN, N8N_HOST_DIR, RUN_DIR } from './paths';
+import { n8nHost, RUN_DIR, type N8nHost, type N8nHostId } from './hosts';
 import { getFreePorts } from './ports';
 import { waitFor } from './wait';
 
 /** Printed by `n8n start` once the server listens and active workflows are initialised. */
 export const READY_LOG_LINE = 'Editor is now accessible via';
+/** Printed by `n8n worker` once it takes jobs from the queue. */
+export const WORKER_READY_LOG_LINE = 'n8n worker is now ready';
 
 /** Environment variables n8n gets from the parent process; everything else is set explicitly. */
 const INHERITED_ENV = [
@@ -83,17 +86,24 @@ export function createUserFolder(): string {
 	return mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
 }
 
-function assertInstalled(): void {
-	if (!existsSync(N8N_BIN)) {
-		throw new Error(
-			`${N8N_BIN} is missing: run \`node scripts/ensure-n8n.js\` (npm test does) ` +
-				'to install the pinned n8n',
-		);
+/** The host to run: given, by id, or the selected one (N8N_E2E_HOST). */
+export function resolveHost(host: N8nHost | N8nHostId | undefined): N8nHost {
+	return typeof host === 'object' ? host : n8nHost(host);
+}
+
+function assertInstalled(host: N8nHost): void {
+	for (const file of [host.n8nBin, host.nodeBin]) {
+		if (!existsSync(file)) {
+			throw new Error(
+				`${file} is missing: run \`node scripts/ensure-n8n.js\` (npm test does) ` +
+					`to install ${host.label}`,
+			);
+		}
 	}
 }
 
-function n8nEntry(): string {
-	return realpathSync(N8N_BIN);
+function n8nEntry(host: N8nHost): string {
+	return realpathSync(host.n8nBin);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -138,6 +148,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+	/** Which n8n runs the command. Default: the selected host (N8N_E2E_HOST). */
+	host?: N8nHost | N8nHostId;
 	timeoutMs?: number;
 	/** Resolve with a failed result instead of throwing. */
 	allowFailure?: boolean;
@@ -159,14 +171,15 @@ export async function n8nCli(
 	env: Record<string, string> = {},
 	options: CliOptions = {},
 ): Promise<CliResult> {
-	assertInstalled();
+	const host = resolveHost(options.host);
+	assertInstalled(host);
 	const { timeoutMs = 180_000, allowFailure = false } = options;
 	const outputFile = join(userFolder, `cli-${process.pid}-${++cliRuns}.log`);
 	const fd = openSync(outputFile, 'w');
 	let result: CliResult;
 	try {
-		const child = spawn(process.execPath, [n8nEntry(), ...args], {
-			cwd: N8N_HOST_DIR,
+		const child = spawn(host.nodeBin, [n8nEntry(host), ...args], {
+			cwd: host.dir,
 			env: { ...baseN8nEnv(userFolder), ...env },
 			stdio: ['ignore', fd, fd],
 			detached: true,
@@ -203,6 +216,14 @@ export async function n8nCli(
 }
 
 export interface StartN8nOptions {
+	/** Which n8n to run. Default: the selected host (N8N_E2E_HOST). */
+	host?: N8nHost | N8nHostId;
+	/**
+	 * `start` (default): the main instance with the editor, REST and triggers. `worker`: a
+	 * queue-mode worker (needs EXECUTIONS_MODE=queue, Redis and a shared database in `env`);
+	 * it serves no HTTP, so `baseUrl` is unused and readiness is its ready log line.
+	 */
+	command?: 'start' | 'worker';
 	/**
 	 * Absolute path(s) to load custom nodes from (N8N_CUSTOM_EXTENSIONS), e.g. the package's
 	 * dist/. Node types load as `CUSTOM.<name>`. Leave out when the package is installed in the
@@ -235,6 +256,8 @@ export interface StartN8nOptions {
 }
 
 export interface N8nInstance {
+	host: N8nHost;
+	command: 'start' | 'worker';
 	/** http://127.0.0.1:<port> */
 	baseUrl: string;
 	port: number;
@@ -251,6 +274,8 @@ export interface N8nInstance {
 	waitForLog(pattern: RegExp | string, timeoutMs?: number, fromOffset?: number): Promise<string>;
 	/** Whether the n8n process has exited. */
 	hasExited(): boolean;
+	/** SIGKILL to the whole process group at once (a crash); the user folder stays. */
+	kill(): Promise<void>;
 	/**
 	 * SIGTERM, then SIGKILL after a bound, to the whole process group; removes the user folder
 	 * unless started with `keepUserFolder`.
@@ -288,9 +313,14 @@ function installExitHook(): void {
 	}
 }
 
-/** Starts `n8n start` and resolves once it is ready (server up, active workflows initialised). */
+/**
+ * Starts `n8n start` (or `n8n worker`) and resolves once it is ready: the server up and active
+ * workflows initialised, or the worker taking jobs.
+ */
 export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
-	assertInstalled();
+	const host = resolveHost(options.host);
+	const command = options.command ?? 'start';
+	assertInstalled(host);
 	const extensionDirs =
 		options.customExtensionsDir === undefined
 			? []
@@ -310,7 +340,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	const logDir = options.logDir ?? join(RUN_DIR, 'logs');
 	mkdirSync(logDir, { recursive: true });
 	const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-	const logFile = join(logDir, `n8n-${stamp}-${port}.log`);
+	const logFile = join(logDir, `n8n-${host.id}-${command}-${stamp}-${port}.log`);
 	const logFd = openSync(logFile, 'w');
 
 	const env: Record<string, string> = {
@@ -321,7 +351,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		N8N_HOST: '127.0.0.1',
 		N8N_PORT: String(port),
 		N8N_PROTOCOL: 'http',
+		// n8n 2.41 reads N8N_WEBHOOK_URL; 2.8 only WEBHOOK_URL.
 		WEBHOOK_URL: `${baseUrl}/`,
+		N8N_WEBHOOK_URL: `${baseUrl}/`,
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: String(Math.max(1, Math.floor(stopTimeoutMs / 2000))),
@@ -329,8 +361,8 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	};
 
 	const started = Date.now();
-	const child = spawn(process.execPath, [n8nEntry(), 'start'], {
-		cwd: N8N_HOST_DIR,
+	const child = spawn(host.nodeBin, [n8nEntry(host), command], {
+		cwd: host.dir,
 		env,
 		stdio: ['ignore', logFd, logFd],
 		detached: true,
@@ -412,12 +444,17 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		const outcome = await waitFor(
 			async () => {
 				if (exitInfo !== undefined) return 'exited';
+				if (command === 'worker') return logs().includes(WORKER_READY_LOG_LINE) ? 'ready' : undefined;
 				if (!logs().includes(READY_LOG_LINE)) return undefined;
 				const response = await fetch(`${baseUrl}/healthz/readiness`);
 				await response.arrayBuffer();
 				return response.status === 200 ? 'ready' : undefined;
 			},
-			{ timeoutMs: startTimeoutMs, intervalMs: 200, description: `n8n to be ready at ${baseUrl}` },
+			{
+				timeoutMs: startTimeoutMs,
+				intervalMs: 200,
+				description: `${host.label} (${command}) to be ready at ${baseUrl}`,
+			},
 		);
 		if (outcome === 'exited') throw new Error(`n8n exited during start-up (${exitInfo})`);
 	} catch (error) {
@@ -426,7 +463,20 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		throw new Error(`${message}\n--- n8n log (${logFile}) ---\n${tail(logs())}`);
 	}
 
+	const kill = async (): Promise<void> => {
+		killGroup(pid, 'SIGKILL');
+		await settlesWithin(exited, 10_000);
+		await waitFor(() => !groupAlive(pid), {
+			timeoutMs: 10_000,
+			intervalMs: 50,
+			description: `process group ${pid} to end`,
+		});
+		running.delete(entry);
+	};
+
 	return {
+		host,
+		command,
 		baseUrl,
 		port,
 		brokerPort,
@@ -437,6 +487,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		logs,
 		waitForLog,
 		hasExited: () => exitInfo !== undefined,
+		kill,
 		stop,
 	};
 }

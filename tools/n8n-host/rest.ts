@@ -64,6 +64,17 @@ export interface WorkflowSummary {
 	connections: Record<string, unknown>;
 }
 
+/** n8n 2.41's view of a workflow's publication. */
+export interface PublicationStatus {
+	status: 'in_progress' | 'not_published' | 'published' | 'partial' | 'failed';
+	triggers: Array<{ nodeId: string; status: string; errorMessage?: string | null }>;
+}
+
+/** A publication that has run: its triggers started, or some of them failed. */
+const PUBLISHED: ReadonlyArray<PublicationStatus['status']> = ['published', 'partial', 'failed'];
+/** An unpublication that has run. */
+const UNPUBLISHED: ReadonlyArray<PublicationStatus['status']> = ['not_published'];
+
 /** The JSON n8n answers REST calls with: `{ data: ... }`. */
 interface Wrapped<T> {
 	data: T;
@@ -124,18 +135,62 @@ export class N8nSession {
 	}
 
 	/**
-	 * Publishes (activates) the workflow's current version on the running n8n; errors of the
-	 * trigger's activation (e.g. a failing connection) come back as an N8nHttpError.
+	 * Publishes (activates) the workflow's current version on the running n8n and returns once
+	 * its triggers run; errors of the trigger's activation (e.g. a failing connection) come back
+	 * as an N8nHttpError. n8n 2.8 activates before answering; n8n 2.41 answers first and
+	 * publishes through an outbox, so this waits for the publication to settle.
 	 */
 	async activateWorkflow(id: string): Promise<WorkflowSummary> {
 		const { versionId } = await this.getWorkflow(id);
-		return await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/activate`, {
-			versionId,
-		});
+		const path = `/rest/workflows/${id}/activate`;
+		const workflow = await this.request<WorkflowSummary>('POST', path, { versionId });
+		const publication = await this.waitForPublication(id);
+		const failures = (publication?.triggers ?? []).filter((trigger) => trigger.status === 'failed');
+		if (failures.length > 0) {
+			const message = failures.map((trigger) => trigger.errorMessage ?? 'failed').join('; ');
+			throw new N8nHttpError('POST', path, 400, JSON.stringify({ message }));
+		}
+		return workflow;
 	}
 
+	/**
+	 * n8n 2.41's publication state of a workflow (GET /rest/workflows/:id/publication-status);
+	 * undefined on n8n versions without it (2.8 activates synchronously).
+	 */
+	async publicationStatus(id: string): Promise<PublicationStatus | undefined> {
+		const response = await this.fetch('GET', `/rest/workflows/${id}/publication-status`);
+		const text = await readBody(response);
+		if (response.status === 404) return undefined;
+		if (!response.ok) throw new N8nHttpError('GET', `/rest/workflows/${id}/publication-status`, response.status, text);
+		return (JSON.parse(text) as Wrapped<PublicationStatus>).data;
+	}
+
+	/**
+	 * Waits until a published workflow's triggers have been started or have failed (n8n 2.41
+	 * starts them after answering, and after `n8n start` for workflows published with the CLI).
+	 * Returns the settled status; undefined at once on n8n 2.8.
+	 */
+	async waitForPublication(
+		id: string,
+		settled: ReadonlyArray<PublicationStatus['status']> = PUBLISHED,
+		timeoutMs = 120_000,
+	): Promise<PublicationStatus | undefined> {
+		const first = await this.publicationStatus(id);
+		if (first === undefined) return undefined;
+		return await waitFor(
+			async () => {
+				const status = await this.publicationStatus(id);
+				return status && settled.includes(status.status) ? status : undefined;
+			},
+			{ timeoutMs, intervalMs: 200, description: `the publication of workflow ${id} to settle` },
+		);
+	}
+
+	/** Unpublishes the workflow and returns once its triggers are stopped (n8n 2.41: via the outbox). */
 	async deactivateWorkflow(id: string): Promise<WorkflowSummary> {
-		return await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/deactivate`, {});
+		const workflow = await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/deactivate`, {});
+		await this.waitForPublication(id, UNPUBLISHED);
+		return workflow;
 	}
 
 	/** Ids of the workflows n8n has active right now. */
@@ -246,6 +301,26 @@ export class N8nPublicApi {
 			`/executions?${query.toString()}`,
 		);
 		return page.data;
+	}
+
+	/** Every execution (of one workflow, when given), following the cursor in pages of 250. */
+	async allExecutions(
+		filter: { workflowId?: string; includeData?: boolean } = {},
+	): Promise<ExecutionWithData[]> {
+		const executions: ExecutionWithData[] = [];
+		let cursor: string | undefined;
+		for (;;) {
+			const query = new URLSearchParams({ limit: '250', includeData: String(filter.includeData ?? false) });
+			if (filter.workflowId !== undefined) query.set('workflowId', filter.workflowId);
+			if (cursor) query.set('cursor', cursor);
+			const page = await this.request<{ data: ExecutionWithData[]; nextCursor?: string | null }>(
+				'GET',
+				`/executions?${query.toString()}`,
+			);
+			executions.push(...page.data);
+			if (!page.nextCursor || page.data.length === 0) return executions;
+			cursor = page.nextCursor;
+		}
 	}
 
 	async getExecution(id: string, includeData = true): Promise<ExecutionWithData> {

@@ -1,0 +1,276 @@
+/**
+ * The package in n8n's queue mode, as users scale it: Redis and PostgreSQL (started here, on
+ * free loopback ports, with throwaway data folders), one main instance and two workers sharing
+ * one encryption key, the package loaded on every process. One workflow: Nubra Trigger → HTTP
+ * Request to a local sink, which posts the event with the process that ran it and the
+ * execution id. The simulator allows one session per account, as Nubra does.
+ * - The trigger runs on the main only (one socket, one login), the executions run on the
+ *   workers, each event exactly once.
+ * - The main is SIGKILLed while the trigger's socket is live and restarted on the same
+ *   database: what happened while it was down is caught up exactly once, from the dedup memory
+ *   n8n keeps in PostgreSQL.
+ * - A worker is SIGKILLed during a burst: n8n's own recovery applies to the executions it was
+ *   running, and the trigger loses and doubles nothing (one execution per event).
+ */
+import { generateScenario, startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
+import {
+	type ExecutionWithData,
+	type HttpSink,
+	N8nPublicApi,
+	n8nHost,
+	PACKAGE_DIST,
+	type QueueMode,
+	type RecordedRequest,
+	startHttpSink,
+	startQueueMode,
+	waitFor,
+	type WorkflowJson,
+} from '../../tools/n8n-host';
+import { CUSTOM_TRIGGER_TYPE, simulatorCredential } from './fixtures/examples';
+import { entriesOf, playOrders, SPECS } from './fixtures/scenario';
+
+jest.setTimeout(600_000);
+
+const SINK_PATH = '/queue';
+const WORKERS = ['worker-1', 'worker-2'];
+
+/** What the workflow posts for each event. */
+interface Post {
+	process: string;
+	execution: string;
+	event: Record<string, unknown>;
+}
+
+/** An event's identity, the same from the ledger and from the trigger's item. */
+function ledgerKey(entry: LedgerEntry): string {
+	return `${entry.orderId}|${entry.status}|${entry.filledQty}|${entry.orderQty}|${entry.orderPrice}`;
+}
+
+function itemKey(item: Record<string, unknown>): string {
+	const n = (value: unknown): number => Number(value ?? 0);
+	return `${String(item.order_id)}|${String(item.status)}|${n(item.filled_qty)}|${n(item.order_qty)}|${n(item.order_price)}`;
+}
+
+function postsOf(requests: RecordedRequest[]): Post[] {
+	return requests.map((request) => request.json as Post);
+}
+
+/** How many times each key occurs. */
+function counts(keys: string[]): Map<string, number> {
+	const seen = new Map<string, number>();
+	for (const key of keys) seen.set(key, (seen.get(key) ?? 0) + 1);
+	return seen;
+}
+
+function queueWorkflow(credential: { id: string; name: string }, sinkUrl: string): WorkflowJson {
+	return {
+		name: 'Queue mode: every Nubra event to the sink',
+		nodes: [
+			{
+				name: 'Nubra Trigger',
+				type: CUSTOM_TRIGGER_TYPE,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: { events: ['order', 'trade', 'basket'] },
+				credentials: { nubraApi: credential },
+			},
+			{
+				name: 'POST Event',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [260, 0],
+				parameters: {
+					method: 'POST',
+					url: `${sinkUrl}${SINK_PATH}`,
+					sendBody: true,
+					contentType: 'json',
+					specifyBody: 'json',
+					jsonBody:
+						'={{ JSON.stringify({ process: $env.NUBRA_E2E_PROCESS, execution: $execution.id, event: $json }) }}',
+					options: {},
+				},
+			},
+		],
+		connections: { 'Nubra Trigger': { main: [[{ node: 'POST Event', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQL`, () => {
+	let sim: RunningSimulator;
+	let sink: HttpSink;
+	let queue: QueueMode;
+	let workflowId: string;
+	let seed = 1;
+	let apiKey: string;
+
+	/** Plays generated orders until at least `events` changes are in the ledger; returns them. */
+	async function play(events: number, ratePerSecond?: number): Promise<LedgerEntry[]> {
+		const before = sim.control.ledger.length;
+		const steps = generateScenario({ seed: seed++, orders: Math.ceil(events / 2) });
+		let changes = 0;
+		const cut = steps.findIndex((step) => step.op === 'step' && ++changes >= events);
+		const played = cut === -1 ? steps : steps.slice(0, cut + 1);
+		// An order placed but never stepped has no ledger entry, yet the snapshot lists it.
+		const stepped = new Set(played.filter((step) => step.op === 'step').map((step) => step.key));
+		await sim.control.play(
+			played.filter((step) => step.op === 'step' || stepped.has(step.key)),
+			{ ratePerSecond },
+		);
+		return sim.control.ledger.slice(before);
+	}
+
+	/** The workflow's executions that have ended (the public API lists no running ones). */
+	async function endedExecutions(): Promise<ExecutionWithData[]> {
+		const api = new N8nPublicApi(queue.main.n8n.baseUrl, apiKey);
+		return await api.allExecutions({ workflowId });
+	}
+
+	/** Waits until every entry has reached the sink; returns the posts for them. */
+	async function postsFor(entries: LedgerEntry[], timeoutMs = 120_000): Promise<Post[]> {
+		const wanted = new Set(entries.map(ledgerKey));
+		return await waitFor(
+			() => {
+				const posts = postsOf(sink.received(SINK_PATH)).filter((post) => wanted.has(itemKey(post.event)));
+				return new Set(posts.map((post) => itemKey(post.event))).size === wanted.size ? posts : undefined;
+			},
+			{ timeoutMs, intervalMs: 200, description: `${wanted.size} events at the sink` },
+		);
+	}
+
+	beforeAll(async () => {
+		sim = await startSimulator({ singleSession: true });
+		sink = await startHttpSink();
+		const nubra = simulatorCredential(sim, 'Nubra (queue mode)');
+		queue = await startQueueMode({
+			credentials: [nubra],
+			workflows: [queueWorkflow({ id: nubra.id, name: nubra.name }, sink.url)],
+			customExtensionsDir: PACKAGE_DIST,
+			// $env in expressions names the process that ran each execution.
+			env: { N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false' },
+			processEnv: (name) => ({ NUBRA_E2E_PROCESS: name }),
+		});
+		[workflowId] = queue.main.workflowIds;
+		apiKey = await queue.main.session.createApiKey();
+		console.log(`queue mode ready: main ${queue.main.n8n.logFile}, workers ${queue.workers.map((w) => w.logFile).join(', ')}`);
+		await sim.control.waitForSubscribers(1, 60_000);
+	});
+
+	afterAll(async () => {
+		await queue?.stop();
+		await sink?.close();
+		await sim?.close();
+	});
+
+	it('runs the trigger on the main only and every execution on a worker, each event exactly once', async () => {
+		const entries = await play(120);
+		const posts = await postsFor(entries);
+		expect(posts).toHaveLength(entries.length);
+		expect([...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1)).toBe(true);
+		expect(new Set(posts.map((post) => post.process))).toEqual(new Set(WORKERS));
+		// One socket and one login: the workers load the node but never start the trigger.
+		expect(sim.control.subscriberCount).toBe(1);
+		expect(sim.control.sessionCounts.logins).toBe(1);
+		// The sink hears an event before its execution is stored as ended.
+		const ended = await waitFor(
+			async () => {
+				const all = await endedExecutions();
+				return all.length >= entries.length && all.every((execution) => execution.status === 'success') ? all : undefined;
+			},
+			{ timeoutMs: 60_000, description: 'every execution to end in success' },
+		);
+		expect(ended).toHaveLength(entries.length);
+	});
+
+	it('catches up exactly once after the main is SIGKILLed and restarted on the same database', async () => {
+		const postsBefore = sink.received(SINK_PATH).length;
+		const loginsBefore = sim.control.sessionCounts.logins;
+		const live = await play(30);
+		await postsFor(live);
+
+		await queue.main.n8n.kill();
+		await sim.control.waitForDisconnect(30_000);
+		// While the main is down: orders rejected (one state each, which the catch-up snapshot
+		// knows exactly), and nothing new for the orders the main saw live.
+		const whileDown = entriesOf(
+			playOrders(
+				sim.control,
+				Array.from({ length: 10 }, (_, i) => ({
+					spec: { ...SPECS.sbin, side: 'BUY' as const, qty: 10 + i, price: 80_005 + i, tag: `down-${i}` },
+					steps: [{ type: 'reject' as const, reason: 'RMS: Insufficient margin' }],
+				})),
+			),
+		);
+
+		await queue.restartMain();
+		await sim.control.waitForSubscribers(1, 60_000);
+		const afterRestart = await play(30);
+
+		const all = [...live, ...whileDown, ...afterRestart];
+		await postsFor(all);
+		// Every post since this test began is one of its events, each exactly once.
+		await waitFor(() => sink.received(SINK_PATH).length >= postsBefore + all.length, { timeoutMs: 30_000 });
+		const posts = postsOf(sink.received(SINK_PATH).slice(postsBefore));
+		expect(posts.map((post) => itemKey(post.event)).sort()).toEqual(all.map(ledgerKey).sort());
+		expect(posts.every((post) => WORKERS.includes(post.process))).toBe(true);
+		// The restarted main logged in once; the workers never did.
+		expect(sim.control.sessionCounts.logins).toBe(loginsBefore + 1);
+		expect(sim.control.subscriberCount).toBe(1);
+	});
+
+	it("applies n8n's recovery when a worker is SIGKILLed during a burst, and the trigger loses and doubles nothing", async () => {
+		const [victim, survivor] = queue.workers;
+		const postsBefore = sink.received(SINK_PATH).length;
+		const executionsBefore = new Set((await endedExecutions()).map((execution) => execution.id));
+		const burstStartedAt = Date.now();
+		const burst = play(150);
+		await waitFor(
+			() => postsOf(sink.received(SINK_PATH).slice(postsBefore)).filter((post) => post.process === 'worker-1').length >= 10,
+			{ timeoutMs: 60_000, intervalMs: 20, description: 'worker-1 to run part of the burst' },
+		);
+		await victim.kill();
+		const entries = await burst;
+
+		// n8n's recovery: the dead worker's jobs count as stalled and are given up, not run again
+		// (n8n 2.41 ends their executions as failed; 2.8 logs "Problem with execution <id>" and
+		// leaves them running until its queue recovery marks them crashed). Every other
+		// execution ends on the surviving worker.
+		const givenUp = (): Set<string> =>
+			new Set([...queue.main.n8n.logs().matchAll(/Problem with execution (\d+):/g)].map((match) => match[1]));
+		let progress = 'nothing listed yet';
+		const { ended, stillRunning } = await waitFor(
+			async () => {
+				const endedNow = (await endedExecutions()).filter(
+					(execution) => Date.parse(execution.startedAt ?? '') >= burstStartedAt,
+				);
+				const endedIds = new Set(endedNow.map((execution) => execution.id));
+				const runningGivenUp = [...givenUp()].filter((id) => !endedIds.has(id) && !executionsBefore.has(id));
+				progress = `${endedNow.length} ended + ${runningGivenUp.length} given up of ${entries.length}`;
+				return endedNow.length + runningGivenUp.length >= entries.length
+					? { ended: endedNow, stillRunning: runningGivenUp }
+					: undefined;
+			},
+			{ timeoutMs: 180_000, intervalMs: 1_000, description: 'every execution of the burst to end or be given up' },
+		).catch((error: Error) => {
+			throw new Error(`${error.message} (${progress})`);
+		});
+		const posts = postsOf(sink.received(SINK_PATH).slice(postsBefore));
+		const statuses = counts([...ended.map((execution) => execution.status), ...stillRunning.map(() => 'running (given up)')]);
+		console.log(`worker kill: ${entries.length} events, executions by status ${JSON.stringify(Object.fromEntries(statuses))}, ${posts.length} posts`);
+
+		// The trigger emitted every event once: one execution per event.
+		expect(ended.length + stillRunning.length).toBe(entries.length);
+		// No event reached the sink twice, and every successful execution delivered its event.
+		expect([...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1)).toBe(true);
+		const delivered = new Set(posts.map((post) => post.execution));
+		const failed = [...ended.filter((execution) => execution.status !== 'success').map((execution) => execution.id), ...stillRunning];
+		// Only what the dead worker held is lost to n8n: at most its concurrency (10 by default).
+		expect(failed.length).toBeLessThanOrEqual(10);
+		for (const execution of ended) {
+			if (execution.status === 'success') expect(delivered).toContain(execution.id);
+		}
+		// What the sink lacks is exactly what n8n reports as not successful.
+		expect(entries.length - new Set(posts.map((post) => itemKey(post.event))).size).toBeLessThanOrEqual(failed.length);
+		expect(survivor.hasExited()).toBe(false);
+	});
+});
