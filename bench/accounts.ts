@@ -40,14 +40,21 @@ const BURST_TIMEOUT_MS = 180_000;
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
 
 function taken(subscription: OrderSubscription): number {
 	const s = subscription.stats;
-	return s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames;
+	return (
+		s.eventsDelivered +
+		s.duplicatesSuppressed +
+		s.eventsFiltered +
+		s.malformedFrames +
+		s.unknownFrames
+	);
 }
 
 /**
@@ -96,7 +103,10 @@ export async function measureSharedAccount(
 			);
 			const used = process.cpuUsage(cpu);
 			const cpuUs = used.user + used.system;
-			const delivered = subscriptions.reduce((sum, subscription) => sum + subscription.stats.eventsDelivered, 0);
+			const delivered = subscriptions.reduce(
+				(sum, subscription) => sum + subscription.stats.eventsDelivered,
+				0,
+			);
 			const cpuPerFrameUs = cpuUs / prepared.frames;
 			if (pass === 0) continue;
 			rows.push({
@@ -107,10 +117,13 @@ export async function measureSharedAccount(
 				decodesPerFrame: round(subscriptions[0].stats.framesReceived / prepared.frames, 2),
 				cpuPerFrameUs: round(cpuPerFrameUs, 1),
 				cpuPerDeliveredEventUs: round(cpuUs / Math.max(1, delivered), 1),
-				cpuRatioToOneTrigger: rows.length === 0 ? 1 : round(cpuPerFrameUs / rows[0].cpuPerFrameUs, 2),
+				cpuRatioToOneTrigger:
+					rows.length === 0 ? 1 : round(cpuPerFrameUs / rows[0].cpuPerFrameUs, 2),
 				heapMiB: round(process.memoryUsage().heapUsed / 1024 ** 2, 1),
 			});
-			options.log(`shared account: ${triggers} trigger(s), ${round(cpuPerFrameUs, 1)} µs CPU per frame`);
+			options.log(
+				`shared account: ${triggers} trigger(s), ${round(cpuPerFrameUs, 1)} µs CPU per frame`,
+			);
 		} finally {
 			await Promise.all(subscriptions.map((subscription) => subscription.close()));
 		}

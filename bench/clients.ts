@@ -10,13 +10,28 @@ import type { RunningSimulator } from '../simulator';
 import type { FeedProcess } from './feed-client';
 
 /** What the trigger node does per event, with its default options plus metadata. */
-export const BENCH_SHAPE: ItemShapeOptions = { output: 'simplified', addRupeeAmounts: true, includeMetadata: true };
+export const BENCH_SHAPE: ItemShapeOptions = {
+	output: 'simplified',
+	addRupeeAmounts: true,
+	includeMetadata: true,
+};
 
 /** A filter that every scenario event passes, but only after every check has run. */
 export function benchFilter(): EventPredicate {
 	return compileEventFilter({
 		events: ['order', 'trade', 'basket'],
-		statuses: ['PENDING', 'SENT', 'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'TRIGGERED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'UNKNOWN'],
+		statuses: [
+			'PENDING',
+			'SENT',
+			'OPEN',
+			'PARTIALLY_FILLED',
+			'FILLED',
+			'TRIGGERED',
+			'REJECTED',
+			'CANCELLED',
+			'EXPIRED',
+			'UNKNOWN',
+		],
 		// No side filter: V1 basket frames carry no side, so it would drop them.
 	});
 }
@@ -31,14 +46,23 @@ export class Countdown {
 	#resolve!: () => void;
 	readonly #timer: NodeJS.Timeout;
 
-	constructor(readonly target: number, timeoutMs: number, what: string) {
+	constructor(
+		readonly target: number,
+		timeoutMs: number,
+		what: string,
+	) {
 		let reject!: (error: Error) => void;
 		this.done = new Promise<void>((resolve, fail) => {
 			this.#resolve = resolve;
 			reject = fail;
 		});
 		this.#timer = setTimeout(
-			() => reject(new Error(`Timed out after ${timeoutMs} ms: ${what} reached ${this.count} of ${this.target}`)),
+			() =>
+				reject(
+					new Error(
+						`Timed out after ${timeoutMs} ms: ${what} reached ${this.count} of ${this.target}`,
+					),
+				),
 			timeoutMs,
 		);
 	}

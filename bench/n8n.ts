@@ -10,8 +10,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
-import { n8nHost, N8nPublicApi, PACKAGE_DIST, startN8nWith, startQueueMode, type WorkflowJson } from '../tools/n8n-host';
+import {
+	generateScenario,
+	simulatorCredentialFields,
+	startSimulator,
+	type LedgerEntry,
+	type RunningSimulator,
+} from '../simulator';
+import {
+	n8nHost,
+	N8nPublicApi,
+	PACKAGE_DIST,
+	startN8nWith,
+	startQueueMode,
+	type WorkflowJson,
+} from '../tools/n8n-host';
 import { startRateLimitedSink, type RateLimitedSink } from './rate-limited-sink';
 
 export interface N8nRow {
@@ -70,7 +83,10 @@ interface ExecutionListItem {
 	stoppedAt: string | null;
 	data?: {
 		resultData?: {
-			runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>>;
+			runData?: Record<
+				string,
+				Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>
+			>;
 		};
 	};
 }
@@ -86,13 +102,22 @@ const BATCH = { maxEvents: 100, maxWaitSeconds: 1 };
 const SINK_LIMIT_PER_MINUTE = 60;
 /** Without an expected count, executions are done when none ran and none started for this long. */
 const QUIET_MS = 3_000;
-const TAGS = { perEvent: 'bench-each', batched: 'bench-batched', sinkPerEvent: 'bench-sink-each', sinkBatched: 'bench-sink-batched' };
+const TAGS = {
+	perEvent: 'bench-each',
+	batched: 'bench-batched',
+	sinkPerEvent: 'bench-sink-each',
+	sinkBatched: 'bench-sink-batched',
+};
 
 function pause(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function allExecutions(api: N8nPublicApi, workflowId: string, includeData: boolean): Promise<ExecutionListItem[]> {
+async function allExecutions(
+	api: N8nPublicApi,
+	workflowId: string,
+	includeData: boolean,
+): Promise<ExecutionListItem[]> {
 	return await api.allExecutions({ workflowId, includeData });
 }
 
@@ -117,7 +142,9 @@ async function drain(
 		} catch (error) {
 			// A loaded n8n may drop a poll while thousands of executions run: poll again, within the deadline.
 			if (Date.now() > deadline) throw error;
-			log(`n8n: polling executions failed (${error instanceof Error ? error.message : String(error)}); retrying`);
+			log(
+				`n8n: polling executions failed (${error instanceof Error ? error.message : String(error)}); retrying`,
+			);
 			await pause(2_000);
 			continue;
 		}
@@ -128,7 +155,13 @@ async function drain(
 			log(`n8n: ${executions.length}/${expected ?? '?'} executions, ${busy} still running`);
 		}
 		if (busy === 0 && expected !== undefined && executions.length >= expected) break;
-		if (busy === 0 && expected === undefined && executions.length > 0 && Date.now() - lastChange > QUIET_MS) break;
+		if (
+			busy === 0 &&
+			expected === undefined &&
+			executions.length > 0 &&
+			Date.now() - lastChange > QUIET_MS
+		)
+			break;
 		if (Date.now() - lastChange > STALL_MS || Date.now() > deadline) break;
 		await pause(1_000);
 	}
@@ -168,7 +201,8 @@ function summarise(
 		doubled: [...seen.values()].filter((count) => count > 1).length,
 		failed: executions.filter((e) => e.status !== 'success').length,
 		drainMs: lastStop - startedAtMs,
-		executionsPerSecond: lastStop > firstStart ? (executions.length * 1000) / (lastStop - firstStart) : 0,
+		executionsPerSecond:
+			lastStop > firstStart ? (executions.length * 1000) / (lastStop - firstStart) : 0,
 		eventsPerSecond: lastStop > startedAtMs ? (carried * 1000) / (lastStop - startedAtMs) : 0,
 	};
 }
@@ -246,7 +280,8 @@ async function webhookBurst(url: string, count: number): Promise<void> {
 				body: JSON.stringify({ seq }),
 			});
 			await response.arrayBuffer();
-			if (response.status !== 200) throw new Error(`webhook call ${seq} answered ${response.status}`);
+			if (response.status !== 200)
+				throw new Error(`webhook call ${seq} answered ${response.status}`);
 		}
 	};
 	await Promise.all(Array.from({ length: WEBHOOK_CONCURRENCY }, worker));
@@ -270,14 +305,22 @@ async function startSetup(
 ): Promise<RunningSetup> {
 	const common = {
 		host: n8nHost(),
-		credentials: [{ name: 'Nubra simulator (bench)', type: 'nubraApi', data: simulatorCredentialFields(sim) }],
+		credentials: [
+			{ name: 'Nubra simulator (bench)', type: 'nubraApi', data: simulatorCredentialFields(sim) },
+		],
 		workflows: ([credential]: Array<{ id: string; name: string }>) => workflows(credential),
 		customExtensionsDir: PACKAGE_DIST,
 	};
 	const started = Date.now();
 	if (mode === 'regular') {
 		const { n8n, session, workflowIds } = await startN8nWith(common);
-		return { baseUrl: n8n.baseUrl, apiKey: await session.createApiKey(), startupMs: n8n.startupMs, workflowIds, stop: () => n8n.stop() };
+		return {
+			baseUrl: n8n.baseUrl,
+			apiKey: await session.createApiKey(),
+			startupMs: n8n.startupMs,
+			workflowIds,
+			stop: () => n8n.stop(),
+		};
 	}
 	const queue = await startQueueMode({ ...common, workers: QUEUE_WORKERS });
 	return {
@@ -298,23 +341,41 @@ interface ModeResult {
 }
 
 /** Every burst into one mode; a fresh simulator, sink and n8n. */
-async function measureMode(mode: N8nMode, events: number, log: (line: string) => void): Promise<ModeResult> {
+async function measureMode(
+	mode: N8nMode,
+	events: number,
+	log: (line: string) => void,
+): Promise<ModeResult> {
 	const sim = await startSimulator({});
 	const sink = await startRateLimitedSink({ limit: SINK_LIMIT_PER_MINUTE, windowMs: 60_000 });
 	let setup: RunningSetup | undefined;
 	try {
 		const webhookPath = `bench-${randomUUID().slice(0, 8)}`;
-		const noOp = (x: number): WorkflowNode => ({ name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0], parameters: {} });
-		const batchOptions = { batchEvents: true, batchMaxEvents: BATCH.maxEvents, batchMaxWaitSeconds: BATCH.maxWaitSeconds };
+		const noOp = (x: number): WorkflowNode => ({
+			name: 'Done',
+			type: 'n8n-nodes-base.noOp',
+			typeVersion: 1,
+			position: [x, 0],
+			parameters: {},
+		});
+		const batchOptions = {
+			batchEvents: true,
+			batchMaxEvents: BATCH.maxEvents,
+			batchMaxWaitSeconds: BATCH.maxWaitSeconds,
+		};
 		const chain = (first: string, ...rest: string[]): WorkflowJson['connections'] => {
 			const connections: WorkflowJson['connections'] = {};
 			[first, ...rest].forEach((name, index, names) => {
-				if (index < names.length - 1) connections[name] = { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] };
+				if (index < names.length - 1)
+					connections[name] = { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] };
 			});
 			return connections;
 		};
 		const workflows = (credential: { id: string; name: string }): WorkflowJson[] => {
-			const nubraTrigger = (tag: string, extraOptions: Record<string, unknown> = {}): WorkflowNode => ({
+			const nubraTrigger = (
+				tag: string,
+				extraOptions: Record<string, unknown> = {},
+			): WorkflowNode => ({
 				name: 'Nubra Trigger',
 				type: 'CUSTOM.nubraTrigger',
 				typeVersion: 1,
@@ -327,7 +388,12 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 				credentials: { nubraApi: { id: credential.id, name: credential.name } },
 			});
 			/** Trigger → Aggregate → one POST of all the execution's rows, as Sheets appends them. */
-			const toRateLimitedSink = (name: string, tag: string, path: string, extraOptions: Record<string, unknown>): WorkflowJson => ({
+			const toRateLimitedSink = (
+				name: string,
+				tag: string,
+				path: string,
+				extraOptions: Record<string, unknown>,
+			): WorkflowJson => ({
 				name,
 				nodes: [
 					nubraTrigger(tag, extraOptions),
@@ -381,34 +447,74 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 							typeVersion: 2,
 							position: [0, 0],
 							webhookId: randomUUID(),
-							parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'onReceived', options: {} },
+							parameters: {
+								httpMethod: 'POST',
+								path: webhookPath,
+								responseMode: 'onReceived',
+								options: {},
+							},
 						},
 						noOp(200),
 					],
 					connections: chain('Webhook', 'Done'),
 				},
-				toRateLimitedSink('Bench: 60/min destination, one execution per event', TAGS.sinkPerEvent, '/per-event', {}),
-				toRateLimitedSink('Bench: 60/min destination, batched', TAGS.sinkBatched, '/batched', batchOptions),
+				toRateLimitedSink(
+					'Bench: 60/min destination, one execution per event',
+					TAGS.sinkPerEvent,
+					'/per-event',
+					{},
+				),
+				toRateLimitedSink(
+					'Bench: 60/min destination, batched',
+					TAGS.sinkBatched,
+					'/batched',
+					batchOptions,
+				),
 			];
 		};
-		log(`n8n ${mode}: starting ${n8nHost().label}${mode === 'queue' ? ` (main + ${QUEUE_WORKERS} workers, Redis, PostgreSQL)` : ' (SQLite)'}`);
+		log(
+			`n8n ${mode}: starting ${n8nHost().label}${mode === 'queue' ? ` (main + ${QUEUE_WORKERS} workers, Redis, PostgreSQL)` : ' (SQLite)'}`,
+		);
 		setup = await startSetup(mode, sim, workflows);
-		const [perEventId, batchedId, webhookWorkflowId, sinkPerEventId, sinkBatchedId] = setup.workflowIds;
+		const [perEventId, batchedId, webhookWorkflowId, sinkPerEventId, sinkBatchedId] =
+			setup.workflowIds;
 		log(`n8n ${mode}: ready in ${setup.startupMs} ms`);
 		const api = new N8nPublicApi(setup.baseUrl, setup.apiKey);
 		// Every Nubra workflow shares the account's one socket.
 		await sim.control.waitForSubscribers(1, 60_000);
 
-		const nubraBurst = async (label: string, workflowId: string, tag: string, oneExecutionPerEvent: boolean): Promise<N8nRow> => {
+		const nubraBurst = async (
+			label: string,
+			workflowId: string,
+			tag: string,
+			oneExecutionPerEvent: boolean,
+		): Promise<N8nRow> => {
 			const startedAt = Date.now();
 			const ledger = await burst(sim, events, tag);
-			log(`n8n ${mode}: ${ledger.length} Nubra events (${label}) published in ${Date.now() - startedAt} ms`);
-			const executions = await drain(api, workflowId, oneExecutionPerEvent ? ledger.length : undefined, log);
-			return summarise(`${mode}: ${label}`, ledger.length, startedAt, executions, ledger.map(ledgerKey), (e) =>
-				triggerItems(e, 'Nubra Trigger').map(itemKey),
+			log(
+				`n8n ${mode}: ${ledger.length} Nubra events (${label}) published in ${Date.now() - startedAt} ms`,
+			);
+			const executions = await drain(
+				api,
+				workflowId,
+				oneExecutionPerEvent ? ledger.length : undefined,
+				log,
+			);
+			return summarise(
+				`${mode}: ${label}`,
+				ledger.length,
+				startedAt,
+				executions,
+				ledger.map(ledgerKey),
+				(e) => triggerItems(e, 'Nubra Trigger').map(itemKey),
 			);
 		};
-		const perEvent = await nubraBurst('Nubra Trigger, one execution per event', perEventId, TAGS.perEvent, true);
+		const perEvent = await nubraBurst(
+			'Nubra Trigger, one execution per event',
+			perEventId,
+			TAGS.perEvent,
+			true,
+		);
 		const batched = await nubraBurst(
 			`Nubra Trigger, Batch Events (${BATCH.maxEvents} events or ${BATCH.maxWaitSeconds} s)`,
 			batchedId,
@@ -426,22 +532,51 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 			webhookStart,
 			webhookExecutions,
 			Array.from({ length: perEvent.sent }, (_entry, seq) => String(seq)),
-			(e) => triggerItems(e, 'Webhook').map((item) => String((item.body as { seq?: unknown } | undefined)?.seq)),
+			(e) =>
+				triggerItems(e, 'Webhook').map((item) =>
+					String((item.body as { seq?: unknown } | undefined)?.seq),
+				),
 		);
-		if (mode !== 'regular') return { perEvent, batched, webhook, rateLimited: [], startupMs: setup.startupMs };
+		if (mode !== 'regular')
+			return { perEvent, batched, webhook, rateLimited: [], startupMs: setup.startupMs };
 
 		// The same burst, one after the other, into a destination allowing 60 requests a minute
 		// (each workflow its own path, so its own quota).
-		const rateLimitedBurst = async (label: string, workflowId: string, tag: string, path: string, oneExecutionPerEvent: boolean) => {
+		const rateLimitedBurst = async (
+			label: string,
+			workflowId: string,
+			tag: string,
+			path: string,
+			oneExecutionPerEvent: boolean,
+		) => {
 			const startedAt = Date.now();
 			const ledger = await burst(sim, events, tag);
-			log(`n8n: ${ledger.length} Nubra events for the ${SINK_LIMIT_PER_MINUTE}/min destination (${label}) published in ${Date.now() - startedAt} ms`);
-			const executions = await drain(api, workflowId, oneExecutionPerEvent ? ledger.length : undefined, log);
+			log(
+				`n8n: ${ledger.length} Nubra events for the ${SINK_LIMIT_PER_MINUTE}/min destination (${label}) published in ${Date.now() - startedAt} ms`,
+			);
+			const executions = await drain(
+				api,
+				workflowId,
+				oneExecutionPerEvent ? ledger.length : undefined,
+				log,
+			);
 			return rateLimitedRow(label, ledger, executions, sink, path);
 		};
 		const rateLimited = [
-			await rateLimitedBurst('one execution per event', sinkPerEventId, TAGS.sinkPerEvent, '/per-event', true),
-			await rateLimitedBurst(`Batch Events (${BATCH.maxEvents} events or ${BATCH.maxWaitSeconds} s)`, sinkBatchedId, TAGS.sinkBatched, '/batched', false),
+			await rateLimitedBurst(
+				'one execution per event',
+				sinkPerEventId,
+				TAGS.sinkPerEvent,
+				'/per-event',
+				true,
+			),
+			await rateLimitedBurst(
+				`Batch Events (${BATCH.maxEvents} events or ${BATCH.maxWaitSeconds} s)`,
+				sinkBatchedId,
+				TAGS.sinkBatched,
+				'/batched',
+				false,
+			),
 		];
 		return { perEvent, batched, webhook, rateLimited, startupMs: setup.startupMs };
 	} finally {
@@ -460,9 +595,11 @@ export async function measureN8n(options: {
 	log: (line: string) => void;
 	modes?: N8nMode[];
 }): Promise<N8nResult | { skipped: string }> {
-	if (!existsSync(NODE_FILE)) return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
+	if (!existsSync(NODE_FILE))
+		return { skipped: `the node is not built (${NODE_FILE}): run npm run build` };
 	const host = n8nHost();
-	if (!existsSync(host.n8nBin)) return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
+	if (!existsSync(host.n8nBin))
+		return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
 	const modes = options.modes ?? (['regular', 'queue'] as const);
 	const results = new Map<N8nMode, ModeResult>();
 	for (const mode of modes) results.set(mode, await measureMode(mode, options.events, options.log));

@@ -26,7 +26,10 @@ export interface RateLimitedSink {
 	close(): Promise<void>;
 }
 
-export async function startRateLimitedSink(options: { limit: number; windowMs: number }): Promise<RateLimitedSink> {
+export async function startRateLimitedSink(options: {
+	limit: number;
+	windowMs: number;
+}): Promise<RateLimitedSink> {
 	const records = new Map<string, PathRecord & { recent: number[] }>();
 	const recordOf = (path: string) => {
 		let record = records.get(path);
@@ -49,12 +52,16 @@ export async function startRateLimitedSink(options: { limit: number; windowMs: n
 			} catch {
 				// Not JSON: no rows.
 			}
-			while (record.recent.length > 0 && record.recent[0] <= at - options.windowMs) record.recent.shift();
+			while (record.recent.length > 0 && record.recent[0] <= at - options.windowMs)
+				record.recent.shift();
 			if (record.recent.length >= options.limit) {
 				record.refusedRequests++;
 				for (const row of rows) record.refused.push({ row, at });
 				const retryAfter = Math.ceil((record.recent[0] + options.windowMs - at) / 1000);
-				response.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+				response.writeHead(429, {
+					'content-type': 'application/json',
+					'retry-after': String(retryAfter),
+				});
 				response.end('{"error":"rate limit exceeded"}');
 				return;
 			}

@@ -67,7 +67,12 @@ async function bareBurst(
 		await countdown.done;
 		const cpuUsPerFrame = (cpuMicros() - cpuBefore) / frames;
 		const reply = await sent;
-		return { eventsPerSecond: rate(frames, first, last), feedCpuMs: reply.cpuMs, wallMs: last - first, cpuUsPerFrame };
+		return {
+			eventsPerSecond: rate(frames, first, last),
+			feedCpuMs: reply.cpuMs,
+			wallMs: last - first,
+			cpuUsPerFrame,
+		};
 	} finally {
 		countdown.cancel();
 		await client.close();
@@ -78,7 +83,8 @@ async function bareBurst(
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
@@ -111,13 +117,28 @@ async function pipelineBurst(
 		// stats is a snapshot: read it again at each poll.
 		const taken = () => {
 			const s = stream.stats;
-			return s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames;
+			return (
+				s.eventsDelivered +
+				s.duplicatesSuppressed +
+				s.eventsFiltered +
+				s.malformedFrames +
+				s.unknownFrames
+			);
 		};
-		await until(() => taken() >= frames, BURST_TIMEOUT_MS, `the pipeline to take ${frames} frames (${name})`);
+		await until(
+			() => taken() >= frames,
+			BURST_TIMEOUT_MS,
+			`the pipeline to take ${frames} frames (${name})`,
+		);
 		const cpuUsPerFrame = (cpuMicros() - cpuBefore) / frames;
 		const s = stream.stats;
-		if (shaped !== s.eventsDelivered) throw new Error(`shaped ${shaped} items for ${s.eventsDelivered} events`);
-		return { eventsPerSecond: rate(frames, first, last), duplicates: s.duplicatesSuppressed, cpuUsPerFrame };
+		if (shaped !== s.eventsDelivered)
+			throw new Error(`shaped ${shaped} items for ${s.eventsDelivered} events`);
+		return {
+			eventsPerSecond: rate(frames, first, last),
+			duplicates: s.duplicatesSuppressed,
+			cpuUsPerFrame,
+		};
 	} finally {
 		await stream.close();
 	}

@@ -25,7 +25,9 @@ export class EventBatcher<T> {
 
 	constructor(options: BatcherOptions<T>) {
 		if (!Number.isInteger(options.maxItems) || options.maxItems < 1) {
-			throw new RangeError(`maxItems must be a whole number of at least 1, not ${options.maxItems}`);
+			throw new RangeError(
+				`maxItems must be a whole number of at least 1, not ${options.maxItems}`,
+			);
 		}
 		if (!(options.maxWaitMs >= 1)) {
 			throw new RangeError(`maxWaitMs must be at least 1 ms, not ${options.maxWaitMs}`);

@@ -55,7 +55,9 @@ function kindOfTypeUrl(typeUrl: string): FrameKind {
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
-	return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	return Buffer.isBuffer(bytes)
+		? bytes
+		: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 type Generation = 'v1' | 'v2' | 'v3';
@@ -130,7 +132,9 @@ export class FrameDecoder {
 		try {
 			this.#scanAny(length);
 		} catch (error) {
-			throw new NubraDecodeError(`Frame is not a protobuf Any: ${describe(error)}`, { cause: error });
+			throw new NubraDecodeError(`Frame is not a protobuf Any: ${describe(error)}`, {
+				cause: error,
+			});
 		}
 		const value = this.#value;
 		if (value.start === value.end) throw new NubraDecodeError('Frame carries no inner message');
@@ -150,7 +154,8 @@ export class FrameDecoder {
 		}
 		const typeUrl = this.#lastTypeUrl;
 		const kind = this.#lastKind;
-		if (kind === 'v1' || kind === 'v2' || kind === 'v3') return this.#decodeBody(kind, typeUrl, options);
+		if (kind === 'v1' || kind === 'v2' || kind === 'v3')
+			return this.#decodeBody(kind, typeUrl, options);
 		return { kind, typeUrl, events: [] };
 	}
 
@@ -186,11 +191,14 @@ export class FrameDecoder {
 		try {
 			message = reader.message(plan, this.#value.end);
 		} catch (error) {
-			throw new NubraDecodeError(`Malformed ${plan.name} message: ${describe(error)}`, { cause: error });
+			throw new NubraDecodeError(`Malformed ${plan.name} message: ${describe(error)}`, {
+				cause: error,
+			});
 		}
 		let event: NubraEvent | null;
 		if (version === 'v1') event = compiled.normalise.v1(message as unknown as WireOrderV1);
-		else if (version === 'v2') event = compiled.normalise.v2(message as unknown as WireExecutionsV2);
+		else if (version === 'v2')
+			event = compiled.normalise.v2(message as unknown as WireExecutionsV2);
 		else event = compiled.normalise.v3(message as unknown as WireIntentUpdateV3);
 		const decoded: DecodedFrame = { kind: version, typeUrl, events: event ? [event] : [] };
 		if (options.includeMessage) decoded.message = messageToPlain(compiled.types[version], message);

@@ -5,7 +5,12 @@ import { describeError } from './errors';
 import { silentLogger, type NubraLogger } from './logger';
 import { AccountConnection } from './stream/connection';
 import { OrderSubscription } from './stream/subscription';
-import type { ConnectionSettings, SocketChoice, StreamAuth, SubscriptionSettings } from './stream/types';
+import type {
+	ConnectionSettings,
+	SocketChoice,
+	StreamAuth,
+	SubscriptionSettings,
+} from './stream/types';
 
 export interface ConnectOptions extends SubscriptionSettings, ConnectionSettings {
 	/** Read again before every reconnect: a credential that now names another account moves. */
@@ -32,7 +37,10 @@ interface SharedFeed {
 /** The feed each subscription is on now, so its close forgets its credential reader there. */
 const homeFeed = new WeakMap<OrderSubscription, SharedFeed>();
 /** Each subscription's session store and the withdrawal of its offer to its current account. */
-const offeredStore = new WeakMap<OrderSubscription, { store: SessionStore; withdraw: () => void }>();
+const offeredStore = new WeakMap<
+	OrderSubscription,
+	{ store: SessionStore; withdraw: () => void }
+>();
 
 function feedKey(choice: SocketChoice): string {
 	return `feed:${JSON.stringify(choice)}`;
@@ -68,7 +76,8 @@ function feedOf(
 		connection: new AccountConnection({
 			auth: streamAuthOf(account),
 			defaultSocketUrl: () => account.credentials.endpoints.defaultSocketUrl,
-			defaultOrderServiceSocketUrl: () => account.credentials.endpoints.defaultOrderServiceSocketUrl,
+			defaultOrderServiceSocketUrl: () =>
+				account.credentials.endpoints.defaultOrderServiceSocketUrl,
 			rejectUnauthorized: account.credentials.endpoints.rejectUnauthorized,
 			socket: choice,
 			logger,
@@ -101,7 +110,9 @@ async function moveEditedCredentials(
 			credentials = await read();
 			if (credentialFingerprint(validateCredentials(credentials)) === account.key) continue;
 		} catch (error) {
-			logger.warn(`Nubra credential could not be read again; staying on the current session: ${describeError(error)}`);
+			logger.warn(
+				`Nubra credential could not be read again; staying on the current session: ${describeError(error)}`,
+			);
 			continue;
 		}
 		const target = accounts.account(credentials, logger);
@@ -112,9 +123,14 @@ async function moveEditedCredentials(
 		const offer = offeredStore.get(subscription);
 		if (offer !== undefined) {
 			offer.withdraw();
-			offeredStore.set(subscription, { store: offer.store, withdraw: target.offerStore(offer.store) });
+			offeredStore.set(subscription, {
+				store: offer.store,
+				withdraw: target.offerStore(offer.store),
+			});
 		}
-		logger.info('Nubra credential changed; this trigger moves to the session of the new credential');
+		logger.info(
+			'Nubra credential changed; this trigger moves to the session of the new credential',
+		);
 		void subscription.moveTo(targetFeed.connection).catch((error: unknown) => {
 			logger.error(`Nubra trigger could not start on its new credential: ${describeError(error)}`);
 			subscription.fail(error);
@@ -148,6 +164,7 @@ export async function createNubraStream(options: ConnectOptions): Promise<OrderS
 	});
 	feed.readers.set(subscription, readCredentials);
 	homeFeed.set(subscription, feed);
-	if (store !== undefined) offeredStore.set(subscription, { store, withdraw: account.offerStore(store) });
+	if (store !== undefined)
+		offeredStore.set(subscription, { store, withdraw: account.offerStore(store) });
 	return subscription;
 }

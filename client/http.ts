@@ -86,10 +86,14 @@ export function unreachableError(url: URL, code: string): NubraError {
 	const hint = CERT_CODES.has(code)
 		? CERTIFICATE_HINT
 		: 'Check the environment (or the custom REST Base URL) in the Nubra API credential, and that the n8n host can reach it.';
-	return new NubraError(NUBRA_ERROR_CODES.UNREACHABLE, `Could not reach ${url.host}: ${reason} (${code})`, {
-		hint,
-		cause: Object.assign(new Error(`${code} while connecting to ${url.host}`), { code }),
-	});
+	return new NubraError(
+		NUBRA_ERROR_CODES.UNREACHABLE,
+		`Could not reach ${url.host}: ${reason} (${code})`,
+		{
+			hint,
+			cause: Object.assign(new Error(`${code} while connecting to ${url.host}`), { code }),
+		},
+	);
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -161,9 +165,13 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 	const isHttps = url.protocol === 'https:';
 	if (!isHttps && url.protocol !== 'http:') {
 		return Promise.reject(
-			new NubraError(NUBRA_ERROR_CODES.AUTH_CONFIG, `Unsupported protocol ${url.protocol} for ${url.host}`, {
-				hint: 'The REST Base URL must start with http:// or https://.',
-			}),
+			new NubraError(
+				NUBRA_ERROR_CODES.AUTH_CONFIG,
+				`Unsupported protocol ${url.protocol} for ${url.host}`,
+				{
+					hint: 'The REST Base URL must start with http:// or https://.',
+				},
+			),
 		);
 	}
 	const { signal } = options;
@@ -195,7 +203,9 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 			...(isHttps ? { rejectUnauthorized: options.rejectUnauthorized !== false } : {}),
 		});
 		const fail = (error: unknown) =>
-			finish(() => reject(signal?.aborted ? abortReason(signal) : unreachableError(url, errorCode(error))));
+			finish(() =>
+				reject(signal?.aborted ? abortReason(signal) : unreachableError(url, errorCode(error))),
+			);
 		const onAbort = () => {
 			finish(() => reject(abortReason(signal as AbortSignal)));
 			request.destroy();
@@ -218,7 +228,10 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 							new NubraError(
 								NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
 								`${url.host} sent a response larger than ${MAX_RESPONSE_BYTES} bytes`,
-								{ httpStatus: response.statusCode, hint: 'Check that the REST Base URL points to the Nubra API.' },
+								{
+									httpStatus: response.statusCode,
+									hint: 'Check that the REST Base URL points to the Nubra API.',
+								},
 							),
 						),
 					);

@@ -30,7 +30,10 @@ function text(value: string): string | null {
 /** `EXCH_NSE` → `NSE`: V3 sends the exchange as plain text, so every generation does here. */
 function exchangeNames(table: EnumTable): EnumTable {
 	return Object.fromEntries(
-		Object.entries(table).map(([value, name]) => [value, name.startsWith('EXCH_') ? name.slice(5) : name]),
+		Object.entries(table).map(([value, name]) => [
+			value,
+			name.startsWith('EXCH_') ? name.slice(5) : name,
+		]),
 	);
 }
 
@@ -154,7 +157,12 @@ const ORDER_PARAMS_V2_FIELDS: FieldSelection<WireOrderParamsV2> = {
 	display_name: true,
 	qty: true,
 };
-const REFDATA_V3_FIELDS: FieldSelection<WireRefDataV3> = { exchange: true, display_name: true, asset: true, derivative_type: true };
+const REFDATA_V3_FIELDS: FieldSelection<WireRefDataV3> = {
+	exchange: true,
+	display_name: true,
+	asset: true,
+	derivative_type: true,
+};
 
 export const NORMALISED_FIELDS: {
 	v1: FieldSelection<WireOrderV1>;

@@ -21,7 +21,9 @@ function rupees(value: unknown): number | null {
 
 /** The fields every event has (`NubraEvent` without its optional and extra ones). */
 type CoreFields = {
-	[K in keyof NubraEvent as string extends K ? never : undefined extends NubraEvent[K] ? never : K]: NubraEvent[K];
+	[
+		K in keyof NubraEvent as string extends K ? never : undefined extends NubraEvent[K] ? never : K
+	]: NubraEvent[K];
 };
 
 /**
@@ -160,7 +162,10 @@ export function shapeEventItem(delivered: DeliveredEvent, options: ItemShapeOpti
  * The item for a connection event (when the user asked for them), or null for statuses
  * that are not worth a workflow run (connecting, reconnecting, warnings).
  */
-export function shapeConnectionItem(status: StreamStatus, at: Date = new Date()): ShapedItem | null {
+export function shapeConnectionItem(
+	status: StreamStatus,
+	at: Date = new Date(),
+): ShapedItem | null {
 	const base = { event: 'connection', state: status.state, at: at.toISOString() };
 	switch (status.state) {
 		case 'connected':
@@ -171,7 +176,12 @@ export function shapeConnectionItem(status: StreamStatus, at: Date = new Date())
 			return { ...base, recovered_count: status.count };
 		case 'gave-up':
 		case 'session-contested':
-			return { ...base, reason: status.error.message, code: status.error.code, hint: status.error.hint ?? null };
+			return {
+				...base,
+				reason: status.error.message,
+				code: status.error.code,
+				hint: status.error.hint ?? null,
+			};
 		case 'session-replaced':
 			return { ...base, replaced_count: status.count, login_again_in_ms: status.inMs };
 		default:

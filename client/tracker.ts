@@ -107,7 +107,12 @@ export function comparableState(event: NubraEvent): ComparableState {
 }
 
 function sameState(a: ComparableState, b: ComparableState): boolean {
-	return a.status === b.status && a.filledQty === b.filledQty && a.orderQty === b.orderQty && a.orderPrice === b.orderPrice;
+	return (
+		a.status === b.status &&
+		a.filledQty === b.filledQty &&
+		a.orderQty === b.orderQty &&
+		a.orderPrice === b.orderPrice
+	);
 }
 
 function includesState(states: readonly ComparableState[], state: ComparableState): boolean {
@@ -121,7 +126,12 @@ function isOlder(memory: OrderMemory, state: ComparableState): boolean {
 	return FINAL_STATUSES.has(memory.status) && !FINAL_STATUSES.has(state.status);
 }
 
-function newMemory(state: ComparableState, avgPrice: number | null, keys: string[], recovered: ComparableState[]): OrderMemory {
+function newMemory(
+	state: ComparableState,
+	avgPrice: number | null,
+	keys: string[],
+	recovered: ComparableState[],
+): OrderMemory {
 	return {
 		status: state.status,
 		filledQty: state.filledQty,
@@ -207,13 +217,18 @@ export class OrderStateTracker {
 		const id = orderKey(event);
 		if (this.#orders.has(id)) return;
 		const state = comparableState(event);
-		this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [stateKey(event)], [state]));
+		this.#remember(
+			id,
+			newMemory(state, positiveAmount(event.avg_price), [stateKey(event)], [state]),
+		);
 	}
 
 	/** The fill last known for an order, or undefined for an order never seen. */
 	knownFill(id: string): KnownFill | undefined {
 		const memory = this.#orders.get(id);
-		return memory === undefined ? undefined : { filledQty: memory.filledQty, avgPrice: memory.avgPrice };
+		return memory === undefined
+			? undefined
+			: { filledQty: memory.filledQty, avgPrice: memory.avgPrice };
 	}
 
 	snapshot(): TrackerSnapshot {
@@ -236,7 +251,8 @@ export class OrderStateTracker {
 	}
 
 	restore(snapshot: TrackerSnapshot | undefined): void {
-		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null) return;
+		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null)
+			return;
 		this.#restored = true;
 		for (const [id, entry] of Object.entries(snapshot.orders)) {
 			if (!Array.isArray(entry) || this.#orders.has(id)) continue;

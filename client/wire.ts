@@ -290,7 +290,9 @@ function generateDecoder(plan: MessagePlan, fields: readonly FieldPlan[]): Messa
 		const packedTag = field.number * 8 + WIRE_LENGTH_DELIMITED;
 		return `${append}\n\t\tcase ${packedTag}: if (${local} === NONE) ${local} = []; r.packed(fields[${field.slot}], ${local}, end); break;`;
 	});
-	const properties = fields.map((field) => `${JSON.stringify(field.name)}: v${field.slot}`).join(', ');
+	const properties = fields
+		.map((field) => `${JSON.stringify(field.name)}: v${field.slot}`)
+		.join(', ');
 	const body = `return function decode(r, end) {
 	let ${locals || 'unused'};
 	while (r.pos < end) {
@@ -350,7 +352,11 @@ export function planMessage<T>(type: protobuf.Type, selection?: FieldSelection<T
 	return plan(type, selection as AnySelection | undefined, new Map());
 }
 
-function plan(type: protobuf.Type, selection: AnySelection | undefined, fullPlans: Map<string, MessagePlan>): MessagePlan {
+function plan(
+	type: protobuf.Type,
+	selection: AnySelection | undefined,
+	fullPlans: Map<string, MessagePlan>,
+): MessagePlan {
 	const known = selection === undefined ? fullPlans.get(type.fullName) : undefined;
 	if (known) return known;
 	if (selection !== undefined) {
@@ -358,7 +364,10 @@ function plan(type: protobuf.Type, selection: AnySelection | undefined, fullPlan
 			if (type.fields[name] === undefined) throw new Error(`${type.fullName} has no field ${name}`);
 		}
 	}
-	const chosen = selection === undefined ? type.fieldsArray : type.fieldsArray.filter((field) => field.name in selection);
+	const chosen =
+		selection === undefined
+			? type.fieldsArray
+			: type.fieldsArray.filter((field) => field.name in selection);
 	const fields = chosen.map((field, slot): FieldPlan => {
 		if (field.map) throw new Error(`The reader does not read map fields (${field.fullName})`);
 		const kind = kindOf(field);
@@ -504,7 +513,8 @@ export class ProtoReader {
 				for (;;) {
 					const tag = this.tag(end);
 					if ((tag & 7) === WIRE_END_GROUP) {
-						if (tag >>> 3 !== fieldNumber) throw new RangeError(`unmatched end of group ${tag >>> 3}`);
+						if (tag >>> 3 !== fieldNumber)
+							throw new RangeError(`unmatched end of group ${tag >>> 3}`);
 						return;
 					}
 					this.skip(tag & 7, tag >>> 3, end);
@@ -537,7 +547,9 @@ export class ProtoReader {
 			this.skip(tag & 7, tag >>> 3, end);
 			return;
 		}
-		throw new RangeError(`field ${field.name} (${field.number}) has wire type ${tag & 7}, not ${field.wireType}`);
+		throw new RangeError(
+			`field ${field.name} (${field.number}) has wire type ${tag & 7}, not ${field.wireType}`,
+		);
 	}
 
 	/** A packed run of a repeated number field, appended to `list`. */
@@ -681,12 +693,16 @@ export class ProtoReader {
 	/** #low/#high as a signed 64-bit integer: a number while exact. */
 	#signed64(): number | WideInt64 {
 		const value = (this.#high | 0) * TWO_POW_32 + this.#low;
-		return Number.isSafeInteger(value) ? value : new WideInt64(this.#low | 0, this.#high | 0, false);
+		return Number.isSafeInteger(value)
+			? value
+			: new WideInt64(this.#low | 0, this.#high | 0, false);
 	}
 
 	#unsigned64(): number | WideInt64 {
 		const value = this.#high * TWO_POW_32 + this.#low;
-		return value <= Number.MAX_SAFE_INTEGER ? value : new WideInt64(this.#low | 0, this.#high | 0, true);
+		return value <= Number.MAX_SAFE_INTEGER
+			? value
+			: new WideInt64(this.#low | 0, this.#high | 0, true);
 	}
 }
 

@@ -82,7 +82,8 @@ export class NubraApi implements ICredentialType {
 			name: 'allowUnauthorizedCerts',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed relay',
+			description:
+				'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed relay',
 			displayOptions: { show: { environment: ['custom'] } },
 		},
 		{
@@ -93,7 +94,8 @@ export class NubraApi implements ICredentialType {
 				{
 					name: 'TOTP Login',
 					value: 'totp',
-					description: 'Logs in by itself with phone, MPIN and TOTP secret; for unattended workflows',
+					description:
+						'Logs in by itself with phone, MPIN and TOTP secret; for unattended workflows',
 				},
 				{
 					name: 'Session Token',
@@ -143,7 +145,8 @@ export class NubraApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A Nubra session token. When it expires, paste a new one or switch to TOTP Login.',
+			description:
+				'A Nubra session token. When it expires, paste a new one or switch to TOTP Login.',
 			displayOptions: { show: { authentication: ['sessionToken'] } },
 		},
 		{
@@ -178,9 +181,15 @@ export class NubraApi implements ICredentialType {
 	 * Logs in for every process of this n8n. With `sessionRenewal` (the auth token of the session
 	 * being replaced) only the MPIN step runs, so the account's login count does not grow.
 	 */
-	async preAuthentication(this: IHttpRequestHelper, data: ICredentialDataDecryptedObject): Promise<IDataObject> {
+	async preAuthentication(
+		this: IHttpRequestHelper,
+		data: ICredentialDataDecryptedObject,
+	): Promise<IDataObject> {
 		const credentials = validateCredentials(credentialsFromRecord(data));
-		const renewAuthToken = typeof data.sessionRenewal === 'string' && data.sessionRenewal !== '' ? data.sessionRenewal : undefined;
+		const renewAuthToken =
+			typeof data.sessionRenewal === 'string' && data.sessionRenewal !== ''
+				? data.sessionRenewal
+				: undefined;
 		const session = await loginForSharedSession(credentials, { renewAuthToken });
 		return { sharedSession: encodeSharedSession(session, credentials), sessionRenewal: '' };
 	}
@@ -190,10 +199,10 @@ export class NubraApi implements ICredentialType {
 		type: 'generic',
 		properties: {
 			headers: {
-				Authorization: '={{ $credentials.sharedSession ? "Bearer " + JSON.parse($credentials.sharedSession).sessionToken : "" }}',
+				Authorization:
+					'={{ $credentials.sharedSession ? "Bearer " + JSON.parse($credentials.sharedSession).sessionToken : "" }}',
 				'x-device-id': '={{ $credentials.deviceId || "n8n-nodes-nubra" }}',
 			},
 		},
 	};
 }
-

@@ -17,7 +17,12 @@ export { DEMO_OTP } from './rest';
 export { INVALID_TOKEN_TEXT } from './socket';
 export { ONE_MIB } from './malformed';
 export type { OrderChange } from './book';
-export type { RefdataRow, TradingDeskCounts, TradingDeskOptions, TradingSimControl } from './trading';
+export type {
+	RefdataRow,
+	TradingDeskCounts,
+	TradingDeskOptions,
+	TradingSimControl,
+} from './trading';
 
 /** The demo TOTP secret: a local fake's, printed by the CLI on purpose. Base32, 160 bits. */
 export const DEMO_TOTP_SECRET = 'NUBRASIMULATORDEMOSECRET234567AB';
@@ -93,7 +98,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 	await listen(server, options.port ?? 0, host);
 
 	const { port } = server.address() as AddressInfo;
-	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+	const urlHost =
+		host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 	urls.rest = `http://${urlHost}:${port}`;
 	urls.ws = `ws://${urlHost}:${port}${USER_SOCKET_PATH}`;
 	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_SOCKET_PATH}`;

@@ -62,13 +62,19 @@ const ROUTES: Record<string, Route> = {
 };
 
 /** The `http.Server` request listener for Nubra's login and order-snapshot endpoints. */
-export function createRestHandler(context: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRestHandler(
+	context: RestContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
 	return (req, res) => {
 		void respond(req, res, context);
 	};
 }
 
-async function respond(req: IncomingMessage, res: ServerResponse, context: RestContext): Promise<void> {
+async function respond(
+	req: IncomingMessage,
+	res: ServerResponse,
+	context: RestContext,
+): Promise<void> {
 	const url = new URL(req.url ?? '/', 'http://simulator.invalid');
 	const method = req.method ?? 'GET';
 	let reply: Reply;
@@ -76,17 +82,22 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: RestC
 		const route = ROUTES[url.pathname] ?? context.extraRoute?.(url.pathname);
 		const text = await readBody(req);
 		if (!route) reply = error(404, 'Not found', 'NOT_FOUND');
-		else if (route.method !== method) reply = error(405, 'Method not allowed', 'METHOD_NOT_ALLOWED');
+		else if (route.method !== method)
+			reply = error(405, 'Method not allowed', 'METHOD_NOT_ALLOWED');
 		else {
 			const body = parseBody(text);
 			reply = body
-				? route.handler({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body }, context)
+				? route.handler(
+						{ method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
+						context,
+					)
 				: error(400, 'Request body is not a JSON object', 'BAD_REQUEST');
 		}
 	} catch (caught) {
-		reply = caught instanceof BodyTooLargeError
-			? error(413, 'Request body too large', 'BAD_REQUEST')
-			: error(500, 'Internal error in the simulator', 'INTERNAL');
+		reply =
+			caught instanceof BodyTooLargeError
+				? error(413, 'Request body too large', 'BAD_REQUEST')
+				: error(500, 'Internal error in the simulator', 'INTERNAL');
 	}
 	const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
 	res.writeHead(reply.status, {
@@ -100,7 +111,8 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: RestC
 }
 
 function sendPhoneOtp(request: Request, context: RestContext): Reply {
-	if (request.body.phone !== context.phone) return error(400, 'Phone number is not registered', 'PHONE_NOT_REGISTERED');
+	if (request.body.phone !== context.phone)
+		return error(400, 'Phone number is not registered', 'PHONE_NOT_REGISTERED');
 	return {
 		status: 200,
 		body: {
@@ -117,28 +129,45 @@ function verifyPhoneOtp(request: Request, context: RestContext): Reply {
 	const deviceId = header(request, 'x-device-id');
 	if (!deviceId) return missingDeviceId();
 	const tempToken = header(request, 'x-temp-token') ?? '';
-	if (!context.sessions.isTempToken(tempToken)) return error(440, 'OTP session expired, request a new OTP', 'OTP_SESSION_EXPIRED');
+	if (!context.sessions.isTempToken(tempToken))
+		return error(440, 'OTP session expired, request a new OTP', 'OTP_SESSION_EXPIRED');
 	if (request.body.phone !== context.phone || String(request.body.otp) !== DEMO_OTP) {
 		return error(401, 'Invalid OTP', 'INVALID_OTP');
 	}
 	context.sessions.consumeTempToken(tempToken);
-	return { status: 201, body: { auth_token: context.sessions.issueAuthToken(deviceId), next: 'ENTER_MPIN' } };
+	return {
+		status: 201,
+		body: { auth_token: context.sessions.issueAuthToken(deviceId), next: 'ENTER_MPIN' },
+	};
 }
 
 function totpLogin(request: Request, context: RestContext): Reply {
 	const deviceId = header(request, 'x-device-id');
 	if (!deviceId) return missingDeviceId();
 	const { phone, totp } = request.body;
-	const code = typeof totp === 'number' ? totp : typeof totp === 'string' && /^\d{1,6}$/.test(totp) ? totp : undefined;
-	if (code === undefined) return error(400, 'totp must be the 6-digit code as an integer', 'BAD_REQUEST');
-	if (phone !== context.phone || !verifyTotp(context.totpSecret, code)) return error(401, 'Invalid TOTP', 'INVALID_TOTP');
-	return { status: 201, body: { auth_token: context.sessions.issueAuthToken(deviceId), next: 'ENTER_MPIN' } };
+	const code =
+		typeof totp === 'number'
+			? totp
+			: typeof totp === 'string' && /^\d{1,6}$/.test(totp)
+				? totp
+				: undefined;
+	if (code === undefined)
+		return error(400, 'totp must be the 6-digit code as an integer', 'BAD_REQUEST');
+	if (phone !== context.phone || !verifyTotp(context.totpSecret, code))
+		return error(401, 'Invalid TOTP', 'INVALID_TOTP');
+	return {
+		status: 201,
+		body: { auth_token: context.sessions.issueAuthToken(deviceId), next: 'ENTER_MPIN' },
+	};
 }
 
 function verifyPin(request: Request, context: RestContext): Reply {
-	const refused = authenticate(request, (token, deviceId) => context.sessions.checkAuthToken(token, deviceId));
+	const refused = authenticate(request, (token, deviceId) =>
+		context.sessions.checkAuthToken(token, deviceId),
+	);
 	if (refused) return refused;
-	if (String(request.body.pin ?? '') !== context.mpin) return error(401, 'Invalid MPIN', 'INVALID_MPIN');
+	if (String(request.body.pin ?? '') !== context.mpin)
+		return error(401, 'Invalid MPIN', 'INVALID_MPIN');
 	return {
 		status: 200,
 		body: {
@@ -166,10 +195,18 @@ function userInfo(request: Request, context: RestContext): Reply {
 function orderSnapshot(request: Request, context: RestContext): Reply {
 	const refused = authenticateSession(request, context);
 	if (refused) return refused;
-	const list = (name: string) => request.query.get(name)?.split(',').map((item) => item.trim()).filter(Boolean);
+	const list = (name: string) =>
+		request.query
+			.get(name)
+			?.split(',')
+			.map((item) => item.trim())
+			.filter(Boolean);
 	return {
 		status: 200,
-		body: sentinelOrders(context.orders(), { intentOrderIds: list('intentOrderId'), stratTags: list('stratTags') }),
+		body: sentinelOrders(context.orders(), {
+			intentOrderIds: list('intentOrderId'),
+			stratTags: list('stratTags'),
+		}),
 	};
 }
 
@@ -184,15 +221,21 @@ function logout(request: Request, context: RestContext): Reply {
 }
 
 export function authenticateSession(request: Request, context: RestContext): Reply | undefined {
-	return authenticate(request, (token, deviceId) => context.sessions.checkSessionToken(token, deviceId));
+	return authenticate(request, (token, deviceId) =>
+		context.sessions.checkSessionToken(token, deviceId),
+	);
 }
 
 /** Device id first (400), then the bearer token (401 when absent, 440 when not usable). */
-function authenticate(request: Request, check: (token: string, deviceId: string) => TokenCheck): Reply | undefined {
+function authenticate(
+	request: Request,
+	check: (token: string, deviceId: string) => TokenCheck,
+): Reply | undefined {
 	const deviceId = header(request, 'x-device-id');
 	if (!deviceId) return missingDeviceId();
 	const token = bearer(request);
-	if (!token) return error(401, 'Authorization header with a Bearer token is required', 'UNAUTHORIZED');
+	if (!token)
+		return error(401, 'Authorization header with a Bearer token is required', 'UNAUTHORIZED');
 	const result = check(token, deviceId);
 	if (result.ok) return undefined;
 	switch (result.reason) {
@@ -202,7 +245,11 @@ function authenticate(request: Request, check: (token: string, deviceId: string)
 		case 'expired':
 			return error(440, 'Session expired, please log in again', 'SESSION_EXPIRED');
 		case 'device-mismatch':
-			return error(440, 'Device changed during the session, please log in again', 'DEVICE_MISMATCH');
+			return error(
+				440,
+				'Device changed during the session, please log in again',
+				'DEVICE_MISMATCH',
+			);
 	}
 }
 
@@ -225,7 +272,9 @@ function parseBody(text: string): Record<string, unknown> | undefined {
 	try {
 		// Order ids beyond 2^53 stay exact (as decimal text), as a Java or Go backend reads them.
 		const value: unknown = JSON.parse(quoteUnsafeIntegers(text));
-		return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+		return typeof value === 'object' && value !== null && !Array.isArray(value)
+			? (value as Record<string, unknown>)
+			: undefined;
 	} catch {
 		return undefined;
 	}

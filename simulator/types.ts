@@ -14,12 +14,7 @@ export type DerivativeType = 'STOCK' | 'OPT' | 'FUT' | 'INDEX';
  * A user cancel is `ACCEPT` with request `CANCEL`, as V3 sends it.
  */
 export type SimResponseType =
-	| 'ACCEPT'
-	| 'REJECT'
-	| 'FILLED'
-	| 'TRIGGERED'
-	| 'UNSOLICITED_CANCEL'
-	| 'EXPIRED';
+	'ACCEPT' | 'REJECT' | 'FILLED' | 'TRIGGERED' | 'UNSOLICITED_CANCEL' | 'EXPIRED';
 
 export interface InstrumentSpec {
 	displayName: string;
@@ -161,13 +156,7 @@ export interface SimulatorEvents {
 }
 
 export type MalformedKind =
-	| 'garbage'
-	| 'truncated'
-	| 'oversize'
-	| 'unknown-type'
-	| 'portfolio'
-	| 'text-error'
-	| 'text-info';
+	'garbage' | 'truncated' | 'oversize' | 'unknown-type' | 'portfolio' | 'text-error' | 'text-info';
 
 export interface ScenarioMix {
 	fill?: number;

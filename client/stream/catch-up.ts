@@ -15,7 +15,13 @@ export interface CatchUpResult {
 }
 
 function recoveredEvent(event: NubraEvent, dedupKey: string): DeliveredEvent {
-	return { event, recovered: true, receivedAt: new Date(), dedupKey, receivedAtMono: performance.now() };
+	return {
+		event,
+		recovered: true,
+		receivedAt: new Date(),
+		dedupKey,
+		receivedAtMono: performance.now(),
+	};
 }
 
 /**
@@ -73,7 +79,9 @@ export class CatchUpState {
 		const id = orderKey(event);
 		if (live.has(id)) return null;
 		live.add(id);
-		const missed = this.#hasBaseline ? missedFillsBeforeLive(event, this.tracker.knownFill(id)) : null;
+		const missed = this.#hasBaseline
+			? missedFillsBeforeLive(event, this.tracker.knownFill(id))
+			: null;
 		if (missed !== null) this.#recoveredFromLive++;
 		return missed;
 	}
@@ -98,7 +106,11 @@ export class CatchUpState {
 	 * what changed for orders the socket did not speak of meanwhile. Null when the window is
 	 * stale: a newer read covers it.
 	 */
-	apply(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number): CatchUpResult | null {
+	apply(
+		rows: readonly SentinelOrderRow[],
+		apiVersion: NubraApiVersion,
+		window: number,
+	): CatchUpResult | null {
 		if (window !== this.#window || this.#liveOrders === undefined) return null;
 		const live = this.#liveOrders;
 		this.#liveOrders = undefined;

@@ -45,11 +45,15 @@ function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): N
 		// n8n replaces a message that mentions ECONNREFUSED, ENOTFOUND and the like with a generic
 		// sentence ("The service refused the connection…"); keep which host or socket it was.
 		if (nodeError.message !== error.message) {
-			nodeError.description = error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
+			nodeError.description =
+				error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
 		}
 		return nodeError;
 	}
-	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error));
+	return new NodeOperationError(
+		ctx.getNode(),
+		error instanceof Error ? error.message : String(error),
+	);
 }
 
 /**
@@ -66,7 +70,9 @@ function sessionStoreOf(ctx: ITriggerFunctions): SessionStore | undefined {
 
 /** n8n 2.8+ records a failed execution and keeps the trigger; older hosts only have emitError. */
 function reportWithoutStopping(ctx: ITriggerFunctions, error: NodeOperationError): void {
-	const withSave = ctx as ITriggerFunctions & { saveFailedExecution?: (error: NodeOperationError) => void };
+	const withSave = ctx as ITriggerFunctions & {
+		saveFailedExecution?: (error: NodeOperationError) => void;
+	};
 	if (typeof withSave.saveFailedExecution === 'function') withSave.saveFailedExecution(error);
 	else ctx.emitError(error);
 }
@@ -171,7 +177,8 @@ export class NubraTrigger implements INodeType {
 						maxItems: settings.batch.maxEvents,
 						maxWaitMs: settings.batch.maxWaitMs,
 						onBatch: (items) => emitItems(items),
-						onError: (error) => this.logger.error(`Nubra Trigger could not start a batch run: ${String(error)}`),
+						onError: (error) =>
+							this.logger.error(`Nubra Trigger could not start a batch run: ${String(error)}`),
 					})
 				: undefined;
 		const emitEvent = (delivered: DeliveredEvent) => {
@@ -195,7 +202,8 @@ export class NubraTrigger implements INodeType {
 			}
 			// The trigger keeps running (and logging in again, more slowly): record a failed
 			// execution so the error workflow tells someone, without deactivating the workflow.
-			if (status.state === 'session-contested') reportWithoutStopping(this, toNodeError(this, status.error));
+			if (status.state === 'session-contested')
+				reportWithoutStopping(this, toNodeError(this, status.error));
 		};
 		stream.onEvent(emitEvent).onStatus(onStatus);
 
@@ -229,7 +237,9 @@ export class NubraTrigger implements INodeType {
 					);
 				}
 			} catch (error) {
-				this.logger.error(`Nubra Trigger could not run the last ${items.length} batched updates: ${String(error)}`);
+				this.logger.error(
+					`Nubra Trigger could not run the last ${items.length} batched updates: ${String(error)}`,
+				);
 			} finally {
 				clearTimeout(timer);
 			}

@@ -36,7 +36,8 @@ export const triggerProperties: INodeProperties[] = [
 			{
 				name: 'Trade Updates',
 				value: 'trade',
-				description: 'One item per fill, with the fill quantity and price (fills missed while disconnected: one item per order, marked recovered)',
+				description:
+					'One item per fill, with the fill quantity and price (fills missed while disconnected: one item per order, marked recovered)',
 			},
 		],
 		default: ['order', 'trade'],
@@ -251,7 +252,8 @@ export const triggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 30,
 				hint: 'Value in seconds',
-				description: 'Upper bound of the wait between reconnect attempts (it starts at 1 s and doubles)',
+				description:
+					'Upper bound of the wait between reconnect attempts (it starts at 1 s and doubles)',
 			},
 			{
 				displayName: 'Output',
@@ -284,7 +286,8 @@ export const triggerProperties: INodeProperties[] = [
 					{
 						name: 'Order-Service Socket',
 						value: 'orderService',
-						description: 'The socket seen in SDK 0.5; falls back to the user socket when not announced',
+						description:
+							'The socket seen in SDK 0.5; falls back to the user socket when not announced',
 					},
 					{ name: 'Explicit URL', value: 'explicit' },
 				],

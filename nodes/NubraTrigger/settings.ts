@@ -68,7 +68,9 @@ function list(value: unknown): string[] {
  * Reads and resolves every node parameter up front, so the trigger never touches one
  * directly. Collections omit unset keys: defaults are applied here, not in the UI.
  */
-export function getSettings(ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'getNode'>): TriggerSettings {
+export function getSettings(
+	ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'getNode'>,
+): TriggerSettings {
 	const events = list(ctx.getNodeParameter('events', []));
 	const filters = ctx.getNodeParameter('filters', {}) as IDataObject as FilterParameters;
 	const options = ctx.getNodeParameter('options', {}) as IDataObject as OptionParameters;
@@ -86,9 +88,13 @@ export function getSettings(ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'g
 	if (options.socket === 'explicit') {
 		const url = (options.socketUrl ?? '').trim();
 		if (!/^wss?:\/\//i.test(url)) {
-			throw new NodeOperationError(ctx.getNode(), 'The socket URL must start with ws:// or wss://', {
-				description: 'Set Options → Socket URL, or choose the user socket.',
-			});
+			throw new NodeOperationError(
+				ctx.getNode(),
+				'The socket URL must start with ws:// or wss://',
+				{
+					description: 'Set Options → Socket URL, or choose the user socket.',
+				},
+			);
 		}
 		socket = { kind: 'explicit', url };
 	}

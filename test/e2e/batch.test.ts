@@ -28,19 +28,38 @@ import {
 	type HttpSink,
 	startHttpSink,
 } from '../../tools/n8n-host';
-import { forCustomExtensions, loadExample, nodeNamed, simulatorCredential, withSheetsAsHttp } from './fixtures/examples';
+import {
+	forCustomExtensions,
+	loadExample,
+	nodeNamed,
+	simulatorCredential,
+	withSheetsAsHttp,
+} from './fixtures/examples';
 import { fills, playOrders, rupees, type ScriptedOrder, SPECS } from './fixtures/scenario';
 
 jest.setTimeout(400_000);
 
 const SHIPPED_PATH = '/rows-shipped';
 const HELD_PATH = '/rows-held';
-const INSTRUMENTS = [SPECS.reliance, SPECS.tcs, SPECS.infy, SPECS.hdfc, SPECS.sbin, SPECS.relianceBse];
+const INSTRUMENTS = [
+	SPECS.reliance,
+	SPECS.tcs,
+	SPECS.infy,
+	SPECS.hdfc,
+	SPECS.sbin,
+	SPECS.relianceBse,
+];
 
 /** `count` orders, each accepted then filled in one go (one fill per order). */
 function filledOrders(count: number, tag: string): ScriptedOrder[] {
 	return Array.from({ length: count }, (_, n) => ({
-		spec: { ...INSTRUMENTS[n % INSTRUMENTS.length], side: n % 3 === 0 ? 'SELL' : 'BUY', qty: 1 + (n % 9), price: 100_005 + n * 5, tag },
+		spec: {
+			...INSTRUMENTS[n % INSTRUMENTS.length],
+			side: n % 3 === 0 ? 'SELL' : 'BUY',
+			qty: 1 + (n % 9),
+			price: 100_005 + n * 5,
+			tag,
+		},
 		steps: [{ type: 'accept' }, { type: 'fill' }],
 	}));
 }
@@ -65,7 +84,10 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 	const played: LedgerEntry[] = [];
 
 	function rows(path: string): string[] {
-		return sink.received(path).map((request) => rowKey(request.json as Record<string, unknown>)).sort();
+		return sink
+			.received(path)
+			.map((request) => rowKey(request.json as Record<string, unknown>))
+			.sort();
 	}
 
 	function expectedRows(): string[] {
@@ -76,7 +98,9 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 		return await waitFor(
 			async () => {
 				const runs = await session.listExecutions(workflowId);
-				return runs.every((run) => !['new', 'running', 'waiting'].includes(run.status)) ? runs : undefined;
+				return runs.every((run) => !['new', 'running', 'waiting'].includes(run.status))
+					? runs
+					: undefined;
 			},
 			{ timeoutMs: 60_000, intervalMs: 500, description: `every run of ${workflowId} to end` },
 		);
@@ -93,12 +117,28 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 		userFolder = createUserFolder();
 		const [nubra] = await importCredentials(userFolder, [simulatorCredential(sim)]);
 		const nubraRef = { nubraApi: { id: nubra.id, name: nubra.name } };
-		const shipped = withSheetsAsHttp(forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef), `${sink.url}${SHIPPED_PATH}`);
-		const shippedOptions = nodeNamed(shipped, 'Nubra Trigger').parameters.options as Record<string, unknown>;
-		expect(shippedOptions).toMatchObject({ batchEvents: true, batchMaxEvents: 500, batchMaxWaitSeconds: 2 });
-		const held = withSheetsAsHttp(forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef), `${sink.url}${HELD_PATH}`);
+		const shipped = withSheetsAsHttp(
+			forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef),
+			`${sink.url}${SHIPPED_PATH}`,
+		);
+		const shippedOptions = nodeNamed(shipped, 'Nubra Trigger').parameters.options as Record<
+			string,
+			unknown
+		>;
+		expect(shippedOptions).toMatchObject({
+			batchEvents: true,
+			batchMaxEvents: 500,
+			batchMaxWaitSeconds: 2,
+		});
+		const held = withSheetsAsHttp(
+			forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef),
+			`${sink.url}${HELD_PATH}`,
+		);
 		held.name = 'Fills held for 10 minutes';
-		nodeNamed(held, 'Nubra Trigger').parameters.options = { ...shippedOptions, batchMaxWaitSeconds: 600 };
+		nodeNamed(held, 'Nubra Trigger').parameters.options = {
+			...shippedOptions,
+			batchMaxWaitSeconds: 600,
+		};
 		[shippedId, heldId] = await importWorkflows(userFolder, [
 			{ ...shipped, active: true },
 			{ ...held, active: true },
@@ -116,7 +156,9 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 	});
 
 	it('a burst of fills reaches the sink exactly once, in a few runs', async () => {
-		played.push(...playOrders(sim.control, filledOrders(150, 'burst')).flatMap((order) => order.entries));
+		played.push(
+			...playOrders(sim.control, filledOrders(150, 'burst')).flatMap((order) => order.entries),
+		);
 		expect(fills(played)).toHaveLength(150);
 		await sink.waitForCount(SHIPPED_PATH, 150);
 		const runs = await runsOf(shippedId);
@@ -140,7 +182,9 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 
 	it('n8n killed mid-batch: the fills waiting in it are caught up on the next start, once; a graceful stop runs that batch', async () => {
 		await session.activateWorkflow(heldId);
-		played.push(...playOrders(sim.control, filledOrders(30, 'before-kill')).flatMap((order) => order.entries));
+		played.push(
+			...playOrders(sim.control, filledOrders(30, 'before-kill')).flatMap((order) => order.entries),
+		);
 		// The shipped copy's run of these fills is over (killing n8n cuts no run short), and the
 		// held copy holds them.
 		await sink.waitForCount(SHIPPED_PATH, 180);
@@ -151,9 +195,14 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 		process.kill(-n8n!.pid, 'SIGKILL');
 		await waitFor(() => n8n!.hasExited(), { timeoutMs: 30_000, description: 'n8n to die' });
 		await n8n!.stop();
-		await waitFor(() => sim.control.subscriberCount === 0, { timeoutMs: 30_000, description: 'both sockets to close' });
+		await waitFor(() => sim.control.subscriberCount === 0, {
+			timeoutMs: 30_000,
+			description: 'both sockets to close',
+		});
 		// And while n8n is down, more fills.
-		played.push(...playOrders(sim.control, filledOrders(10, 'while-down')).flatMap((order) => order.entries));
+		played.push(
+			...playOrders(sim.control, filledOrders(10, 'while-down')).flatMap((order) => order.entries),
+		);
 
 		await start();
 		session = new N8nSession(n8n!.baseUrl);

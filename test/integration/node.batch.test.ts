@@ -13,7 +13,12 @@ import type { NubraEvent } from '../../client/types';
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 import { generateScenario, type ScenarioStep, type SimulatorControl } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture, type TriggerRun } from '../helpers/trigger-context';
+import {
+	FAST_OPTIONS,
+	startNodeFixture,
+	type NodeFixture,
+	type TriggerRun,
+} from '../helpers/trigger-context';
 
 jest.setTimeout(30_000);
 
@@ -27,8 +32,18 @@ afterEach(async () => {
 
 const ALL_UPDATES = ['order', 'trade', 'basket'];
 
-function batched(maxEvents: number, maxWaitSeconds: number, extra: INodeParameters = {}): INodeParameters {
-	return { ...FAST_OPTIONS, batchEvents: true, batchMaxEvents: maxEvents, batchMaxWaitSeconds: maxWaitSeconds, ...extra };
+function batched(
+	maxEvents: number,
+	maxWaitSeconds: number,
+	extra: INodeParameters = {},
+): INodeParameters {
+	return {
+		...FAST_OPTIONS,
+		batchEvents: true,
+		batchMaxEvents: maxEvents,
+		batchMaxWaitSeconds: maxWaitSeconds,
+		...extra,
+	};
 }
 
 /** Plays scenario steps one by one, yielding between them as `control.play` does. */
@@ -56,11 +71,18 @@ function orderSnapshots(): number {
 async function everyFrameRead(): Promise<void> {
 	const before = orderSnapshots();
 	fixture.sim.control.sendMalformed('garbage');
-	await fixture.until(() => orderSnapshots() > before, 'the order-book read after the garbled frame');
+	await fixture.until(
+		() => orderSnapshots() > before,
+		'the order-book read after the garbled frame',
+	);
 }
 
 function isEventItem(item: IDataObject): item is IDataObject & NubraEvent {
-	return typeof item.event === 'string' && item.event !== 'connection' && typeof item.dedup_key === 'string';
+	return (
+		typeof item.event === 'string' &&
+		item.event !== 'connection' &&
+		typeof item.dedup_key === 'string'
+	);
 }
 
 /** Items of the given emits as the stream delivered them, for `compareWithLedger`. */
@@ -85,11 +107,23 @@ function savedOrders(staticData: IDataObject): TrackerSnapshot['orders'] | undef
 describe('Batch Events', () => {
 	test('batches hold exactly the items an unbatched trigger emits, in the same order, at most N per run', async () => {
 		const control = fixture.sim.control;
-		const plain = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options: FAST_OPTIONS });
-		const batches = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options: batched(5, 1) });
+		const plain = await fixture.start(new NubraTrigger(), {
+			events: ALL_UPDATES,
+			options: FAST_OPTIONS,
+		});
+		const batches = await fixture.start(new NubraTrigger(), {
+			events: ALL_UPDATES,
+			options: batched(5, 1),
+		});
 		await play(control, generateScenario({ seed: 5, orders: 12 }));
-		await plain.waitFor(() => plain.updates().length === control.ledger.length, 'every update, unbatched');
-		await batches.waitFor(() => batches.updates().length === control.ledger.length, 'every update, batched');
+		await plain.waitFor(
+			() => plain.updates().length === control.ledger.length,
+			'every update, unbatched',
+		);
+		await batches.waitFor(
+			() => batches.updates().length === control.ledger.length,
+			'every update, batched',
+		);
 
 		expect(batches.updates()).toEqual(plain.updates());
 		expect(plain.emits.every((data) => data.length === 1 && data[0].length === 1)).toBe(true);
@@ -117,7 +151,9 @@ describe('Batch Events', () => {
 		}
 		// Three fills fill a batch at once; the fourth waits for its window.
 		await run.waitFor(() => run.emits.length === 1, 'the full batch');
-		expect(run.emits[0][0].map((item) => item.json.order_id)).toEqual(orders.slice(0, 3).map((o) => Number(o.id)));
+		expect(run.emits[0][0].map((item) => item.json.order_id)).toEqual(
+			orders.slice(0, 3).map((o) => Number(o.id)),
+		);
 		await run.waitFor(() => run.emits.length === 2, 'the partial batch');
 		expect(Date.now() - started).toBeGreaterThanOrEqual(950);
 		expect(run.emits[1][0].map((item) => item.json.order_id)).toEqual([Number(orders[3].id)]);
@@ -135,11 +171,20 @@ describe('Batch Events', () => {
 		control.dropAfter(2);
 		control.applyStep(a.id, { type: 'accept' });
 		control.applyStep(b.id, { type: 'accept' });
-		await run.waitFor(() => run.connectionItems().some((item) => item.state === 'disconnected'), 'the drop');
-		const shapes = run.emits.map((data) => data[0].map((item) => String(item.json.state ?? item.json.order_id)));
+		await run.waitFor(
+			() => run.connectionItems().some((item) => item.state === 'disconnected'),
+			'the drop',
+		);
+		const shapes = run.emits.map((data) =>
+			data[0].map((item) => String(item.json.state ?? item.json.order_id)),
+		);
 		const disconnectedAt = shapes.findIndex((shape) => shape[0] === 'disconnected');
 		expect(shapes[disconnectedAt - 1]).toEqual([a.id, b.id]);
-		expect(run.emits.filter((data) => data[0][0].json.event === 'connection').every((data) => data[0].length === 1)).toBe(true);
+		expect(
+			run.emits
+				.filter((data) => data[0][0].json.event === 'connection')
+				.every((data) => data[0].length === 1),
+		).toBe(true);
 	});
 
 	test('"Listen for test event" shows one update, batching or not', async () => {
@@ -166,7 +211,11 @@ describe('Batch Events: static data and the pending batch', () => {
 		const control = fixture.sim.control;
 		const staticData: IDataObject = {};
 		const options = batched(100, 60, { includeMetadata: true });
-		const first = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options }, { staticData });
+		const first = await fixture.start(
+			new NubraTrigger(),
+			{ events: ALL_UPDATES, options },
+			{ staticData },
+		);
 		const [a, b] = [control.placeOrder({ qty: 10 }), control.placeOrder({ qty: 5 })];
 		control.applyStep(a.id, { type: 'accept' });
 		control.applyStep(b.id, { type: 'accept' });
@@ -177,26 +226,53 @@ describe('Batch Events: static data and the pending batch', () => {
 
 		await first.close();
 		expect(first.emits).toHaveLength(1);
-		expect(first.updates().map((item) => `${String(item.order_id)}|${String(item.status)}`)).toEqual([
-			`${a.id}|OPEN`,
-			`${b.id}|OPEN`,
-			`${a.id}|PARTIALLY_FILLED`,
+		expect(
+			first.updates().map((item) => `${String(item.order_id)}|${String(item.status)}`),
+		).toEqual([`${a.id}|OPEN`, `${b.id}|OPEN`, `${a.id}|PARTIALLY_FILLED`]);
+		expect(savedOrders(staticData)?.[a.id]).toEqual([
+			'PARTIALLY_FILLED',
+			4,
+			10,
+			a.orderPrice,
+			expect.any(Number),
 		]);
-		expect(savedOrders(staticData)?.[a.id]).toEqual(['PARTIALLY_FILLED', 4, 10, a.orderPrice, expect.any(Number)]);
 		await control.waitForDisconnect();
 
 		// While stopped: a fills. The next start reports that, and nothing of the batch again.
 		control.applyStep(a.id, { type: 'fill' });
-		const second = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options: batched(100, 1, { includeMetadata: true }) }, { staticData });
+		const second = await fixture.start(
+			new NubraTrigger(),
+			{ events: ALL_UPDATES, options: batched(100, 1, { includeMetadata: true }) },
+			{ staticData },
+		);
 		await second.waitFor(() => second.updates().length > 0, 'the catch-up');
-		const report = compareWithLedger(control.ledger, asDelivered([...first.items(), ...second.items()]));
-		expect(report).toMatchObject({ duplicates: [], invented: [], missingFinal: [], fillMismatches: [] });
-		expect(second.updates()).toEqual([expect.objectContaining({ order_id: Number(a.id), event: 'trade', trade_qty: 6, recovered: true })]);
+		const report = compareWithLedger(
+			control.ledger,
+			asDelivered([...first.items(), ...second.items()]),
+		);
+		expect(report).toMatchObject({
+			duplicates: [],
+			invented: [],
+			missingFinal: [],
+			fillMismatches: [],
+		});
+		expect(second.updates()).toEqual([
+			expect.objectContaining({
+				order_id: Number(a.id),
+				event: 'trade',
+				trade_qty: 6,
+				recovered: true,
+			}),
+		]);
 	});
 
 	test('closing waits for the run of the pending batch at most 10 s, then says so and returns', async () => {
 		const control = fixture.sim.control;
-		const run = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options: batched(100, 60) }, { runsFinish: false });
+		const run = await fixture.start(
+			new NubraTrigger(),
+			{ events: ALL_UPDATES, options: batched(100, 60) },
+			{ runsFinish: false },
+		);
 		const order = control.placeOrder();
 		control.applyStep(order.id, { type: 'accept' });
 		await everyFrameRead();
@@ -208,7 +284,8 @@ describe('Batch Events: static data and the pending batch', () => {
 		expect(waited).toBeLessThan(15_000);
 		expect(run.logs).toContainEqual({
 			level: 'warn',
-			message: 'Nubra Trigger: the run of the last 1 batched updates had not finished 10 s after closing began',
+			message:
+				'Nubra Trigger: the run of the last 1 batched updates had not finished 10 s after closing began',
 		});
 	});
 
@@ -216,7 +293,11 @@ describe('Batch Events: static data and the pending batch', () => {
 		const control = fixture.sim.control;
 		const staticData: IDataObject = {};
 		const options = batched(3, 60, { includeMetadata: true });
-		const first = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options }, { staticData });
+		const first = await fixture.start(
+			new NubraTrigger(),
+			{ events: ALL_UPDATES, options },
+			{ staticData },
+		);
 		const [a, b] = [control.placeOrder({ qty: 10 }), control.placeOrder({ qty: 5 })];
 		control.applyStep(a.id, { type: 'accept' });
 		control.applyStep(b.id, { type: 'accept' });
@@ -237,13 +318,28 @@ describe('Batch Events: static data and the pending batch', () => {
 		await first.close();
 		await control.waitForDisconnect();
 
-		const second = await fixture.start(new NubraTrigger(), { events: ALL_UPDATES, options: batched(100, 1, { includeMetadata: true }) }, { staticData: stored });
-		await second.waitFor(() => second.updates().length >= 2, 'the catch-up');
-		const report = compareWithLedger(control.ledger, asDelivered([...delivered, ...second.items()]));
-		expect(report).toMatchObject({ duplicates: [], invented: [], missingFinal: [], fillMismatches: [] });
-		expect(second.updates().map((item) => `${String(item.order_id)}|${String(item.event)}|${String(item.recovered)}`).sort()).toEqual(
-			[`${a.id}|trade|true`, `${c.id}|order|true`].sort(),
+		const second = await fixture.start(
+			new NubraTrigger(),
+			{ events: ALL_UPDATES, options: batched(100, 1, { includeMetadata: true }) },
+			{ staticData: stored },
 		);
+		await second.waitFor(() => second.updates().length >= 2, 'the catch-up');
+		const report = compareWithLedger(
+			control.ledger,
+			asDelivered([...delivered, ...second.items()]),
+		);
+		expect(report).toMatchObject({
+			duplicates: [],
+			invented: [],
+			missingFinal: [],
+			fillMismatches: [],
+		});
+		expect(
+			second
+				.updates()
+				.map((item) => `${String(item.order_id)}|${String(item.event)}|${String(item.recovered)}`)
+				.sort(),
+		).toEqual([`${a.id}|trade|true`, `${c.id}|order|true`].sort());
 		expect(second.updates().find((item) => item.order_id === Number(a.id))?.trade_qty).toBe(3);
 	});
 });

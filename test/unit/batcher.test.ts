@@ -113,32 +113,37 @@ describe('EventBatcher', () => {
 		expect(() => new EventBatcher({ maxItems: 0, maxWaitMs: 10, onBatch })).toThrow(/maxItems/);
 		expect(() => new EventBatcher({ maxItems: 2.5, maxWaitMs: 10, onBatch })).toThrow(/maxItems/);
 		expect(() => new EventBatcher({ maxItems: 1, maxWaitMs: 0, onBatch })).toThrow(/maxWaitMs/);
-		expect(() => new EventBatcher({ maxItems: 1, maxWaitMs: Number.NaN, onBatch })).toThrow(/maxWaitMs/);
+		expect(() => new EventBatcher({ maxItems: 1, maxWaitMs: Number.NaN, onBatch })).toThrow(
+			/maxWaitMs/,
+		);
 	});
 
-	test.each([1, 2, 7, 42])('seed %i: every item once, in order; no batch too big, none waits too long', (seed) => {
-		const random = mulberry32(seed);
-		const maxItems = 1 + Math.floor(random() * 20);
-		const maxWaitMs = 1 + Math.floor(random() * 500);
-		const { batcher, batches } = recording(maxItems, maxWaitMs);
-		const addedAt = new Map<number, number>();
-		for (let n = 0; n < 2_000; n++) {
-			addedAt.set(n, Date.now());
-			batcher.add(n);
-			if (random() < 0.3) jest.advanceTimersByTime(Math.floor(random() * maxWaitMs * 1.5));
-		}
-		jest.advanceTimersByTime(maxWaitMs);
-		expect(batches.flatMap((batch) => batch.items)).toEqual([...addedAt.keys()]);
-		for (const batch of batches) {
-			expect(batch.items.length).toBeGreaterThan(0);
-			expect(batch.items.length).toBeLessThanOrEqual(maxItems);
-			expect(batch.at - (addedAt.get(batch.items[0]) ?? 0)).toBeLessThanOrEqual(maxWaitMs);
-		}
-		// A partial batch waited its whole window: it was not cut early.
-		for (const batch of batches.filter((b) => b.items.length < maxItems)) {
-			expect(batch.at - (addedAt.get(batch.items[0]) ?? 0)).toBe(maxWaitMs);
-		}
-	});
+	test.each([1, 2, 7, 42])(
+		'seed %i: every item once, in order; no batch too big, none waits too long',
+		(seed) => {
+			const random = mulberry32(seed);
+			const maxItems = 1 + Math.floor(random() * 20);
+			const maxWaitMs = 1 + Math.floor(random() * 500);
+			const { batcher, batches } = recording(maxItems, maxWaitMs);
+			const addedAt = new Map<number, number>();
+			for (let n = 0; n < 2_000; n++) {
+				addedAt.set(n, Date.now());
+				batcher.add(n);
+				if (random() < 0.3) jest.advanceTimersByTime(Math.floor(random() * maxWaitMs * 1.5));
+			}
+			jest.advanceTimersByTime(maxWaitMs);
+			expect(batches.flatMap((batch) => batch.items)).toEqual([...addedAt.keys()]);
+			for (const batch of batches) {
+				expect(batch.items.length).toBeGreaterThan(0);
+				expect(batch.items.length).toBeLessThanOrEqual(maxItems);
+				expect(batch.at - (addedAt.get(batch.items[0]) ?? 0)).toBeLessThanOrEqual(maxWaitMs);
+			}
+			// A partial batch waited its whole window: it was not cut early.
+			for (const batch of batches.filter((b) => b.items.length < maxItems)) {
+				expect(batch.at - (addedAt.get(batch.items[0]) ?? 0)).toBe(maxWaitMs);
+			}
+		},
+	);
 });
 
 describe('EventBatcher on real timers', () => {

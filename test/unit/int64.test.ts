@@ -4,7 +4,15 @@
  */
 import Long from 'long';
 
-import { epochToIso, isNonZero, millisToIso, optionalInt64, toApproxNumber, toInt64, WideInt64 } from '../../client/int64';
+import {
+	epochToIso,
+	isNonZero,
+	millisToIso,
+	optionalInt64,
+	toApproxNumber,
+	toInt64,
+	WideInt64,
+} from '../../client/int64';
 import { seededRandom } from '../helpers/decoder-schema';
 
 const signed = (digits: string) => Long.fromString(digits, false);
@@ -174,7 +182,11 @@ describe('epochToIso', () => {
 
 describe('WideInt64 (what the wire reader gives beyond 2^53)', () => {
 	const wide = (bits: bigint, unsigned: boolean) =>
-		new WideInt64(Number(BigInt.asIntN(32, bits)), Number(BigInt.asIntN(32, bits >> BigInt(32))), unsigned);
+		new WideInt64(
+			Number(BigInt.asIntN(32, bits)),
+			Number(BigInt.asIntN(32, bits >> BigInt(32))),
+			unsigned,
+		);
 
 	it.each([
 		'9007199254740992',
@@ -193,16 +205,21 @@ describe('WideInt64 (what the wire reader gives beyond 2^53)', () => {
 		expect(value.toString(16)).toBe(BigInt(digits).toString(16));
 	});
 
-	it.each(['18446744073709551615', '9223372036854775808', '9007199254740993'])('unsigned %s', (digits) => {
-		const value = wide(BigInt(digits), true);
-		expect(value.toString()).toBe(digits);
-		expect(toInt64(value)).toBe(digits);
-	});
+	it.each(['18446744073709551615', '9223372036854775808', '9007199254740993'])(
+		'unsigned %s',
+		(digits) => {
+			const value = wide(BigInt(digits), true);
+			expect(value.toString()).toBe(digits);
+			expect(toInt64(value)).toBe(digits);
+		},
+	);
 
 	it('seeded random 64-bit values print as BigInt prints them', () => {
 		const random = seededRandom(64);
 		for (let i = 0; i < 2000; i++) {
-			const bits = (BigInt(Math.floor(random() * 2 ** 32)) << BigInt(32)) | BigInt(Math.floor(random() * 2 ** 32));
+			const bits =
+				(BigInt(Math.floor(random() * 2 ** 32)) << BigInt(32)) |
+				BigInt(Math.floor(random() * 2 ** 32));
 			const unsigned = i % 2 === 0;
 			const expected = (unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits)).toString();
 			expect(wide(bits, unsigned).toString()).toBe(expected);
@@ -211,12 +228,11 @@ describe('WideInt64 (what the wire reader gives beyond 2^53)', () => {
 });
 
 describe('millisToIso', () => {
-	it.each([0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 1_709_164_800_000, 253_402_300_799_999])(
-		'%i ms is what Date prints',
-		(ms) => {
-			expect(millisToIso(ms)).toBe(new Date(ms).toISOString());
-		},
-	);
+	it.each([
+		0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 1_709_164_800_000, 253_402_300_799_999,
+	])('%i ms is what Date prints', (ms) => {
+		expect(millisToIso(ms)).toBe(new Date(ms).toISOString());
+	});
 
 	it('seeded random instants from 1970 to 9999, and the same instant twice', () => {
 		const random = seededRandom(9);

@@ -1,6 +1,10 @@
 import type { INode, ITriggerFunctions } from 'n8n-workflow';
 
-import { DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_WAIT_SECONDS, getSettings } from '../../nodes/NubraTrigger/settings';
+import {
+	DEFAULT_BATCH_MAX_EVENTS,
+	DEFAULT_BATCH_MAX_WAIT_SECONDS,
+	getSettings,
+} from '../../nodes/NubraTrigger/settings';
 
 /** The parameters as n8n hands them over: a collection holds only the keys the user set. */
 function settingsWith(options: Record<string, unknown>) {
@@ -15,11 +19,15 @@ function settingsWith(options: Record<string, unknown>) {
 describe('Batch Events settings', () => {
 	test('off unless switched on, whatever the size and wait say', () => {
 		expect(settingsWith({}).batch).toBeUndefined();
-		expect(settingsWith({ batchEvents: false, batchMaxEvents: 50, batchMaxWaitSeconds: 5 }).batch).toBeUndefined();
+		expect(
+			settingsWith({ batchEvents: false, batchMaxEvents: 50, batchMaxWaitSeconds: 5 }).batch,
+		).toBeUndefined();
 	});
 
 	test('on: the size and wait given, the wait in milliseconds', () => {
-		expect(settingsWith({ batchEvents: true, batchMaxEvents: 500, batchMaxWaitSeconds: 2 }).batch).toEqual({
+		expect(
+			settingsWith({ batchEvents: true, batchMaxEvents: 500, batchMaxWaitSeconds: 2 }).batch,
+		).toEqual({
 			maxEvents: 500,
 			maxWaitMs: 2_000,
 		});
@@ -35,7 +43,9 @@ describe('Batch Events settings', () => {
 	});
 
 	test('a size below 1 or a wait of 0 falls back to the default; a fractional size is cut', () => {
-		expect(settingsWith({ batchEvents: true, batchMaxEvents: 0, batchMaxWaitSeconds: 0 }).batch).toEqual({
+		expect(
+			settingsWith({ batchEvents: true, batchMaxEvents: 0, batchMaxWaitSeconds: 0 }).batch,
+		).toEqual({
 			maxEvents: DEFAULT_BATCH_MAX_EVENTS,
 			maxWaitMs: DEFAULT_BATCH_MAX_WAIT_SECONDS * 1000,
 		});

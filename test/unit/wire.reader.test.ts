@@ -14,7 +14,13 @@ import { loadNubraSchema } from '../../client/schema';
 import { planMessage, ProtoReader, type FieldSelection } from '../../client/wire';
 import { encodeFrame, type Generation } from '../helpers/frames';
 import { v1Order, v2Flexi, v2Single, v3Multi, v3Single } from '../helpers/decoder-fixtures';
-import { concatBytes, seededRandom, tag, unknownFieldSamples, varint } from '../helpers/decoder-schema';
+import {
+	concatBytes,
+	seededRandom,
+	tag,
+	unknownFieldSamples,
+	varint,
+} from '../helpers/decoder-schema';
 
 const SCHEMA = `
 syntax = "proto3";
@@ -46,7 +52,11 @@ interface EverythingView {
 	inners: InnerView[];
 }
 
-function read(type: protobuf.Type, bytes: Uint8Array, selection?: FieldSelection<EverythingView>): Record<string, unknown> {
+function read(
+	type: protobuf.Type,
+	bytes: Uint8Array,
+	selection?: FieldSelection<EverythingView>,
+): Record<string, unknown> {
 	const reader = new ProtoReader();
 	const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	const end = reader.reset(buffer);
@@ -55,7 +65,12 @@ function read(type: protobuf.Type, bytes: Uint8Array, selection?: FieldSelection
 
 /** protobufjs' view of the same bytes, with int64 as exact numbers or decimal strings. */
 function reference(bytes: Uint8Array): Record<string, unknown> {
-	const object = everything.toObject(everything.decode(bytes), { longs: String, bytes: Buffer, defaults: true, arrays: true });
+	const object = everything.toObject(everything.decode(bytes), {
+		longs: String,
+		bytes: Buffer,
+		defaults: true,
+		arrays: true,
+	});
 	return normaliseLongs(object) as Record<string, unknown>;
 }
 
@@ -101,7 +116,10 @@ const FULL = {
 	raw: Buffer.from([1, 2, 3]),
 	colour: 2,
 	inner: { label: 'a', amount: 9_007_199_254_740_991 },
-	inners: [{ label: 'b', amount: -1 }, { label: '', amount: 0 }],
+	inners: [
+		{ label: 'b', amount: -1 },
+		{ label: '', amount: 0 },
+	],
 	packed64: [1, -2, Long.fromString('9007199254740992')],
 	packed32: [-1, 1, -2_147_483_648],
 	words: ['x', '', 'z'],
@@ -116,7 +134,15 @@ describe('ProtoReader against protobufjs', () => {
 
 	it('gives proto3 defaults for absent fields: 0, "", false, null and []', () => {
 		const decoded = read(everything, new Uint8Array(0));
-		expect(decoded).toMatchObject({ i32: 0, i64: 0, text: '', flag: false, inner: null, inners: [], words: [] });
+		expect(decoded).toMatchObject({
+			i32: 0,
+			i64: 0,
+			text: '',
+			flag: false,
+			inner: null,
+			inners: [],
+			words: [],
+		});
 		expect(ours(new Uint8Array(0))).toEqual(reference(new Uint8Array(0)));
 	});
 
@@ -138,7 +164,10 @@ describe('ProtoReader against protobufjs', () => {
 	});
 
 	it('does not share the default list between messages', () => {
-		const first = read(everything, everything.encode(everything.fromObject({ words: ['a'] })).finish());
+		const first = read(
+			everything,
+			everything.encode(everything.fromObject({ words: ['a'] })).finish(),
+		);
 		const second = read(everything, new Uint8Array(0));
 		expect(first.words).toEqual(['a']);
 		expect(second.words).toEqual([]);
@@ -168,7 +197,9 @@ describe('ProtoReader against protobufjs', () => {
 				i64: Long.fromBits(Math.floor(random() * 2 ** 32), Math.floor((random() - 0.5) * 2 ** 32)),
 				u64: Long.fromBits(Math.floor(random() * 2 ** 32), Math.floor(random() * 2 ** 32), true),
 				s64: Long.fromBits(Math.floor(random() * 2 ** 32), Math.floor((random() - 0.5) * 2 ** 22)),
-				packed64: [Long.fromBits(Math.floor(random() * 2 ** 32), Math.floor((random() - 0.5) * 2 ** 32))],
+				packed64: [
+					Long.fromBits(Math.floor(random() * 2 ** 32), Math.floor((random() - 0.5) * 2 ** 32)),
+				],
 				text: String(random()),
 			};
 			const bytes = everything.encode(everything.fromObject(payload)).finish();
@@ -194,15 +225,27 @@ describe('ProtoReader on bad bytes', () => {
 	});
 
 	it.each([
-		['a varint longer than 10 bytes', [...tag(1, 0), ...new Array<number>(10).fill(0xff), 0x01], /longer than 10 bytes/],
+		[
+			'a varint longer than 10 bytes',
+			[...tag(1, 0), ...new Array<number>(10).fill(0xff), 0x01],
+			/longer than 10 bytes/,
+		],
 		['a varint cut off', [...tag(5, 0), 0xff, 0xff], /out of range/],
 		['a length past the end', [...tag(14, 2), 0x05, 0x61], /out of range/],
 		['a field number of 0', [0x00, 0x01], /field number 0/],
 		['a known field with the wrong wire type', [...tag(14, 0), 0x01], /wire type 0/],
 		['wire type 7 on an unknown field', [...varint((99 << 3) | 7), 0x00], /invalid wire type 7/],
 		['an end of group without its start', [...tag(99, 4)], /invalid wire type 4/],
-		['a group that ends with another number', [...tag(99, 3), ...tag(98, 4)], /unmatched end of group/],
-		['a nested message cut inside', [...tag(17, 2), 0x04, ...tag(1, 2), 0x05, 0x61, 0x62], /out of range/],
+		[
+			'a group that ends with another number',
+			[...tag(99, 3), ...tag(98, 4)],
+			/unmatched end of group/,
+		],
+		[
+			'a nested message cut inside',
+			[...tag(17, 2), 0x04, ...tag(1, 2), 0x05, 0x61, 0x62],
+			/out of range/,
+		],
 	])('%s', (_label, bytes, message) => {
 		expect(() => read(everything, Uint8Array.from(bytes))).toThrow(message);
 	});
@@ -210,7 +253,12 @@ describe('ProtoReader on bad bytes', () => {
 
 describe('field selections', () => {
 	const bytes = everything.encode(everything.fromObject(FULL)).finish();
-	const selection: FieldSelection<EverythingView> = { i32: true, text: true, inner: { label: true }, inners: true };
+	const selection: FieldSelection<EverythingView> = {
+		i32: true,
+		text: true,
+		inner: { label: true },
+		inners: true,
+	};
 
 	it('decode only the named fields, the rest skipped unread', () => {
 		const decoded = read(everything, bytes, selection);
@@ -231,12 +279,20 @@ describe('field selections', () => {
 		expect(() => planMessage(everything, wrong)).toThrow(/test.Everything has no field i33/);
 	});
 
-	it.each(['v1', 'v2', 'v3'] as Generation[])('the normaliser selection for %s names fields of the schema', (generation) => {
-		const schema = loadNubraSchema();
-		const type = generation === 'v1' ? schema.order : generation === 'v2' ? schema.executions : schema.intentUpdate;
-		const selection: FieldSelection<unknown> = NORMALISED_FIELDS[generation];
-		expect(() => planMessage(type, selection)).not.toThrow();
-	});
+	it.each(['v1', 'v2', 'v3'] as Generation[])(
+		'the normaliser selection for %s names fields of the schema',
+		(generation) => {
+			const schema = loadNubraSchema();
+			const type =
+				generation === 'v1'
+					? schema.order
+					: generation === 'v2'
+						? schema.executions
+						: schema.intentUpdate;
+			const selection: FieldSelection<unknown> = NORMALISED_FIELDS[generation];
+			expect(() => planMessage(type, selection)).not.toThrow();
+		},
+	);
 
 	it.each([
 		['v1', v1Order({ trade_qty: 5, trade_price: 7, order_id: '9007199254741001' })],
@@ -244,18 +300,24 @@ describe('field selections', () => {
 		['v2', v2Flexi([0, 25])],
 		['v3', v3Single({ trade_fill: { trade_qty: 1, trade_price: 2, ref_id: 3 } })],
 		['v3', v3Multi()],
-	] as [Generation, Record<string, unknown>][])('%s: the same events from the selected and the whole message', (generation, payload) => {
-		const frame = encodeFrame(generation, payload);
-		const selected = decodeFrameDetailed(frame);
-		const whole = decodeFrameDetailed(frame, { includeMessage: true });
-		expect(selected.events).toEqual(whole.events);
-		expect(selected.events).toHaveLength(1);
-	});
+	] as [Generation, Record<string, unknown>][])(
+		'%s: the same events from the selected and the whole message',
+		(generation, payload) => {
+			const frame = encodeFrame(generation, payload);
+			const selected = decodeFrameDetailed(frame);
+			const whole = decodeFrameDetailed(frame, { includeMessage: true });
+			expect(selected.events).toEqual(whole.events);
+			expect(selected.events).toHaveLength(1);
+		},
+	);
 });
 
 describe('int64 beyond 2^53 in events', () => {
 	it('order ids and nanosecond timestamps arrive as exact decimal text', () => {
-		const frame = encodeFrame('v1', v1Order({ order_id: '9007199254741001', last_modified: '1764500000123456789' }));
+		const frame = encodeFrame(
+			'v1',
+			v1Order({ order_id: '9007199254741001', last_modified: '1764500000123456789' }),
+		);
 		const [event] = decodeFrameDetailed(frame).events;
 		expect(event.order_id).toBe('9007199254741001');
 		expect(event.last_modified).toBe('1764500000123456789');
