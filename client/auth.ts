@@ -4,7 +4,7 @@ import {
 	type NubraCredentials,
 	type ValidatedCredentials,
 } from './credentials';
-import { NUBRA_ERROR_CODES, NubraError, isNubraError } from './errors';
+import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError } from './errors';
 import { httpRequest, type HttpMethod, type HttpResponse } from './http';
 import { redactSecrets, silentLogger, type NubraLogger } from './logger';
 import { parseSentinelOrders, type SentinelOrders, type SentinelOrdersQuery } from './sentinel';
@@ -331,14 +331,14 @@ export class NubraAuthClient {
 	async #obtain(state: ClientState): Promise<NubraSession> {
 		const store = this.#storeFor(state);
 		if (store === undefined) return this.#establish(state);
-		const stored = await store.load();
+		const stored = await this.#loadFrom(store);
 		if (stored !== undefined) {
 			this.#logger.debug('Nubra session taken from the shared store', {
 				host: hostOf(stored.restBaseUrl),
 			});
 			return stored;
 		}
-		return this.#loginThrough(store, state);
+		return this.#loginThrough(store, state, () => this.#establish(state));
 	}
 
 	/**
@@ -352,12 +352,24 @@ export class NubraAuthClient {
 	): Promise<NubraSession> {
 		const store = this.#storeFor(state);
 		if (store === undefined) return this.#renew(state, reason);
-		const stored = await store.load();
+		const stored = await this.#loadFrom(store);
 		if (stored !== undefined && stored.sessionToken !== refused?.sessionToken) {
 			this.#logger.debug('Nubra session renewed by another process; adopting it', { reason });
 			return stored;
 		}
-		return this.#loginThrough(store, state);
+		return this.#loginThrough(store, state, () => this.#renew(state, reason));
+	}
+
+	/** A store the host cannot reach right now (e.g. outside an n8n execution) has nothing. */
+	async #loadFrom(store: SessionStore): Promise<NubraSession | undefined> {
+		try {
+			return await store.load();
+		} catch (error) {
+			this.#logger.debug('Nubra session store could not be read; ignoring it', {
+				error: redactSecrets(describeError(error), this.#secrets),
+			});
+			return undefined;
+		}
 	}
 
 	#storeFor(state: ClientState): SessionStore | undefined {
@@ -365,8 +377,25 @@ export class NubraAuthClient {
 		return state.credentials.authentication === 'sessionToken' ? undefined : this.#store();
 	}
 
-	async #loginThrough(store: SessionStore, state: ClientState): Promise<NubraSession> {
-		const session = await store.login();
+	/**
+	 * Logs in through the store; when the host cannot run that login now (n8n 2.41 refuses
+	 * authenticated requests from a trigger outside its activation), logs in directly instead:
+	 * other processes then find their stored session refused and renew it themselves.
+	 */
+	async #loginThrough(
+		store: SessionStore,
+		state: ClientState,
+		directly: () => Promise<NubraSession>,
+	): Promise<NubraSession> {
+		let session: NubraSession;
+		try {
+			session = await store.login();
+		} catch (error) {
+			this.#logger.warn(
+				`Nubra session could not be kept in the credential (${redactSecrets(describeError(error), this.#secrets)}); logging in directly`,
+			);
+			return await directly();
+		}
 		this.#logins++;
 		this.#remember(session.sessionToken);
 		this.#logger.info('Nubra login succeeded (shared through the credential store)', {

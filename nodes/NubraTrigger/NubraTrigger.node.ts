@@ -124,8 +124,20 @@ export class NubraTrigger implements INodeType {
 			throw toNodeError(this, error);
 		}
 		const manual = this.getMode() === 'manual';
-		const readCredentials = async (): Promise<NubraCredentials> =>
-			credentialsFromRecord(await this.getCredentials<IDataObject>('nubraApi'));
+		// Read again before each reconnect, so an edited credential takes effect. n8n 2.41 resolves
+		// credentials only while trigger() runs; later reads keep the last good copy.
+		let lastCredentials: NubraCredentials | undefined;
+		const readCredentials = async (): Promise<NubraCredentials> => {
+			try {
+				lastCredentials = credentialsFromRecord(await this.getCredentials<IDataObject>('nubraApi'));
+			} catch (error) {
+				if (lastCredentials === undefined) throw toNodeError(this, error);
+				this.logger.debug(
+					'Nubra credential could not be read again; using the copy read at activation',
+				);
+			}
+			return lastCredentials;
+		};
 
 		// Remembered order states survive restarts through the workflow's static data, so a
 		// restarted n8n catches up on what happened while it was down, and only that.

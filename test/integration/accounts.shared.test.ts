@@ -352,4 +352,26 @@ describe('a session shared beyond the process (the store)', () => {
 		expect(sim.control.sessionCounts.logins).toBe(2);
 		expect(workerAccount.auth.currentSession?.sessionToken).toBe(store.saved?.sessionToken);
 	});
+
+	it('a store the host cannot use right now (n8n 2.41 outside an activation): logs in directly, once', async () => {
+		const registry = new NubraAccounts();
+		const account = registry.account(simulatorCredentials(sim));
+		let attempts = 0;
+		account.offerStore({
+			load: () => Promise.reject(new Error('No bridge acquired for this context')),
+			login: () => {
+				attempts++;
+				return Promise.reject(new Error('No bridge acquired for this context'));
+			},
+		});
+		const first = await account.auth.getSession();
+		expect(attempts).toBe(1);
+		expect(sim.control.sessionCounts.logins).toBe(1);
+		sim.control.expireSessions();
+		const renewed = await account.auth.refresh('test', first);
+		expect(renewed.sessionToken).not.toBe(first.sessionToken);
+		expect(attempts).toBe(2);
+		expect(sim.control.sessionCounts.logins).toBe(2);
+		await account.auth.fetchSentinelOrders();
+	});
 });
