@@ -331,7 +331,8 @@ export class NubraAuthClient {
 	async #obtain(state: ClientState): Promise<NubraSession> {
 		const store = this.#storeFor(state);
 		if (store === undefined) return this.#establish(state);
-		const stored = await this.#loadFrom(store);
+		const { usable, stored } = await this.#loadFrom(store);
+		if (!usable) return this.#establish(state);
 		if (stored !== undefined) {
 			this.#logger.debug('Nubra session taken from the shared store', {
 				host: hostOf(stored.restBaseUrl),
@@ -352,7 +353,8 @@ export class NubraAuthClient {
 	): Promise<NubraSession> {
 		const store = this.#storeFor(state);
 		if (store === undefined) return this.#renew(state, reason);
-		const stored = await this.#loadFrom(store);
+		const { usable, stored } = await this.#loadFrom(store);
+		if (!usable) return this.#renew(state, reason);
 		if (stored !== undefined && stored.sessionToken !== refused?.sessionToken) {
 			this.#logger.debug('Nubra session renewed by another process; adopting it', { reason });
 			return stored;
@@ -360,15 +362,18 @@ export class NubraAuthClient {
 		return this.#loginThrough(store, state, () => this.#renew(state, reason));
 	}
 
-	/** A store the host cannot reach right now (e.g. outside an n8n execution) has nothing. */
-	async #loadFrom(store: SessionStore): Promise<NubraSession | undefined> {
+	/**
+	 * A store the host cannot read right now (n8n 2.41 outside a trigger's activation) is not
+	 * used for this login either: logging in through it could half-succeed and log in twice.
+	 */
+	async #loadFrom(store: SessionStore): Promise<{ usable: boolean; stored?: NubraSession }> {
 		try {
-			return await store.load();
+			return { usable: true, stored: await store.load() };
 		} catch (error) {
-			this.#logger.debug('Nubra session store could not be read; ignoring it', {
+			this.#logger.info('Nubra session store cannot be used now; logging in directly', {
 				error: redactSecrets(describeError(error), this.#secrets),
 			});
-			return undefined;
+			return { usable: false };
 		}
 	}
 

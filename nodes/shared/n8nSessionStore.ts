@@ -59,7 +59,10 @@ export function n8nSessionStore(ctx: SessionStoreContext): SessionStore {
 				sharedSession: '',
 				sessionRenewal: previous?.authToken ?? '',
 			};
-			await ctx.helpers.httpRequestWithAuthentication.call(
+			// n8n runs preAuthentication (the login, stored in the credential) before it signs the
+			// request; n8n 2.41 may then refuse to sign it outside a trigger's activation. The login
+			// happened and was stored all the same: use it rather than logging in once more.
+			const signed = ctx.helpers.httpRequestWithAuthentication.call(
 				ctx as IExecuteFunctions,
 				CREDENTIAL_TYPE,
 				{
@@ -77,7 +80,12 @@ export function n8nSessionStore(ctx: SessionStoreContext): SessionStore {
 					},
 				},
 			);
+			const failure = await signed.then(
+				() => undefined,
+				(error: unknown) => error,
+			);
 			const session = decode(request);
+			if (session === undefined && failure !== undefined) throw failure;
 			if (session === undefined) {
 				throw new NubraError(
 					NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,

@@ -353,7 +353,7 @@ describe('a session shared beyond the process (the store)', () => {
 		expect(workerAccount.auth.currentSession?.sessionToken).toBe(store.saved?.sessionToken);
 	});
 
-	it('a store the host cannot use right now (n8n 2.41 outside an activation): logs in directly, once', async () => {
+	it('a store the host cannot read right now (n8n 2.41 outside an activation): no login through it, one direct login', async () => {
 		const registry = new NubraAccounts();
 		const account = registry.account(simulatorCredentials(sim));
 		let attempts = 0;
@@ -365,13 +365,29 @@ describe('a session shared beyond the process (the store)', () => {
 			},
 		});
 		const first = await account.auth.getSession();
-		expect(attempts).toBe(1);
-		expect(sim.control.sessionCounts.logins).toBe(1);
 		sim.control.expireSessions();
 		const renewed = await account.auth.refresh('test', first);
 		expect(renewed.sessionToken).not.toBe(first.sessionToken);
-		expect(attempts).toBe(2);
+		// A login through a store that cannot even be read could half-succeed: never tried.
+		expect(attempts).toBe(0);
 		expect(sim.control.sessionCounts.logins).toBe(2);
+		await account.auth.fetchSentinelOrders();
+	});
+
+	it('a store whose login fails falls back to one direct login', async () => {
+		const registry = new NubraAccounts();
+		const account = registry.account(simulatorCredentials(sim));
+		let attempts = 0;
+		account.offerStore({
+			load: () => Promise.resolve(undefined),
+			login: () => {
+				attempts++;
+				return Promise.reject(new Error('the host refused'));
+			},
+		});
+		await account.auth.getSession();
+		expect(attempts).toBe(1);
+		expect(sim.control.sessionCounts.logins).toBe(1);
 		await account.auth.fetchSentinelOrders();
 	});
 });
