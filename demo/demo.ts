@@ -58,7 +58,8 @@ const CREDENTIAL_NAME = 'Nubra simulator (demo)';
 export const DEMO_DIR = join(RUN_DIR, 'demo');
 /** Read by scripts/screenshots.js to find the running demo; removed on exit. */
 export const STATE_FILE = join(DEMO_DIR, 'state.json');
-const WORKFLOW_DIR = join(__dirname, 'workflows');
+// The JSON stays in the source folder: the demo runs compiled from dist-tools/.
+const WORKFLOW_DIR = join(PACKAGE_ROOT, 'demo', 'workflows');
 const EXAMPLE_PARTIAL_FILLS = join(PACKAGE_ROOT, 'examples', 'webhook-on-partial-fills.json');
 const ORDERS_PER_ROUND = 50;
 const STATUS_EVERY_MS = 30_000;
