@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 
 import { backoffDelay } from '../backoff';
-import { FrameDecoder } from '../codec';
+import { FrameDecoder, type DecodeOptions } from '../codec';
 import {
 	NUBRA_ERROR_CODES,
 	NubraError,
@@ -111,6 +111,9 @@ const DEFAULTS = {
 } satisfies Required<ConnectionSettings>;
 
 const CLOSE_BOUND_MS = 3_000;
+/** Decode options, made once rather than per frame. */
+const WITH_MESSAGE: DecodeOptions = Object.freeze({ includeMessage: true });
+const WITHOUT_MESSAGE: DecodeOptions = Object.freeze({ includeMessage: false });
 const MAX_UNKNOWN_TYPES_REPORTED = 20;
 
 /**
@@ -614,7 +617,7 @@ export class AccountConnection {
 		for (const member of this.#members) includeMessage ||= member.includeMessage;
 		let frame;
 		try {
-			frame = this.#decoder.decode(data, { includeMessage });
+			frame = this.#decoder.decode(data, includeMessage ? WITH_MESSAGE : WITHOUT_MESSAGE);
 		} catch (error) {
 			this.stats.malformedFrames++;
 			this.#warn(
