@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
-import { n8nHost, N8nPublicApi, PACKAGE_DIST, startN8nWith, startQueueMode, type WorkflowJson } from '../tools/n8n-host';
+import { n8nHost, N8nPublicApi, type N8nSession, PACKAGE_DIST, startN8nWith, startQueueMode, type WorkflowJson } from '../tools/n8n-host';
 
 export interface N8nRow {
 	trigger: string;
@@ -58,23 +58,35 @@ async function allExecutions(api: N8nPublicApi, workflowId: string, includeData:
 	return await api.allExecutions({ workflowId, includeData });
 }
 
+/** How many of the workflow's executions n8n counts, all of them and the ones still in progress. */
+async function executionCounts(session: N8nSession, workflowId: string): Promise<{ all: number; busy: number }> {
+	const count = async (filter: Record<string, unknown>): Promise<number> => {
+		const query = new URLSearchParams({ limit: '1', filter: JSON.stringify({ workflowId, ...filter }) });
+		const page = await session.request<{ count: number }>('GET', `/rest/executions?${query.toString()}`);
+		return page.count;
+	};
+	const [all, busy] = await Promise.all([count({}), count({ status: ['new', 'running', 'waiting'] })]);
+	return { all, busy };
+}
+
 /**
- * Polls until `expected` executions have finished, or their number stalls (some were lost) or
- * the deadline passes. Returns them with data.
+ * Waits until n8n counts `expected` executions and none in progress (the editor's count: the
+ * public API lists only ended executions), or their number stalls, or the deadline passes.
+ * Returns them with data.
  */
-async function drain(api: N8nPublicApi, workflowId: string, expected: number, log: (line: string) => void): Promise<ExecutionListItem[]> {
+async function drain(api: N8nPublicApi, session: N8nSession, workflowId: string, expected: number, log: (line: string) => void): Promise<ExecutionListItem[]> {
 	const deadline = Date.now() + DRAIN_DEADLINE_MS;
 	let lastCount = -1;
 	let lastChange = Date.now();
 	for (;;) {
-		const executions = await allExecutions(api, workflowId, false);
-		const busy = executions.filter((e) => ['new', 'running', 'waiting'].includes(e.status)).length;
-		if (executions.length !== lastCount) {
-			lastCount = executions.length;
+		const { all, busy } = await executionCounts(session, workflowId);
+		const ended = all - busy;
+		if (ended !== lastCount) {
+			lastCount = ended;
 			lastChange = Date.now();
-			log(`n8n: ${executions.length}/${expected} executions, ${busy} still running`);
+			log(`n8n: ${ended}/${expected} executions ended, ${busy} in progress`);
 		}
-		if (busy === 0 && executions.length >= expected) break;
+		if (busy === 0 && all >= expected) break;
 		if (Date.now() - lastChange > STALL_MS || Date.now() > deadline) break;
 		await pause(1_000);
 	}
@@ -191,6 +203,7 @@ interface RunningSetup {
 	apiKey: string;
 	startupMs: number;
 	workflowIds: string[];
+	session: N8nSession;
 	stop(): Promise<void>;
 }
 
@@ -207,7 +220,7 @@ async function startSetup(mode: N8nMode, sim: RunningSimulator, webhookPath: str
 	const started = Date.now();
 	if (mode === 'regular') {
 		const { n8n, session, workflowIds } = await startN8nWith(common);
-		return { baseUrl: n8n.baseUrl, apiKey: await session.createApiKey(), startupMs: n8n.startupMs, workflowIds, stop: () => n8n.stop() };
+		return { baseUrl: n8n.baseUrl, apiKey: await session.createApiKey(), startupMs: n8n.startupMs, workflowIds, session, stop: () => n8n.stop() };
 	}
 	const queue = await startQueueMode({ ...common, workers: QUEUE_WORKERS });
 	return {
@@ -215,6 +228,7 @@ async function startSetup(mode: N8nMode, sim: RunningSimulator, webhookPath: str
 		apiKey: await queue.main.session.createApiKey(),
 		startupMs: Date.now() - started,
 		workflowIds: queue.main.workflowIds,
+		session: queue.main.session,
 		stop: () => queue.stop(),
 	};
 }
@@ -237,7 +251,7 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 		await burst(sim, events);
 		const ledger = [...sim.control.ledger];
 		log(`n8n ${mode}: ${ledger.length} Nubra events published in ${Date.now() - nubraStart} ms`);
-		const nubraExecutions = await drain(api, nubraWorkflowId, ledger.length, log);
+		const nubraExecutions = await drain(api, setup.session, nubraWorkflowId, ledger.length, log);
 		rows.push(
 			summarise(`${mode}: Nubra Trigger (this package)`, ledger.length, nubraStart, nubraExecutions, ledger.map(ledgerKey), (e) =>
 				triggerItems(e, 'Nubra Trigger').map(itemKey),
@@ -247,7 +261,7 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 		const webhookStart = Date.now();
 		await webhookBurst(`${setup.baseUrl}/webhook/${webhookPath}`, ledger.length);
 		log(`n8n ${mode}: ${ledger.length} webhook calls answered in ${Date.now() - webhookStart} ms`);
-		const webhookExecutions = await drain(api, webhookWorkflowId, ledger.length, log);
+		const webhookExecutions = await drain(api, setup.session, webhookWorkflowId, ledger.length, log);
 		rows.push(
 			summarise(
 				`${mode}: Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
