@@ -74,23 +74,29 @@ async function executionCounts(session: N8nSession, workflowId: string): Promise
  * public API lists only ended executions), or their number stalls, or the deadline passes.
  * Returns them with data.
  */
-async function drain(api: N8nPublicApi, session: N8nSession, workflowId: string, expected: number, log: (line: string) => void): Promise<ExecutionListItem[]> {
+async function drain(
+	api: N8nPublicApi,
+	session: N8nSession,
+	workflowId: string,
+	expected: number,
+	log: (line: string) => void,
+): Promise<{ executions: ExecutionListItem[]; counted: number }> {
 	const deadline = Date.now() + DRAIN_DEADLINE_MS;
 	let lastCount = -1;
 	let lastChange = Date.now();
 	for (;;) {
-		const { all, busy } = await executionCounts(session, workflowId);
-		const ended = all - busy;
+		// The count without a status filter is of ended executions.
+		const { all: ended, busy } = await executionCounts(session, workflowId);
 		if (ended !== lastCount) {
 			lastCount = ended;
 			lastChange = Date.now();
 			log(`n8n: ${ended}/${expected} executions ended, ${busy} in progress`);
 		}
-		if (busy === 0 && all >= expected) break;
+		if (busy === 0 && ended >= expected) break;
 		if (Date.now() - lastChange > STALL_MS || Date.now() > deadline) break;
 		await pause(1_000);
 	}
-	return await allExecutions(api, workflowId, true);
+	return { executions: await allExecutions(api, workflowId, true), counted: lastCount };
 }
 
 function triggerItems(execution: ExecutionListItem, node: string): Array<Record<string, unknown>> {
@@ -234,7 +240,11 @@ async function startSetup(mode: N8nMode, sim: RunningSimulator, webhookPath: str
 }
 
 /** Both bursts (Nubra Trigger, then the Webhook baseline) into one mode; a fresh simulator and n8n. */
-async function measureMode(mode: N8nMode, events: number, log: (line: string) => void): Promise<{ rows: N8nRow[]; startupMs: number; events: number }> {
+async function measureMode(
+	mode: N8nMode,
+	events: number,
+	log: (line: string) => void,
+): Promise<{ rows: N8nRow[]; startupMs: number; events: number; notes: string[] }> {
 	const sim = await startSimulator({});
 	let setup: RunningSetup | undefined;
 	try {
@@ -251,7 +261,7 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 		await burst(sim, events);
 		const ledger = [...sim.control.ledger];
 		log(`n8n ${mode}: ${ledger.length} Nubra events published in ${Date.now() - nubraStart} ms`);
-		const nubraExecutions = await drain(api, setup.session, nubraWorkflowId, ledger.length, log);
+		const { executions: nubraExecutions, counted: nubraCounted } = await drain(api, setup.session, nubraWorkflowId, ledger.length, log);
 		rows.push(
 			summarise(`${mode}: Nubra Trigger (this package)`, ledger.length, nubraStart, nubraExecutions, ledger.map(ledgerKey), (e) =>
 				triggerItems(e, 'Nubra Trigger').map(itemKey),
@@ -261,7 +271,7 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 		const webhookStart = Date.now();
 		await webhookBurst(`${setup.baseUrl}/webhook/${webhookPath}`, ledger.length);
 		log(`n8n ${mode}: ${ledger.length} webhook calls answered in ${Date.now() - webhookStart} ms`);
-		const webhookExecutions = await drain(api, setup.session, webhookWorkflowId, ledger.length, log);
+		const { executions: webhookExecutions, counted: webhookCounted } = await drain(api, setup.session, webhookWorkflowId, ledger.length, log);
 		rows.push(
 			summarise(
 				`${mode}: Webhook (built-in, ${WEBHOOK_CONCURRENCY} concurrent callers)`,
@@ -272,7 +282,16 @@ async function measureMode(mode: N8nMode, events: number, log: (line: string) =>
 				(e) => triggerItems(e, 'Webhook').map((item) => String((item.body as { seq?: unknown } | undefined)?.seq)),
 			),
 		);
-		return { rows, startupMs: setup.startupMs, events: ledger.length };
+		const notes = [
+			[nubraCounted, nubraExecutions.length, 'Nubra'],
+			[webhookCounted, webhookExecutions.length, 'webhook'],
+		]
+			.filter(([counted, listed]) => counted !== listed)
+			.map(
+				([counted, listed, what]) =>
+					`${mode}: n8n counted ${counted} ${what} executions ended; its public API listing (used to match items, so "lost") returned ${listed}.`,
+			);
+		return { rows, startupMs: setup.startupMs, events: ledger.length, notes };
 	} finally {
 		await setup?.stop();
 		await sim.close();
@@ -285,11 +304,13 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 	const host = n8nHost();
 	if (!existsSync(host.n8nBin)) return { skipped: `${host.label} is not installed: run node scripts/ensure-n8n.js` };
 	const rows: N8nRow[] = [];
+	const modeNotes: string[] = [];
 	let startupMs = 0;
 	let events = 0;
 	for (const mode of options.modes ?? (['regular', 'queue'] as const)) {
 		const measured = await measureMode(mode, options.events, options.log);
 		rows.push(...measured.rows);
+		modeNotes.push(...measured.notes);
 		if (mode === 'regular') startupMs = measured.startupMs;
 		events = measured.events;
 	}
@@ -302,6 +323,7 @@ export async function measureN8n(options: { events: number; log: (line: string) 
 			'Every workflow: trigger → No Operation, executions saved. regular: one n8n process, SQLite.',
 			`queue: main + ${QUEUE_WORKERS} workers (default concurrency), Redis and PostgreSQL on this machine; the trigger runs on the main.`,
 			'Lost/doubled: Nubra items matched to the simulator ledger by order|status|filled|qty|price; webhook items by seq.',
+			...modeNotes,
 		],
 	};
 }
