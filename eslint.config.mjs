@@ -55,7 +55,14 @@ export default tseslint.config(
 		rules: {
 			'no-restricted-imports': [
 				'error',
-				{ patterns: [{ group: ['n8n-workflow', 'n8n-core', 'n8n-*'], message: 'client/ and simulator/ must not depend on n8n' }] },
+				{
+					patterns: [
+						{
+							group: ['n8n-workflow', 'n8n-core', 'n8n-*'],
+							message: 'client/ and simulator/ must not depend on n8n',
+						},
+					],
+				},
 			],
 		},
 	},

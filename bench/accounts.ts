@@ -4,7 +4,7 @@ import { shapeEventItem } from '../client/shape';
 import type { OrderSubscription } from '../client/stream';
 import type { RunningSimulator } from '../simulator';
 import type { NubraApiVersion } from '../simulator/types';
-import { BENCH_SHAPE, benchFilter } from './clients';
+import { BENCH_SHAPE, benchCredentials, benchFilter } from './clients';
 import type { FeedProcess } from './feed-client';
 import { round } from './stats';
 
@@ -40,14 +40,21 @@ const BURST_TIMEOUT_MS = 180_000;
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
 
 function taken(subscription: OrderSubscription): number {
 	const s = subscription.stats;
-	return s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames;
+	return (
+		s.eventsDelivered +
+		s.duplicatesSuppressed +
+		s.eventsFiltered +
+		s.malformedFrames +
+		s.unknownFrames
+	);
 }
 
 /**
@@ -75,15 +82,7 @@ export async function measureSharedAccount(
 		try {
 			for (let i = 0; i < triggers; i++) {
 				const subscription = await createNubraStream({
-					credentials: () => ({
-						environment: 'custom',
-						restBaseUrl: sim.restUrl,
-						socketUrl: feed.url,
-						authentication: 'totp',
-						phone: sim.credentials.phone,
-						mpin: sim.credentials.mpin,
-						totpSecret: sim.credentials.totpSecret,
-					}),
+					credentials: () => benchCredentials(sim, feed),
 					accounts,
 					filter: benchFilter(),
 					maxReconnectAttempts: 1,
@@ -104,7 +103,10 @@ export async function measureSharedAccount(
 			);
 			const used = process.cpuUsage(cpu);
 			const cpuUs = used.user + used.system;
-			const delivered = subscriptions.reduce((sum, subscription) => sum + subscription.stats.eventsDelivered, 0);
+			const delivered = subscriptions.reduce(
+				(sum, subscription) => sum + subscription.stats.eventsDelivered,
+				0,
+			);
 			const cpuPerFrameUs = cpuUs / prepared.frames;
 			if (pass === 0) continue;
 			rows.push({
@@ -115,10 +117,13 @@ export async function measureSharedAccount(
 				decodesPerFrame: round(subscriptions[0].stats.framesReceived / prepared.frames, 2),
 				cpuPerFrameUs: round(cpuPerFrameUs, 1),
 				cpuPerDeliveredEventUs: round(cpuUs / Math.max(1, delivered), 1),
-				cpuRatioToOneTrigger: rows.length === 0 ? 1 : round(cpuPerFrameUs / rows[0].cpuPerFrameUs, 2),
+				cpuRatioToOneTrigger:
+					rows.length === 0 ? 1 : round(cpuPerFrameUs / rows[0].cpuPerFrameUs, 2),
 				heapMiB: round(process.memoryUsage().heapUsed / 1024 ** 2, 1),
 			});
-			options.log(`shared account: ${triggers} trigger(s), ${round(cpuPerFrameUs, 1)} µs CPU per frame`);
+			options.log(
+				`shared account: ${triggers} trigger(s), ${round(cpuPerFrameUs, 1)} µs CPU per frame`,
+			);
 		} finally {
 			await Promise.all(subscriptions.map((subscription) => subscription.close()));
 		}

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 
 import { createNubraStream } from '../client/connect';
+import type { NubraCredentials } from '../client/credentials';
 import { compileEventFilter, type EventPredicate } from '../client/filter';
 import { shapeEventItem, type ItemShapeOptions } from '../client/shape';
 import type { DeliveredEvent, NubraStream } from '../client/stream';
@@ -9,13 +10,28 @@ import type { RunningSimulator } from '../simulator';
 import type { FeedProcess } from './feed-client';
 
 /** What the trigger node does per event, with its default options plus metadata. */
-export const BENCH_SHAPE: ItemShapeOptions = { output: 'simplified', addRupeeAmounts: true, includeMetadata: true };
+export const BENCH_SHAPE: ItemShapeOptions = {
+	output: 'simplified',
+	addRupeeAmounts: true,
+	includeMetadata: true,
+};
 
 /** A filter that every scenario event passes, but only after every check has run. */
 export function benchFilter(): EventPredicate {
 	return compileEventFilter({
 		events: ['order', 'trade', 'basket'],
-		statuses: ['PENDING', 'SENT', 'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'TRIGGERED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'UNKNOWN'],
+		statuses: [
+			'PENDING',
+			'SENT',
+			'OPEN',
+			'PARTIALLY_FILLED',
+			'FILLED',
+			'TRIGGERED',
+			'REJECTED',
+			'CANCELLED',
+			'EXPIRED',
+			'UNKNOWN',
+		],
 		// No side filter: V1 basket frames carry no side, so it would drop them.
 	});
 }
@@ -30,14 +46,23 @@ export class Countdown {
 	#resolve!: () => void;
 	readonly #timer: NodeJS.Timeout;
 
-	constructor(readonly target: number, timeoutMs: number, what: string) {
+	constructor(
+		readonly target: number,
+		timeoutMs: number,
+		what: string,
+	) {
 		let reject!: (error: Error) => void;
 		this.done = new Promise<void>((resolve, fail) => {
 			this.#resolve = resolve;
 			reject = fail;
 		});
 		this.#timer = setTimeout(
-			() => reject(new Error(`Timed out after ${timeoutMs} ms: ${what} reached ${this.count} of ${this.target}`)),
+			() =>
+				reject(
+					new Error(
+						`Timed out after ${timeoutMs} ms: ${what} reached ${this.count} of ${this.target}`,
+					),
+				),
 			timeoutMs,
 		);
 	}
@@ -86,6 +111,19 @@ export class BareClient {
 	}
 }
 
+/** The simulator's login, with the bench feed as the socket (a Custom credential's Socket URL). */
+export function benchCredentials(sim: RunningSimulator, feed: FeedProcess): NubraCredentials {
+	return {
+		environment: 'custom',
+		restBaseUrl: sim.restUrl,
+		socketUrl: feed.url,
+		authentication: 'totp',
+		phone: sim.credentials.phone,
+		mpin: sim.credentials.mpin,
+		totpSecret: sim.credentials.totpSecret,
+	};
+}
+
 export interface PipelineOptions {
 	tracker?: OrderStateTracker;
 	/** Called first thing in the handler, before the item is shaped (latency probes). */
@@ -105,15 +143,7 @@ export async function openPipeline(
 	options: PipelineOptions,
 ): Promise<NubraStream> {
 	const stream = await createNubraStream({
-		credentials: () => ({
-			environment: 'custom',
-			restBaseUrl: sim.restUrl,
-			socketUrl: feed.url,
-			authentication: 'totp',
-			phone: sim.credentials.phone,
-			mpin: sim.credentials.mpin,
-			totpSecret: sim.credentials.totpSecret,
-		}),
+		credentials: () => benchCredentials(sim, feed),
 		filter: benchFilter(),
 		tracker: options.tracker,
 		maxReconnectAttempts: 1,

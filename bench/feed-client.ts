@@ -11,7 +11,10 @@ const REQUEST_TIMEOUT_MS = 120_000;
 /** The parent's handle on the feed process (`feed.ts`). */
 export class FeedProcess {
 	readonly #child: ChildProcess;
-	readonly #waiting = new Map<number, { resolve: (reply: FeedReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+	readonly #waiting = new Map<
+		number,
+		{ resolve: (reply: FeedReply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+	>();
 	readonly #subscribed: number[] = [];
 	readonly #subscribeWaiters: Array<() => void> = [];
 	#lastId = 0;
@@ -44,9 +47,15 @@ export class FeedProcess {
 	}
 
 	static async start(execArgv: string[] = []): Promise<FeedProcess> {
-		const child = fork(join(__dirname, 'feed.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+		const child = fork(join(__dirname, 'feed.js'), [], {
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+			execArgv,
+		});
 		const port = await new Promise<number>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error('bench feed did not start within 15 s')), 15_000);
+			const timer = setTimeout(
+				() => reject(new Error('bench feed did not start within 15 s')),
+				15_000,
+			);
 			child.once('error', reject);
 			child.on('message', (message: FeedEvent | FeedReply) => {
 				if (message.type === 'ready') {
@@ -67,7 +76,8 @@ export class FeedProcess {
 		const deadline = Date.now() + timeoutMs;
 		while (this.#subscribed.length < count) {
 			const left = deadline - Date.now();
-			if (left <= 0) throw new Error(`bench feed: no subscription #${count} within ${timeoutMs} ms`);
+			if (left <= 0)
+				throw new Error(`bench feed: no subscription #${count} within ${timeoutMs} ms`);
 			await new Promise<void>((resolve) => {
 				const timer = setTimeout(resolve, left);
 				this.#subscribeWaiters.push(() => {

@@ -15,13 +15,27 @@ import type { NubraApiVersion } from '../simulator/types';
 import { encodeFrames, scenarioChanges } from './frames';
 
 export type FeedRequest =
-	| { id: number; type: 'prepare'; name: string; seed: number; count: number; version: NubraApiVersion }
+	| {
+			id: number;
+			type: 'prepare';
+			name: string;
+			seed: number;
+			count: number;
+			version: NubraApiVersion;
+	  }
 	| { id: number; type: 'blast'; name: string }
 	| { id: number; type: 'pace'; name: string; ratePerSecond: number }
 	| { id: number; type: 'stop' };
 
 export type FeedReply =
-	| { id: number; type: 'prepared'; frames: number; orders: number; payloadBytes: number; encodeMs: number }
+	| {
+			id: number;
+			type: 'prepared';
+			frames: number;
+			orders: number;
+			payloadBytes: number;
+			encodeMs: number;
+	  }
 	/** `cpuMs`: CPU the feed process used while writing (user + system). */
 	| { id: number; type: 'blasted'; frames: number; writeMs: number; cpuMs: number }
 	/** Epoch milliseconds (`timeOrigin + now()`, sub-millisecond) each frame was written at. */
@@ -29,8 +43,7 @@ export type FeedReply =
 	| { id: number; type: 'error'; message: string };
 
 export type FeedEvent =
-	| { type: 'ready'; port: number }
-	| { type: 'subscribed'; connection: number };
+	{ type: 'ready'; port: number } | { type: 'subscribed'; connection: number };
 
 /** Whole frames per write, up to about this many bytes. */
 const CHUNK_BYTES = 256 * 1024;
@@ -122,7 +135,8 @@ async function main(): Promise<void> {
 				case 'prepare': {
 					const started = performance.now();
 					const scenarioKey = `${raw.seed}/${raw.count}`;
-					const scenario = scenarios.get(scenarioKey) ?? scenarioChanges({ seed: raw.seed, count: raw.count });
+					const scenario =
+						scenarios.get(scenarioKey) ?? scenarioChanges({ seed: raw.seed, count: raw.count });
 					scenarios.set(scenarioKey, scenario);
 					const { changes, orders } = scenario;
 					const frames = encodeFrames(changes, orders, raw.version);
@@ -167,7 +181,11 @@ async function main(): Promise<void> {
 				}
 			}
 		})().then(send, (error: unknown) =>
-			send({ id: raw.id, type: 'error', message: error instanceof Error ? error.message : String(error) }),
+			send({
+				id: raw.id,
+				type: 'error',
+				message: error instanceof Error ? error.message : String(error),
+			}),
 		);
 	});
 	send({ type: 'ready', port: (server.address() as AddressInfo).port });
@@ -177,7 +195,11 @@ async function main(): Promise<void> {
  * Writes one frame at a time on a fixed schedule from the start (timer lateness does not
  * accumulate: frames that are due are written at once). Returns when each one was written.
  */
-async function pace(socket: Duplex, frames: readonly Buffer[], ratePerSecond: number): Promise<number[]> {
+async function pace(
+	socket: Duplex,
+	frames: readonly Buffer[],
+	ratePerSecond: number,
+): Promise<number[]> {
 	const intervalMs = 1000 / ratePerSecond;
 	const sentAt: number[] = [];
 	const start = performance.now();

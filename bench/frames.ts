@@ -19,7 +19,10 @@ export interface FrameSet {
  * changes exist. The same seed gives the same changes, so every generation and every client
  * of one bench run sees the same order flow.
  */
-export function scenarioChanges(options: { seed: number; count: number }): { changes: OrderChange[]; orders: number } {
+export function scenarioChanges(options: { seed: number; count: number }): {
+	changes: OrderChange[];
+	orders: number;
+} {
 	const book = new OrderBook(false);
 	const changes: OrderChange[] = [];
 	let orders = 0;
@@ -59,7 +62,11 @@ export function wsBinaryFrame(payload: Buffer): Buffer {
 }
 
 /** Encodes the changes for one generation with the simulator's own encoder. */
-export function encodeFrames(changes: readonly OrderChange[], orders: number, version: NubraApiVersion): FrameSet {
+export function encodeFrames(
+	changes: readonly OrderChange[],
+	orders: number,
+	version: NubraApiVersion,
+): FrameSet {
 	const payloads: Buffer[] = [];
 	const wire: Buffer[] = [];
 	let payloadBytes = 0;

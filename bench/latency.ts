@@ -31,7 +31,12 @@ function roundDistribution(d: Distribution): Distribution {
 export async function measureLatency(
 	sim: RunningSimulator,
 	feed: FeedProcess,
-	options: { version: NubraApiVersion; ratePerSecond: number; frames: number; log: (line: string) => void },
+	options: {
+		version: NubraApiVersion;
+		ratePerSecond: number;
+		frames: number;
+		log: (line: string) => void;
+	},
 ): Promise<LatencyResult> {
 	const name = `latency-${options.version}`;
 	const prepared = await feed.request(
@@ -50,7 +55,9 @@ export async function measureLatency(
 	let bareSent: number[];
 	try {
 		await feed.waitForSubscriptions(subscriptions + 1);
-		bareSent = (await feed.request({ type: 'pace', name, ratePerSecond: options.ratePerSecond }, 'paced')).sentAtEpochMs;
+		bareSent = (
+			await feed.request({ type: 'pace', name, ratePerSecond: options.ratePerSecond }, 'paced')
+		).sentAtEpochMs;
 		await bareDone.done;
 	} finally {
 		bareDone.cancel();
@@ -72,19 +79,25 @@ export async function measureLatency(
 	let pipelineSent: number[];
 	try {
 		await feed.waitForSubscriptions(subscriptions + 1);
-		pipelineSent = (await feed.request({ type: 'pace', name, ratePerSecond: options.ratePerSecond }, 'paced')).sentAtEpochMs;
+		pipelineSent = (
+			await feed.request({ type: 'pace', name, ratePerSecond: options.ratePerSecond }, 'paced')
+		).sentAtEpochMs;
 		await pipelineDone.done;
 	} finally {
 		pipelineDone.cancel();
 		await stream.close();
 	}
-	options.log(`latency ${options.version}: ${prepared.frames} frames at ${options.ratePerSecond}/s, twice`);
+	options.log(
+		`latency ${options.version}: ${prepared.frames} frames at ${options.ratePerSecond}/s, twice`,
+	);
 	return {
 		version: options.version,
 		ratePerSecond: options.ratePerSecond,
 		frames: prepared.frames,
 		pipelineInProcess: roundDistribution(distribution(inProcess)),
-		pipelineEndToEnd: roundDistribution(distribution(pipelineAt.map((at, i) => at - pipelineSent[i]))),
+		pipelineEndToEnd: roundDistribution(
+			distribution(pipelineAt.map((at, i) => at - pipelineSent[i])),
+		),
 		bareEndToEnd: roundDistribution(distribution(bareAt.map((at, i) => at - bareSent[i]))),
 	};
 }

@@ -110,8 +110,13 @@ export async function measureMemory(
 	options: { events: number; smallMaxOrders: number; log: (line: string) => void },
 ): Promise<MemoryPass[]> {
 	const name = 'memory-v3';
-	const prepared = await feed.request({ type: 'prepare', name, seed: 23, count: options.events, version: 'v3' }, 'prepared');
-	options.log(`memory: ${prepared.frames} frames of ${prepared.orders} orders encoded in ${Math.round(prepared.encodeMs)} ms`);
+	const prepared = await feed.request(
+		{ type: 'prepare', name, seed: 23, count: options.events, version: 'v3' },
+		'prepared',
+	);
+	options.log(
+		`memory: ${prepared.frames} frames of ${prepared.orders} orders encoded in ${Math.round(prepared.encodeMs)} ms`,
+	);
 	const passes: MemoryPass[] = [];
 	for (const maxOrders of [50_000, options.smallMaxOrders]) {
 		passes.push(await pass(sim, feed, name, prepared.frames, prepared.orders, maxOrders));

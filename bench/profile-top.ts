@@ -29,11 +29,21 @@ function newestProfile(path: string): string {
 
 function frameName(node: ProfileNode): string {
 	const { functionName, url, lineNumber } = node.callFrame;
-	const where = url === '' ? '' : ` ${url.replace(/^file:\/\//, '').split('/').slice(-3).join('/')}:${lineNumber + 1}`;
+	const where =
+		url === ''
+			? ''
+			: ` ${url
+					.replace(/^file:\/\//, '')
+					.split('/')
+					.slice(-3)
+					.join('/')}:${lineNumber + 1}`;
 	return `${functionName || '(anonymous)'}${where}`;
 }
 
-export function topFrames(profile: CpuProfile, count: number): Array<{ frame: string; share: number }> {
+export function topFrames(
+	profile: CpuProfile,
+	count: number,
+): Array<{ frame: string; share: number }> {
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 	const self = new Map<string, number>();
 	for (const id of profile.samples) {

@@ -62,7 +62,8 @@ function parseArgs(argv: readonly string[]): Args {
 	const count = (name: string, fallback: number): number => {
 		const raw = value(name);
 		const parsed = raw === undefined ? fallback : Number(raw);
-		if (!Number.isInteger(parsed) || parsed < 1) throw new RangeError(`--${name} needs a positive whole number`);
+		if (!Number.isInteger(parsed) || parsed < 1)
+			throw new RangeError(`--${name} needs a positive whole number`);
 		return parsed;
 	};
 	const all: Section[] = ['stages', 'throughput', 'latency', 'memory', 'accounts', 'n8n'];
@@ -71,9 +72,9 @@ function parseArgs(argv: readonly string[]): Args {
 		only === undefined
 			? all.filter((section) => section !== 'n8n' || argv.includes('--n8n'))
 			: only.split(',').map((name) => {
-				if (!all.includes(name as Section)) throw new RangeError(`Unknown section ${name}`);
-				return name as Section;
-			}),
+					if (!all.includes(name as Section)) throw new RangeError(`Unknown section ${name}`);
+					return name as Section;
+				}),
 	);
 	return {
 		json: argv.includes('--json'),
@@ -101,7 +102,11 @@ async function main(): Promise<void> {
 		if (!args.json) process.stderr.write(`· ${line}\n`);
 	};
 	const started = Date.now();
-	const result: BenchResult = { machine: machineInfo(), startedAt: new Date(started).toISOString(), durationMs: 0 };
+	const result: BenchResult = {
+		machine: machineInfo(),
+		startedAt: new Date(started).toISOString(),
+		durationMs: 0,
+	};
 	if (args.sections.has('stages')) {
 		log('stages: each step of the per-frame path alone, 20 000 frames per generation');
 		result.stages = measureStages({ frames: 20_000, versions: ['v1', 'v2', 'v3'] });
@@ -118,14 +123,28 @@ async function main(): Promise<void> {
 			});
 		}
 		if (args.sections.has('latency')) {
-			result.latency = await measureLatency(sim, feed, { version: 'v3', ratePerSecond: 1_000, frames: 5_000, log });
+			result.latency = await measureLatency(sim, feed, {
+				version: 'v3',
+				ratePerSecond: 1_000,
+				frames: 5_000,
+				log,
+			});
 		}
 		if (args.sections.has('memory')) {
-			result.memory = await measureMemory(sim, feed, { events: 100_000, smallMaxOrders: 2_000, log });
+			result.memory = await measureMemory(sim, feed, {
+				events: 100_000,
+				smallMaxOrders: 2_000,
+				log,
+			});
 		}
 		if (args.sections.has('accounts')) {
 			log('shared account: 1, 10 and 50 triggers on one credential, 5 000 v3 frames each');
-			result.accounts = await measureSharedAccount(sim, feed, { triggers: [1, 10, 50], frames: 5_000, version: 'v3', log });
+			result.accounts = await measureSharedAccount(sim, feed, {
+				triggers: [1, 10, 50],
+				frames: 5_000,
+				version: 'v3',
+				log,
+			});
 		}
 	} finally {
 		await feed.stop();
@@ -139,7 +158,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
 	main().catch((error: unknown) => {
-		process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.stderr.write(
+			`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+		);
 		process.exitCode = 1;
 	});
 }

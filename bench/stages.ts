@@ -19,7 +19,11 @@ export interface StageRow {
 	shapeFullOptionsUs: number;
 }
 
-const DEFAULT_SHAPE: ItemShapeOptions = { output: 'simplified', addRupeeAmounts: false, includeMetadata: false };
+const DEFAULT_SHAPE: ItemShapeOptions = {
+	output: 'simplified',
+	addRupeeAmounts: false,
+	includeMetadata: false,
+};
 
 function best(rounds: number, run: () => number): number {
 	let fastest = Infinity;
@@ -28,7 +32,10 @@ function best(rounds: number, run: () => number): number {
 }
 
 /** Each stage of the per-frame path alone, in one process, without a socket: where the time goes. */
-export function measureStages(options: { frames: number; versions: NubraApiVersion[] }): StageRow[] {
+export function measureStages(options: {
+	frames: number;
+	versions: NubraApiVersion[];
+}): StageRow[] {
 	const { changes, orders } = scenarioChanges({ seed: 5, count: options.frames });
 	const rows: StageRow[] = [];
 	for (const version of options.versions) {
@@ -38,7 +45,8 @@ export function measureStages(options: { frames: number; versions: NubraApiVersi
 		const decodeMs = best(5, () => {
 			const started = performance.now();
 			const out: NubraEvent[] = [];
-			for (const payload of payloads) for (const event of decoder.decode(payload).events) out.push(event);
+			for (const payload of payloads)
+				for (const event of decoder.decode(payload).events) out.push(event);
 			events = out;
 			return performance.now() - started;
 		});
@@ -66,7 +74,8 @@ export function measureStages(options: { frames: number; versions: NubraApiVersi
 		const shape = (shapeOptions: ItemShapeOptions) =>
 			best(5, () => {
 				const started = performance.now();
-				for (const item of delivered) keys += Object.keys(shapeEventItem(item, shapeOptions)).length > 0 ? 1 : 0;
+				for (const item of delivered)
+					keys += Object.keys(shapeEventItem(item, shapeOptions)).length > 0 ? 1 : 0;
 				return performance.now() - started;
 			});
 		const shapeDefaultMs = shape(DEFAULT_SHAPE);

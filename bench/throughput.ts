@@ -14,6 +14,12 @@ export interface ThroughputRow {
 	pipelineEventsPerSecond: number;
 	/** pipeline ÷ bare: the share of the ceiling the whole pipeline keeps. */
 	ratio: number;
+	/**
+	 * CPU time this process spent per frame during a burst (median), bare and pipeline: what
+	 * each side costs, whatever share of the cores the other processes on the machine left it.
+	 */
+	bareCpuUsPerFrame: number;
+	pipelineCpuUsPerFrame: number;
 	/** Distinct ledger changes the tracker took for repeats (should be 0). */
 	duplicatesSuppressed: number;
 	/** CPU the feed process spent writing a burst, as a share of the bare client's wall time. */
@@ -30,12 +36,21 @@ export interface ThroughputOptions {
 
 const BURST_TIMEOUT_MS = 120_000;
 
+function cpuMicros(): number {
+	const usage = process.cpuUsage();
+	return usage.user + usage.system;
+}
+
 /** Events per second between the first frame read and the last event handled. */
 function rate(count: number, firstMs: number, lastMs: number): number {
 	return lastMs > firstMs ? ((count - 1) * 1000) / (lastMs - firstMs) : 0;
 }
 
-async function bareBurst(feed: FeedProcess, name: string, frames: number): Promise<{ eventsPerSecond: number; feedCpuMs: number; wallMs: number }> {
+async function bareBurst(
+	feed: FeedProcess,
+	name: string,
+	frames: number,
+): Promise<{ eventsPerSecond: number; feedCpuMs: number; wallMs: number; cpuUsPerFrame: number }> {
 	const countdown = new Countdown(frames, BURST_TIMEOUT_MS, `bare client (${name})`);
 	let first = 0;
 	let last = 0;
@@ -47,10 +62,17 @@ async function bareBurst(feed: FeedProcess, name: string, frames: number): Promi
 	});
 	try {
 		await feed.waitForSubscriptions(subscriptions + 1);
+		const cpuBefore = cpuMicros();
 		const sent = feed.request({ type: 'blast', name }, 'blasted');
 		await countdown.done;
+		const cpuUsPerFrame = (cpuMicros() - cpuBefore) / frames;
 		const reply = await sent;
-		return { eventsPerSecond: rate(frames, first, last), feedCpuMs: reply.cpuMs, wallMs: last - first };
+		return {
+			eventsPerSecond: rate(frames, first, last),
+			feedCpuMs: reply.cpuMs,
+			wallMs: last - first,
+			cpuUsPerFrame,
+		};
 	} finally {
 		countdown.cancel();
 		await client.close();
@@ -61,7 +83,8 @@ async function bareBurst(feed: FeedProcess, name: string, frames: number): Promi
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
@@ -75,7 +98,7 @@ async function pipelineBurst(
 	feed: FeedProcess,
 	name: string,
 	frames: number,
-): Promise<{ eventsPerSecond: number; duplicates: number }> {
+): Promise<{ eventsPerSecond: number; duplicates: number; cpuUsPerFrame: number }> {
 	let first = 0;
 	let last = 0;
 	let shaped = 0;
@@ -89,15 +112,33 @@ async function pipelineBurst(
 	});
 	try {
 		await feed.waitForSubscriptions(subscriptions + 1);
+		const cpuBefore = cpuMicros();
 		await feed.request({ type: 'blast', name }, 'blasted');
-		const s = stream.stats;
+		// stats is a snapshot: read it again at each poll.
+		const taken = () => {
+			const s = stream.stats;
+			return (
+				s.eventsDelivered +
+				s.duplicatesSuppressed +
+				s.eventsFiltered +
+				s.malformedFrames +
+				s.unknownFrames
+			);
+		};
 		await until(
-			() => s.eventsDelivered + s.duplicatesSuppressed + s.eventsFiltered + s.malformedFrames + s.unknownFrames >= frames,
+			() => taken() >= frames,
 			BURST_TIMEOUT_MS,
 			`the pipeline to take ${frames} frames (${name})`,
 		);
-		if (shaped !== s.eventsDelivered) throw new Error(`shaped ${shaped} items for ${s.eventsDelivered} events`);
-		return { eventsPerSecond: rate(frames, first, last), duplicates: s.duplicatesSuppressed };
+		const cpuUsPerFrame = (cpuMicros() - cpuBefore) / frames;
+		const s = stream.stats;
+		if (shaped !== s.eventsDelivered)
+			throw new Error(`shaped ${shaped} items for ${s.eventsDelivered} events`);
+		return {
+			eventsPerSecond: rate(frames, first, last),
+			duplicates: s.duplicatesSuppressed,
+			cpuUsPerFrame,
+		};
 	} finally {
 		await stream.close();
 	}
@@ -127,13 +168,17 @@ export async function measureThroughput(
 		const bare: number[] = [];
 		const pipeline: number[] = [];
 		const feedShare: number[] = [];
+		const bareCpu: number[] = [];
+		const pipelineCpu: number[] = [];
 		let duplicates = 0;
 		for (let repeat = 0; repeat < options.repeats; repeat++) {
 			const burst = await bareBurst(feed, name, prepared.frames);
 			bare.push(burst.eventsPerSecond);
 			feedShare.push(burst.feedCpuMs / burst.wallMs);
+			bareCpu.push(burst.cpuUsPerFrame);
 			const burst2 = await pipelineBurst(sim, feed, name, prepared.frames);
 			pipeline.push(burst2.eventsPerSecond);
+			pipelineCpu.push(burst2.cpuUsPerFrame);
 			duplicates = burst2.duplicates;
 		}
 		const bareRate = median(bare);
@@ -149,6 +194,8 @@ export async function measureThroughput(
 			bareEventsPerSecond: Math.round(bareRate),
 			pipelineEventsPerSecond: Math.round(pipelineRate),
 			ratio: round(pipelineRate / bareRate, 3),
+			bareCpuUsPerFrame: round(median(bareCpu), 2),
+			pipelineCpuUsPerFrame: round(median(pipelineCpu), 2),
 			feedCpuShare: round(median(feedShare), 3),
 			duplicatesSuppressed: duplicates,
 			repeats: options.repeats,

@@ -1,5 +1,10 @@
 import { NubraAuthClient, type SessionStore } from './auth';
-import { credentialFingerprint, validateCredentials, type NubraCredentials, type ValidatedCredentials } from './credentials';
+import {
+	credentialFingerprint,
+	validateCredentials,
+	type NubraCredentials,
+	type ValidatedCredentials,
+} from './credentials';
 import { silentLogger, type NubraLogger } from './logger';
 
 /**

@@ -178,7 +178,11 @@ export class NubraAuthClient {
 	async refresh(reason = 'requested', failed?: NubraSession): Promise<NubraSession> {
 		const state = await this.#state();
 		const cached = this.#cached;
-		if (failed !== undefined && cached?.fingerprint === state.fingerprint && cached.session !== failed) {
+		if (
+			failed !== undefined &&
+			cached?.fingerprint === state.fingerprint &&
+			cached.session !== failed
+		) {
 			return cached.session;
 		}
 		const refused = failed ?? cached?.session;
@@ -190,9 +194,13 @@ export class NubraAuthClient {
 		const body = await this.authorizedRequest('GET', '/userinfo', { session });
 		const env = record(record(body)?.env_info);
 		if (env === undefined) {
-			throw new NubraError(NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE, 'Nubra answered GET /userinfo without env_info', {
-				hint: URL_HINT,
-			});
+			throw new NubraError(
+				NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
+				'Nubra answered GET /userinfo without env_info',
+				{
+					hint: URL_HINT,
+				},
+			);
 		}
 		const info: NubraUserInfo = {
 			userWsUrl: socketUrl(env.user_ws_url),
@@ -207,11 +215,17 @@ export class NubraAuthClient {
 	}
 
 	/** The order book snapshot of `GET /sentinel/orders`, grouped by bucket. */
-	async fetchSentinelOrders(session?: NubraSession, query: SentinelOrdersQuery = {}): Promise<SentinelOrders> {
+	async fetchSentinelOrders(
+		session?: NubraSession,
+		query: SentinelOrdersQuery = {},
+	): Promise<SentinelOrders> {
 		const params: Record<string, string> = {};
 		if (query.intentOrderIds?.length) params.intentOrderId = query.intentOrderIds.join(',');
 		if (query.stratTags?.length) params.stratTags = query.stratTags.join(',');
-		const body = await this.authorizedRequest('GET', '/sentinel/orders', { session, query: params });
+		const body = await this.authorizedRequest('GET', '/sentinel/orders', {
+			session,
+			query: params,
+		});
 		const orders = parseSentinelOrders(body);
 		if (orders === undefined) {
 			throw new NubraError(
@@ -319,7 +333,9 @@ export class NubraAuthClient {
 		if (store === undefined) return this.#establish(state);
 		const stored = await store.load();
 		if (stored !== undefined) {
-			this.#logger.debug('Nubra session taken from the shared store', { host: hostOf(stored.restBaseUrl) });
+			this.#logger.debug('Nubra session taken from the shared store', {
+				host: hostOf(stored.restBaseUrl),
+			});
 			return stored;
 		}
 		return this.#loginThrough(store, state);
@@ -329,7 +345,11 @@ export class NubraAuthClient {
 	 * After a refusal: a stored session newer than the refused one was made by another process,
 	 * so adopt it; otherwise renew (through the store when there is one).
 	 */
-	async #renewShared(state: ClientState, reason: string, refused: NubraSession | undefined): Promise<NubraSession> {
+	async #renewShared(
+		state: ClientState,
+		reason: string,
+		refused: NubraSession | undefined,
+	): Promise<NubraSession> {
 		const store = this.#storeFor(state);
 		if (store === undefined) return this.#renew(state, reason);
 		const stored = await store.load();
@@ -361,7 +381,9 @@ export class NubraAuthClient {
 		const { credentials } = state;
 		const restBaseUrl = credentials.endpoints.restBaseUrl;
 		if (credentials.authentication === 'sessionToken') {
-			this.#logger.debug('Nubra session token taken from the credential', { host: hostOf(restBaseUrl) });
+			this.#logger.debug('Nubra session token taken from the credential', {
+				host: hostOf(restBaseUrl),
+			});
 			return {
 				sessionToken: credentials.sessionToken as string,
 				deviceId: credentials.deviceId,
@@ -397,13 +419,21 @@ export class NubraAuthClient {
 		if (authToken !== undefined) {
 			try {
 				const session = await this.#verifyPin(state, authToken, 'refresh');
-				this.#logger.info('Nubra session renewed with the MPIN (no new TOTP login)', { host: hostOf(session.restBaseUrl) });
+				this.#logger.info('Nubra session renewed with the MPIN (no new TOTP login)', {
+					host: hostOf(session.restBaseUrl),
+				});
 				return session;
 			} catch (error) {
-				if (!(isNubraError(error) && error.httpStatus !== undefined && REAUTH_STATUSES.has(error.httpStatus))) {
+				if (!(
+					isNubraError(error) &&
+					error.httpStatus !== undefined &&
+					REAUTH_STATUSES.has(error.httpStatus)
+				)) {
 					throw error;
 				}
-				this.#logger.debug('Nubra auth token expired too; logging in again', { status: error.httpStatus });
+				this.#logger.debug('Nubra auth token expired too; logging in again', {
+					status: error.httpStatus,
+				});
 			}
 		}
 		return this.#establish(state);
@@ -441,11 +471,17 @@ export class NubraAuthClient {
 			);
 		}
 		this.#remember(authToken);
-		this.#logger.debug('Nubra TOTP login accepted', { host: hostOf(credentials.endpoints.restBaseUrl) });
+		this.#logger.debug('Nubra TOTP login accepted', {
+			host: hostOf(credentials.endpoints.restBaseUrl),
+		});
 		return authToken;
 	}
 
-	async #verifyPin(state: ClientState, authToken: string, purpose: 'login' | 'refresh'): Promise<NubraSession> {
+	async #verifyPin(
+		state: ClientState,
+		authToken: string,
+		purpose: 'login' | 'refresh',
+	): Promise<NubraSession> {
 		const { credentials } = state;
 		const restBaseUrl = credentials.endpoints.restBaseUrl;
 		const response = await this.#send(
@@ -484,7 +520,13 @@ export class NubraAuthClient {
 			);
 		}
 		this.#remember(sessionToken);
-		return { sessionToken, authToken, deviceId: credentials.deviceId, restBaseUrl, obtainedAt: this.#now() };
+		return {
+			sessionToken,
+			authToken,
+			deviceId: credentials.deviceId,
+			restBaseUrl,
+			obtainedAt: this.#now(),
+		};
 	}
 
 	async #authorizedSend(
@@ -495,7 +537,8 @@ export class NubraAuthClient {
 	): Promise<HttpResponse> {
 		const state = await this.#state();
 		const url = new URL(`${session.restBaseUrl}${path}`);
-		for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+		for (const [key, value] of Object.entries(options.query ?? {}))
+			url.searchParams.set(key, value);
 		return this.#send(
 			state,
 			method,
@@ -541,10 +584,13 @@ export class NubraAuthClient {
 
 	#unexpected(response: HttpResponse, request: string, extraSecrets: string[] = []): NubraError {
 		const { status } = response;
-		let hint = 'This is usually temporary; if it persists, check Nubra\'s status and the credential\'s environment.';
+		let hint =
+			"This is usually temporary; if it persists, check Nubra's status and the credential's environment.";
 		if (status === 404 || status === 405) hint = URL_HINT;
-		else if (status === 429) hint = 'Nubra is rate-limiting this account; wait a minute before trying again.';
-		else if (status === 403) hint = 'Nubra refused access; check that the account is active and API access is enabled.';
+		else if (status === 429)
+			hint = 'Nubra is rate-limiting this account; wait a minute before trying again.';
+		else if (status === 403)
+			hint = 'Nubra refused access; check that the account is active and API access is enabled.';
 		const nonJson = typeof response.body === 'string' ? ' (not a JSON answer)' : '';
 		return new NubraError(
 			NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,

@@ -1,10 +1,18 @@
-import * as protobuf from 'protobufjs';
+import type * as protobuf from 'protobufjs';
 
 import { NubraDecodeError } from './errors';
-import { createNormaliser, messageToPlain, type Normaliser } from './normalise';
+import { createNormaliser, messageToPlain, NORMALISED_FIELDS, type Normaliser } from './normalise';
 import { loadNubraSchema, TYPE_SUFFIXES, type NubraSchema } from './schema';
 import type { FrameKind, NubraEvent } from './types';
-import type { WireExecutionsV2, WireIntentUpdateV3, WireOrderV1 } from './wire';
+import {
+	planMessage,
+	ProtoReader,
+	type ByteRange,
+	type MessagePlan,
+	type WireExecutionsV2,
+	type WireIntentUpdateV3,
+	type WireOrderV1,
+} from './wire';
 
 export interface DecodedFrame {
 	kind: FrameKind;
@@ -21,11 +29,6 @@ export interface DecodeOptions {
 	includeMessage?: boolean;
 }
 
-interface AnyMessage {
-	type_url: string;
-	value: Uint8Array;
-}
-
 /** The part of the type URL after its last `/` or `.`: what routing depends on. */
 export function typeUrlSuffix(typeUrl: string): string {
 	const cut = Math.max(typeUrl.lastIndexOf('/'), typeUrl.lastIndexOf('.'));
@@ -36,42 +39,87 @@ function describe(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * protobufjs' Buffer reader decodes strings with Node's native UTF-8 (fast) but silently
- * shortens a string that the end of the data cuts off; its plain Uint8Array reader checks the
- * bounds but decodes UTF-8 in JavaScript (about a tenth of the decode time, measured with
- * `npm run bench`). This reader keeps the native decoding and checks the bounds, so a
- * truncated frame is reported, not decoded.
- */
-class StrictBufferReader extends protobuf.BufferReader {
-	string(): string {
-		const length = this.uint32();
-		const start = this.pos;
-		const end = start + length;
-		if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
-		this.pos = end;
-		return (this.buf as Buffer).toString('utf8', start, end);
+function kindOfTypeUrl(typeUrl: string): FrameKind {
+	switch (typeUrlSuffix(typeUrl)) {
+		case TYPE_SUFFIXES.v3:
+			return 'v3';
+		case TYPE_SUFFIXES.v1:
+			return 'v1';
+		case TYPE_SUFFIXES.v2:
+			return 'v2';
+		case TYPE_SUFFIXES.portfolio:
+			return 'portfolio';
+		default:
+			return 'unknown';
 	}
 }
 
-function readerOf(bytes: Uint8Array): protobuf.Reader {
-	const buffer = Buffer.isBuffer(bytes)
+function asBuffer(bytes: Uint8Array): Buffer {
+	return Buffer.isBuffer(bytes)
 		? bytes
 		: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	return new StrictBufferReader(buffer);
+}
+
+type Generation = 'v1' | 'v2' | 'v3';
+
+/** What a decoder needs from a schema: built once per schema and shared by its decoders. */
+interface CompiledSchema {
+	normalise: Normaliser;
+	types: Readonly<Record<Generation, protobuf.Type>>;
+	/** Whole messages, for `includeMessage`. */
+	fullPlans: Readonly<Record<Generation, MessagePlan>>;
+	/** Only what the normaliser reads. */
+	plans: Readonly<Record<Generation, MessagePlan>>;
+	/** Field numbers of `google.protobuf.Any`. */
+	typeUrlField: number;
+	valueField: number;
 }
 
 /**
- * Decodes order-update frames. Holds the schema and enum tables so the per-frame path does
- * no lookups; `decodeFrame` below uses one shared instance.
+ * Each stream has its own decoder; they share the generated decoders and the normaliser, so
+ * every stream runs code the engine has already optimised, on objects of the same layout.
+ */
+const compiledSchemas = new WeakMap<NubraSchema, CompiledSchema>();
+
+function compile(schema: NubraSchema): CompiledSchema {
+	const known = compiledSchemas.get(schema);
+	if (known) return known;
+	const compiled: CompiledSchema = {
+		normalise: createNormaliser(schema),
+		types: { v1: schema.order, v2: schema.executions, v3: schema.intentUpdate },
+		fullPlans: {
+			v1: planMessage(schema.order),
+			v2: planMessage(schema.executions),
+			v3: planMessage(schema.intentUpdate),
+		},
+		plans: {
+			v1: planMessage(schema.order, NORMALISED_FIELDS.v1),
+			v2: planMessage(schema.executions, NORMALISED_FIELDS.v2),
+			v3: planMessage(schema.intentUpdate, NORMALISED_FIELDS.v3),
+		},
+		typeUrlField: schema.any.fields.type_url.id,
+		valueField: schema.any.fields.value.id,
+	};
+	compiledSchemas.set(schema, compiled);
+	return compiled;
+}
+
+/**
+ * Decodes order-update frames with the reader of `wire.ts`, whose decoders are generated from
+ * the schema once. The two `Any` envelopes are only scanned for byte ranges: the body is read
+ * in place, without copying. `decodeFrame` below uses one shared instance.
  */
 export class FrameDecoder {
-	readonly #schema: NubraSchema;
-	readonly #normalise: Normaliser;
+	readonly #compiled: CompiledSchema;
+	readonly #reader = new ProtoReader();
+	readonly #typeUrl: ByteRange = { start: 0, end: 0 };
+	readonly #value: ByteRange = { start: 0, end: 0 };
+	/** The last inner type URL and what it routes to: the frames of one feed rarely change type. */
+	#lastTypeUrl = '';
+	#lastKind: FrameKind = 'unknown';
 
 	constructor(schema: NubraSchema = loadNubraSchema()) {
-		this.#schema = schema;
-		this.#normalise = createNormaliser(schema);
+		this.#compiled = compile(schema);
 	}
 
 	decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedFrame {
@@ -79,70 +127,81 @@ export class FrameDecoder {
 			throw new NubraDecodeError('A frame must be binary data');
 		}
 		if (bytes.length === 0) throw new NubraDecodeError('Empty frame');
-		const inner = this.#unwrap(bytes);
-		const typeUrl = inner.type_url;
-		switch (typeUrlSuffix(typeUrl)) {
-			case TYPE_SUFFIXES.v3:
-				return this.#decodeBody('v3', typeUrl, inner.value, options);
-			case TYPE_SUFFIXES.v1:
-				return this.#decodeBody('v1', typeUrl, inner.value, options);
-			case TYPE_SUFFIXES.v2:
-				return this.#decodeBody('v2', typeUrl, inner.value, options);
-			case TYPE_SUFFIXES.portfolio:
-				return { kind: 'portfolio', typeUrl, events: [] };
-			default:
-				return { kind: 'unknown', typeUrl, events: [] };
-		}
-	}
-
-	#unwrap(bytes: Uint8Array): AnyMessage {
-		let outer: AnyMessage;
-		let inner: AnyMessage;
+		const reader = this.#reader;
+		const length = reader.reset(asBuffer(bytes));
 		try {
-			outer = this.#schema.any.decode(readerOf(bytes)) as unknown as AnyMessage;
+			this.#scanAny(length);
 		} catch (error) {
 			throw new NubraDecodeError(`Frame is not a protobuf Any: ${describe(error)}`, {
 				cause: error,
 			});
 		}
-		if (outer.value.length === 0) throw new NubraDecodeError('Frame carries no inner message');
+		const value = this.#value;
+		if (value.start === value.end) throw new NubraDecodeError('Frame carries no inner message');
+		reader.pos = value.start;
 		try {
-			inner = this.#schema.any.decode(readerOf(outer.value)) as unknown as AnyMessage;
+			this.#scanAny(value.end);
 		} catch (error) {
 			throw new NubraDecodeError(`Inner message is not a protobuf Any: ${describe(error)}`, {
 				cause: error,
 			});
 		}
-		if (inner.type_url === '') throw new NubraDecodeError('Inner message has no type URL');
-		return inner;
+		const { start: urlStart, end: urlEnd } = this.#typeUrl;
+		if (urlStart === urlEnd) throw new NubraDecodeError('Inner message has no type URL');
+		if (!reader.sameText(urlStart, urlEnd, this.#lastTypeUrl)) {
+			this.#lastTypeUrl = reader.text(urlStart, urlEnd);
+			this.#lastKind = kindOfTypeUrl(this.#lastTypeUrl);
+		}
+		const typeUrl = this.#lastTypeUrl;
+		const kind = this.#lastKind;
+		if (kind === 'v1' || kind === 'v2' || kind === 'v3')
+			return this.#decodeBody(kind, typeUrl, options);
+		return { kind, typeUrl, events: [] };
 	}
 
-	#decodeBody(
-		version: 'v1' | 'v2' | 'v3',
-		typeUrl: string,
-		body: Uint8Array,
-		options: DecodeOptions,
-	): DecodedFrame {
-		const type =
-			version === 'v1'
-				? this.#schema.order
-				: version === 'v2'
-					? this.#schema.executions
-					: this.#schema.intentUpdate;
-		let message: object;
+	/**
+	 * Reads an `Any` from the reader's position up to `end` into the byte ranges of its type
+	 * URL and value (empty when absent; the last occurrence wins, as protobuf says).
+	 */
+	#scanAny(end: number): void {
+		const reader = this.#reader;
+		const typeUrl = this.#typeUrl;
+		const value = this.#value;
+		typeUrl.start = typeUrl.end = 0;
+		value.start = value.end = 0;
+		while (reader.pos < end) {
+			const tag = reader.tag(end);
+			const field = tag >>> 3;
+			const { typeUrlField, valueField } = this.#compiled;
+			if (field !== typeUrlField && field !== valueField) {
+				reader.skip(tag & 7, field, end);
+				continue;
+			}
+			if ((tag & 7) !== 2) throw new RangeError(`Any field ${field} is not length-delimited`);
+			reader.lengthDelimited(end, field === valueField ? value : typeUrl);
+		}
+	}
+
+	#decodeBody(version: Generation, typeUrl: string, options: DecodeOptions): DecodedFrame {
+		const reader = this.#reader;
+		const compiled = this.#compiled;
+		const plan = options.includeMessage ? compiled.fullPlans[version] : compiled.plans[version];
+		reader.pos = this.#value.start;
+		let message: Record<string, unknown>;
 		try {
-			message = type.decode(readerOf(body));
+			message = reader.message(plan, this.#value.end);
 		} catch (error) {
-			throw new NubraDecodeError(`Malformed ${type.name} message: ${describe(error)}`, {
+			throw new NubraDecodeError(`Malformed ${plan.name} message: ${describe(error)}`, {
 				cause: error,
 			});
 		}
 		let event: NubraEvent | null;
-		if (version === 'v1') event = this.#normalise.v1(message as WireOrderV1);
-		else if (version === 'v2') event = this.#normalise.v2(message as WireExecutionsV2);
-		else event = this.#normalise.v3(message as WireIntentUpdateV3);
+		if (version === 'v1') event = compiled.normalise.v1(message as unknown as WireOrderV1);
+		else if (version === 'v2')
+			event = compiled.normalise.v2(message as unknown as WireExecutionsV2);
+		else event = compiled.normalise.v3(message as unknown as WireIntentUpdateV3);
 		const decoded: DecodedFrame = { kind: version, typeUrl, events: event ? [event] : [] };
-		if (options.includeMessage) decoded.message = messageToPlain(type, message);
+		if (options.includeMessage) decoded.message = messageToPlain(compiled.types[version], message);
 		return decoded;
 	}
 }

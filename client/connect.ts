@@ -1,10 +1,16 @@
 import { nubraAccounts, type NubraAccount, type NubraAccounts } from './accounts';
+import type { SessionStore } from './auth';
 import { credentialFingerprint, validateCredentials, type NubraCredentials } from './credentials';
 import { describeError } from './errors';
 import { silentLogger, type NubraLogger } from './logger';
 import { AccountConnection } from './stream/connection';
 import { OrderSubscription } from './stream/subscription';
-import type { ConnectionSettings, SocketChoice, StreamAuth, SubscriptionSettings } from './stream/types';
+import type {
+	ConnectionSettings,
+	SocketChoice,
+	StreamAuth,
+	SubscriptionSettings,
+} from './stream/types';
 
 export interface ConnectOptions extends SubscriptionSettings, ConnectionSettings {
 	/** Read again before every reconnect: a credential that now names another account moves. */
@@ -13,6 +19,11 @@ export interface ConnectOptions extends SubscriptionSettings, ConnectionSettings
 	logger?: NubraLogger;
 	/** The registry to share sessions in; default the process-wide one. */
 	accounts?: NubraAccounts;
+	/**
+	 * Where other processes keep the account's session (n8n: the credential). Offered to the
+	 * account while this subscription lives, on whichever account its credential names.
+	 */
+	store?: SessionStore;
 	random?: () => number;
 }
 
@@ -25,6 +36,11 @@ interface SharedFeed {
 
 /** The feed each subscription is on now, so its close forgets its credential reader there. */
 const homeFeed = new WeakMap<OrderSubscription, SharedFeed>();
+/** Each subscription's session store and the withdrawal of its offer to its current account. */
+const offeredStore = new WeakMap<
+	OrderSubscription,
+	{ store: SessionStore; withdraw: () => void }
+>();
 
 function feedKey(choice: SocketChoice): string {
 	return `feed:${JSON.stringify(choice)}`;
@@ -60,7 +76,8 @@ function feedOf(
 		connection: new AccountConnection({
 			auth: streamAuthOf(account),
 			defaultSocketUrl: () => account.credentials.endpoints.defaultSocketUrl,
-			defaultOrderServiceSocketUrl: () => account.credentials.endpoints.defaultOrderServiceSocketUrl,
+			defaultOrderServiceSocketUrl: () =>
+				account.credentials.endpoints.defaultOrderServiceSocketUrl,
 			rejectUnauthorized: account.credentials.endpoints.rejectUnauthorized,
 			socket: choice,
 			logger,
@@ -93,7 +110,9 @@ async function moveEditedCredentials(
 			credentials = await read();
 			if (credentialFingerprint(validateCredentials(credentials)) === account.key) continue;
 		} catch (error) {
-			logger.warn(`Nubra credential could not be read again; staying on the current session: ${describeError(error)}`);
+			logger.warn(
+				`Nubra credential could not be read again; staying on the current session: ${describeError(error)}`,
+			);
 			continue;
 		}
 		const target = accounts.account(credentials, logger);
@@ -101,7 +120,17 @@ async function moveEditedCredentials(
 		feed.readers.delete(subscription);
 		targetFeed.readers.set(subscription, read);
 		homeFeed.set(subscription, targetFeed);
-		logger.info('Nubra credential changed; this trigger moves to the session of the new credential');
+		const offer = offeredStore.get(subscription);
+		if (offer !== undefined) {
+			offer.withdraw();
+			offeredStore.set(subscription, {
+				store: offer.store,
+				withdraw: target.offerStore(offer.store),
+			});
+		}
+		logger.info(
+			'Nubra credential changed; this trigger moves to the session of the new credential',
+		);
 		void subscription.moveTo(targetFeed.connection).catch((error: unknown) => {
 			logger.error(`Nubra trigger could not start on its new credential: ${describeError(error)}`);
 			subscription.fail(error);
@@ -116,15 +145,26 @@ async function moveEditedCredentials(
  * validated here, so configuration mistakes fail before any request. Call `start()` next.
  */
 export async function createNubraStream(options: ConnectOptions): Promise<OrderSubscription> {
-	const { credentials: readCredentials, socket = { kind: 'user' }, accounts = nubraAccounts(), ...settings } = options;
+	const {
+		credentials: readCredentials,
+		socket = { kind: 'user' },
+		accounts = nubraAccounts(),
+		store,
+		...settings
+	} = options;
 	const credentials = await readCredentials();
 	const account = accounts.account(credentials, options.logger);
 	const feed = feedOf(accounts, account, socket, options);
 	const subscription: OrderSubscription = new OrderSubscription(feed.connection, {
 		...settings,
-		onClosed: () => homeFeed.get(subscription)?.readers.delete(subscription),
+		onClosed: () => {
+			homeFeed.get(subscription)?.readers.delete(subscription);
+			offeredStore.get(subscription)?.withdraw();
+		},
 	});
 	feed.readers.set(subscription, readCredentials);
 	homeFeed.set(subscription, feed);
+	if (store !== undefined)
+		offeredStore.set(subscription, { store, withdraw: account.offerStore(store) });
 	return subscription;
 }

@@ -86,7 +86,11 @@ function trimmed(value: string | undefined): string {
 	return typeof value === 'string' ? value.trim() : '';
 }
 
-function requireField(value: string | undefined, field: keyof typeof FIELD_LABELS, mode: string): string {
+function requireField(
+	value: string | undefined,
+	field: keyof typeof FIELD_LABELS,
+	mode: string,
+): string {
 	const clean = trimmed(value);
 	if (clean === '') {
 		throw configError(
@@ -141,10 +145,11 @@ export function resolveEndpoints(c: NubraCredentials): NubraEndpoints {
 			'Open the Nubra API credential and choose Production, UAT or Custom.',
 		);
 	}
-	const rest = parseUrl(requireField(c.restBaseUrl, 'restBaseUrl', 'a custom environment'), 'restBaseUrl', [
-		'http:',
-		'https:',
-	]);
+	const rest = parseUrl(
+		requireField(c.restBaseUrl, 'restBaseUrl', 'a custom environment'),
+		'restBaseUrl',
+		['http:', 'https:'],
+	);
 	const restBaseUrl = withoutTrailingSlash(rest);
 	// Nubra serves its sockets on the REST host, so a relay that mirrors the API does too.
 	const socketOnRestHost = (socketPath: string): string => {
@@ -172,7 +177,10 @@ export function resolveEndpoints(c: NubraCredentials): NubraEndpoints {
  */
 export function validateCredentials(c: NubraCredentials): ValidatedCredentials {
 	if (c === null || typeof c !== 'object') {
-		throw configError('No Nubra credential was given', 'Select a Nubra API credential on the node.');
+		throw configError(
+			'No Nubra credential was given',
+			'Select a Nubra API credential on the node.',
+		);
 	}
 	const endpoints = resolveEndpoints(c);
 	const deviceId = trimmed(c.deviceId) || DEFAULT_DEVICE_ID;

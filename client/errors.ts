@@ -28,6 +28,14 @@ export const NUBRA_ERROR_CODES = {
 	INVALID_FILTER: 'NUBRA_INVALID_FILTER',
 	/** Events arrived faster than they were consumed and the queue policy dropped some. */
 	QUEUE_OVERFLOW: 'NUBRA_QUEUE_OVERFLOW',
+	/** An order or request that breaks a rule (tick, lot, validity…); found before any request. */
+	INVALID_ORDER: 'NUBRA_INVALID_ORDER',
+	/** A `ref_id` or search that today's instrument master does not contain. */
+	UNKNOWN_INSTRUMENT: 'NUBRA_UNKNOWN_INSTRUMENT',
+	/** Nubra refused a trading request (HTTP 400 and the like) and said why. */
+	REQUEST_REFUSED: 'NUBRA_REQUEST_REFUSED',
+	/** Nubra kept answering 429 after the client waited and retried. */
+	RATE_LIMITED: 'NUBRA_RATE_LIMITED',
 	/** Another client keeps logging in to the account, ending this session again and again. */
 	SESSION_CONTESTED: 'NUBRA_SESSION_CONTESTED',
 } as const;

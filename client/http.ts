@@ -86,10 +86,14 @@ export function unreachableError(url: URL, code: string): NubraError {
 	const hint = CERT_CODES.has(code)
 		? CERTIFICATE_HINT
 		: 'Check the environment (or the custom REST Base URL) in the Nubra API credential, and that the n8n host can reach it.';
-	return new NubraError(NUBRA_ERROR_CODES.UNREACHABLE, `Could not reach ${url.host}: ${reason} (${code})`, {
-		hint,
-		cause: Object.assign(new Error(`${code} while connecting to ${url.host}`), { code }),
-	});
+	return new NubraError(
+		NUBRA_ERROR_CODES.UNREACHABLE,
+		`Could not reach ${url.host}: ${reason} (${code})`,
+		{
+			hint,
+			cause: Object.assign(new Error(`${code} while connecting to ${url.host}`), { code }),
+		},
+	);
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -127,6 +131,19 @@ export function quoteUnsafeIntegers(text: string): string {
 	return copied === 0 ? text : out + text.slice(copied);
 }
 
+const INT64_MARK = '\u0001int64:';
+
+/** JSON text in which `bigint` values become bare integer literals (order ids beyond 2^53). */
+export function stringifyJson(value: unknown): string {
+	let marked = false;
+	const text = JSON.stringify(value, (_key, item: unknown) => {
+		if (typeof item !== 'bigint') return item;
+		marked = true;
+		return `${INT64_MARK}${item.toString()}`;
+	});
+	return marked ? text.replace(/"\\u0001int64:(-?\d+)"/g, '$1') : text;
+}
+
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
 	if (raw.length === 0) return undefined;
 	const text = raw.toString('utf8');
@@ -148,15 +165,19 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 	const isHttps = url.protocol === 'https:';
 	if (!isHttps && url.protocol !== 'http:') {
 		return Promise.reject(
-			new NubraError(NUBRA_ERROR_CODES.AUTH_CONFIG, `Unsupported protocol ${url.protocol} for ${url.host}`, {
-				hint: 'The REST Base URL must start with http:// or https://.',
-			}),
+			new NubraError(
+				NUBRA_ERROR_CODES.AUTH_CONFIG,
+				`Unsupported protocol ${url.protocol} for ${url.host}`,
+				{
+					hint: 'The REST Base URL must start with http:// or https://.',
+				},
+			),
 		);
 	}
 	const { signal } = options;
 	if (signal?.aborted) return Promise.reject(abortReason(signal));
 
-	const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+	const payload = options.body === undefined ? undefined : Buffer.from(stringifyJson(options.body));
 	const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
 	if (payload !== undefined) {
 		headers['content-type'] = 'application/json';
@@ -182,7 +203,9 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 			...(isHttps ? { rejectUnauthorized: options.rejectUnauthorized !== false } : {}),
 		});
 		const fail = (error: unknown) =>
-			finish(() => reject(signal?.aborted ? abortReason(signal) : unreachableError(url, errorCode(error))));
+			finish(() =>
+				reject(signal?.aborted ? abortReason(signal) : unreachableError(url, errorCode(error))),
+			);
 		const onAbort = () => {
 			finish(() => reject(abortReason(signal as AbortSignal)));
 			request.destroy();
@@ -205,7 +228,10 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
 							new NubraError(
 								NUBRA_ERROR_CODES.UNEXPECTED_RESPONSE,
 								`${url.host} sent a response larger than ${MAX_RESPONSE_BYTES} bytes`,
-								{ httpStatus: response.statusCode, hint: 'Check that the REST Base URL points to the Nubra API.' },
+								{
+									httpStatus: response.statusCode,
+									hint: 'Check that the REST Base URL points to the Nubra API.',
+								},
 							),
 						),
 					);

@@ -9,14 +9,64 @@ export interface LongLike {
 	toString(radix?: number): string;
 }
 
+/**
+ * A 64-bit integer too large for a double, as the wire reader keeps it: two's-complement
+ * halves as signed 32-bit numbers, like protobufjs' Long. Smaller values are plain numbers.
+ */
+export class WideInt64 implements LongLike {
+	constructor(
+		readonly low: number,
+		readonly high: number,
+		readonly unsigned: boolean,
+	) {}
+
+	toNumber(): number {
+		const high = this.unsigned ? this.high >>> 0 : this.high;
+		return high * 4_294_967_296 + (this.low >>> 0);
+	}
+
+	toString(radix = 10): string {
+		if (radix !== 10) return longToBigInt(this).toString(radix);
+		const negative = !this.unsigned && this.high < 0;
+		// The magnitude's halves: two's complement negated for negative values.
+		let low = this.low >>> 0;
+		let high = this.high >>> 0;
+		if (negative) {
+			low = (~low + 1) >>> 0;
+			high = (~high + (low === 0 ? 1 : 0)) >>> 0;
+		}
+		const digits = unsignedDecimal(high, low);
+		return negative ? `-${digits}` : digits;
+	}
+}
+
+/**
+ * The decimal text of high·2^32 + low (both unsigned 32-bit), exact, without BigInt:
+ * 2^32 = 429 496·10^4 + 7 296, so value = (high·429 496 + carry)·10^4 + rest, and every product
+ * and sum below stays an exact integer under 2^53.
+ */
+function unsignedDecimal(high: number, low: number): string {
+	if (high === 0) return String(low);
+	const below = high * 7_296 + low;
+	const carry = Math.floor(below / 10_000);
+	const lastFour = below - carry * 10_000;
+	const top = high * 429_496 + carry;
+	return top === 0 ? String(lastFour) : `${top}${String(lastFour).padStart(4, '0')}`;
+}
+
 function isLong(value: unknown): value is LongLike {
+	if (value instanceof WideInt64) return true;
 	return typeof value === 'object' && value !== null && 'high' in value && 'low' in value;
+}
+
+function longToBigInt(value: LongLike): bigint {
+	const bits = (BigInt(value.high) << BigInt(32)) | BigInt(value.low >>> 0);
+	return value.unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits);
 }
 
 /** The exact decimal text of a Long, formatted by BigInt: faster than Long's own (bench/README.md). */
 function longToDecimal(value: LongLike): string {
-	const bits = (BigInt(value.high) << BigInt(32)) | BigInt(value.low >>> 0);
-	return (value.unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits)).toString();
+	return value instanceof WideInt64 ? value.toString() : longToBigInt(value).toString();
 }
 
 /** Decimal integer text as an Int64; null when the text is not a decimal integer. */
@@ -101,8 +151,62 @@ export function epochToIso(value: unknown): string | null {
 	else if (raw >= 1e14) ms = raw / 1e3;
 	else if (raw >= 1e11) ms = raw;
 	else ms = raw * 1e3;
-	const date = new Date(ms);
-	return Number.isNaN(date.getTime()) ? null : date.toISOString();
+	return millisToIso(Math.trunc(ms));
+}
+
+/** Dates from 1970 up to the end of year 9999: four-digit years, formatted by hand. */
+const LAST_FAST_MILLIS = 253_402_300_799_999;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+/** `000Z` … `999Z`: the end of every ISO text. */
+const MILLIS_AND_ZONE = Array.from({ length: 1000 }, (_, n) => `${String(n).padStart(3, '0')}Z`);
+/** The text up to the milliseconds of the last second formatted: frames of a burst share it. */
+let lastSecond = Number.NaN;
+let lastSecondPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()` (or null past its range), formatted with integer arithmetic and
+ * a cached prefix per second: cheaper than Date, and one short piece of new text per call.
+ * The calendar part is the days-to-civil algorithm of H. Hinnant ("chrono-compatible
+ * low-level date algorithms").
+ */
+export function millisToIso(ms: number): string | null {
+	if (!(ms >= 0 && ms <= LAST_FAST_MILLIS && Number.isInteger(ms))) {
+		const date = new Date(ms);
+		return Number.isNaN(date.getTime()) ? null : date.toISOString();
+	}
+	const second = Math.floor(ms / 1000);
+	if (second !== lastSecond) {
+		lastSecondPrefix = secondPrefix(second);
+		lastSecond = second;
+	}
+	return lastSecondPrefix + MILLIS_AND_ZONE[ms - second * 1000];
+}
+
+/** `YYYY-MM-DDThh:mm:ss.` of a second since the epoch (from 1970 on). */
+function secondPrefix(epochSecond: number): string {
+	const days = Math.floor(epochSecond / 86_400);
+	let rest = epochSecond - days * 86_400;
+	const hours = Math.floor(rest / 3600);
+	rest -= hours * 3600;
+	const minutes = Math.floor(rest / 60);
+	const seconds = rest - minutes * 60;
+	const z = days + 719_468;
+	const era = Math.floor(z / 146_097);
+	const dayOfEra = z - era * 146_097;
+	const yearOfEra = Math.floor(
+		(dayOfEra -
+			Math.floor(dayOfEra / 1460) +
+			Math.floor(dayOfEra / 36_524) -
+			Math.floor(dayOfEra / 146_096)) /
+			365,
+	);
+	const dayOfYear =
+		dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+	const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+	const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+	const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+	const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+	return `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.`;
 }
 
 /**

@@ -55,7 +55,12 @@ export function redactSecrets(
 	secrets: ReadonlyArray<string | undefined>,
 	options: RedactOptions = {},
 ): string {
-	let out = options.fromServer ? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim() : text;
+	let out = options.fromServer
+		? text
+				.replace(/<[^>]*>/g, ' ')
+				.replace(/\s+/g, ' ')
+				.trim()
+		: text;
 	for (const secret of secrets) {
 		if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
 	}
@@ -65,5 +70,7 @@ export function redactSecrets(
 			typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
 		);
 	}
-	return out.length > SERVER_TEXT_MAX_LENGTH ? `${out.slice(0, SERVER_TEXT_MAX_LENGTH - 3)}...` : out;
+	return out.length > SERVER_TEXT_MAX_LENGTH
+		? `${out.slice(0, SERVER_TEXT_MAX_LENGTH - 3)}...`
+		: out;
 }

@@ -5,12 +5,14 @@ import type { NubraSchema } from './schema';
 import { unifyRequest, unifyStatus } from './status';
 import type { NubraEvent, NubraLeg } from './types';
 import type {
+	FieldSelection,
 	WireAlgoParams,
 	WireExecutionsV2,
 	WireIntentUpdateV3,
 	WireLegV3,
 	WireOrderParamsV2,
 	WireOrderV1,
+	WireRefDataV3,
 } from './wire';
 
 type EnumTable = Readonly<Record<number, string>>;
@@ -26,9 +28,13 @@ function text(value: string): string | null {
 }
 
 /** `EXCH_NSE` → `NSE`: V3 sends the exchange as plain text, so every generation does here. */
-function exchangeName(table: EnumTable, value: number): string | null {
-	const name = enumName(table, value);
-	return name !== null && name.startsWith('EXCH_') ? name.slice(5) : name;
+function exchangeNames(table: EnumTable): EnumTable {
+	return Object.fromEntries(
+		Object.entries(table).map(([value, name]) => [
+			value,
+			name.startsWith('EXCH_') ? name.slice(5) : name,
+		]),
+	);
 }
 
 /**
@@ -130,6 +136,133 @@ function loadEnumTables(root: protobuf.Root): EnumTables {
 	};
 }
 
+/**
+ * The fields each normaliser reads, so the reader decodes only those (the rest of a frame is
+ * skipped unread); `true` marks a nested message kept whole (it is output as plain data).
+ */
+const ORDER_PARAMS_V2_FIELDS: FieldSelection<WireOrderParamsV2> = {
+	order_price: true,
+	avg_fill_price: true,
+	filled_qty: true,
+	ref_id: true,
+	asset_type: true,
+	derivative_type: true,
+	algo_params: true,
+	exchange_order_id: true,
+	trade_qty: true,
+	trade_price: true,
+	validity_type: true,
+	asset: true,
+	side: true,
+	display_name: true,
+	qty: true,
+};
+const REFDATA_V3_FIELDS: FieldSelection<WireRefDataV3> = {
+	exchange: true,
+	display_name: true,
+	asset: true,
+	derivative_type: true,
+};
+
+export const NORMALISED_FIELDS: {
+	v1: FieldSelection<WireOrderV1>;
+	v2: FieldSelection<WireExecutionsV2>;
+	v3: FieldSelection<WireIntentUpdateV3>;
+} = {
+	v1: {
+		exch: true,
+		order_id: true,
+		basket_id: true,
+		ref_id: true,
+		side: true,
+		order_type: true,
+		order_status: true,
+		order_qty: true,
+		order_price: true,
+		filled_qty: true,
+		avg_price: true,
+		last_modified: true,
+		leg_size: true,
+		order_delivery_type: true,
+		update_msg: true,
+		exchange_order_id: true,
+		display_name: true,
+		asset: true,
+		derivative_type: true,
+		trigger_price: true,
+		algo_duration: true,
+		strategy_type: true,
+		max_prate: true,
+		response_type: true,
+		order_type_v2: true,
+		price_type: true,
+		validity_type: true,
+		algo_params: true,
+		asset_type: true,
+		trade_qty: true,
+		trade_price: true,
+		is_sor: true,
+		tag: true,
+		request_type: true,
+	},
+	v2: {
+		id: true,
+		response_type: true,
+		delivery_type: true,
+		execution_type: true,
+		side: true,
+		price_type: true,
+		qty: true,
+		execution_status: true,
+		last_mdified_time: true,
+		display_name: true,
+		order_params: ORDER_PARAMS_V2_FIELDS,
+		basket_params: { order_params: ORDER_PARAMS_V2_FIELDS, basket_type_name: true },
+		ltp: true,
+		update_msg: true,
+		exch: true,
+		is_sor: true,
+		tag: true,
+		request_type: true,
+	},
+	v3: {
+		intent_order_response: {
+			intent_order_id: true,
+			order_status: true,
+			exit_triggers: true,
+			legs: {
+				ref_id: true,
+				unit_qty: true,
+				filled_qty: true,
+				filled_price: true,
+				refdata: REFDATA_V3_FIELDS,
+				order_qty: true,
+			},
+			delivery_type: true,
+			price_type: true,
+			validity_type: true,
+			strat_tags: true,
+			order_qty: true,
+			filled_qty: true,
+			ltp: true,
+			order_price: true,
+			filled_price: true,
+			trade_fill: true,
+			execution_mode: true,
+			nubra_timestamps: { last_modified_at: true, last_updated_at: true },
+			position_id: true,
+			refdata: REFDATA_V3_FIELDS,
+			ref_id: true,
+			is_multi: true,
+			order_side: true,
+			intent_order_type: true,
+			rejection_msg: true,
+		},
+		intent_order_response_type: true,
+		intent_order_requst_type: true,
+	},
+};
+
 export interface Normaliser {
 	v1(message: WireOrderV1): NubraEvent;
 	v2(message: WireExecutionsV2): NubraEvent;
@@ -139,6 +272,7 @@ export interface Normaliser {
 /** Builds the three per-generation normalisers with their enum tables resolved once. */
 export function createNormaliser(schema: NubraSchema): Normaliser {
 	const e = loadEnumTables(schema.root);
+	const exchanges = exchangeNames(e.exchange);
 	const algoParamsType = schema.root.lookupType('protos.zanskarsecurities.oms.AlgoParams');
 	const exitTriggerType = schema.root.lookupType('nubra.trading.v3.IntentExitTrigger');
 	const algoPlain = (params: WireAlgoParams | null) =>
@@ -159,7 +293,7 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			request: unifyRequest(requestType),
 			order_id: isBasket ? optionalInt64(o.basket_id) : optionalInt64(o.order_id),
 			ref_id: optionalInt64(o.ref_id),
-			exchange: exchangeName(e.exchange, o.exch),
+			exchange: enumName(exchanges, o.exch),
 			exchange_order_id: optionalInt64(o.exchange_order_id),
 			display_name: text(o.display_name),
 			side: enumName(e.side, o.side),
@@ -241,7 +375,7 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			request: unifyRequest(requestType),
 			order_id: optionalInt64(x.id),
 			ref_id: params ? optionalInt64(params.ref_id) : null,
-			exchange: exchangeName(e.exchange, x.exch),
+			exchange: enumName(exchanges, x.exch),
 			exchange_order_id: params ? optionalInt64(params.exchange_order_id) : null,
 			display_name: text(x.display_name) ?? (params ? text(params.display_name) : null),
 			side: enumName(e.side, x.side) ?? (params ? enumName(e.side, params.side) : null),

@@ -8,7 +8,14 @@
 export type SentinelInt64 = number | string;
 
 /** The buckets of `/sentinel/orders`, in Nubra's order; every row is an order's current state. */
-export const SENTINEL_BUCKETS = ['open', 'executed', 'cancelled', 'expired', 'rejected', 'gtt'] as const;
+export const SENTINEL_BUCKETS = [
+	'open',
+	'executed',
+	'cancelled',
+	'expired',
+	'rejected',
+	'gtt',
+] as const;
 export type SentinelBucket = (typeof SENTINEL_BUCKETS)[number];
 
 /** What `/sentinel/orders` says about an instrument. */

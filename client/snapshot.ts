@@ -34,7 +34,10 @@ function isoOrNull(value: unknown): string | null {
  * The event a catch-up emits for an order whose state moved while the socket was down: an
  * `order` event without response or request type ({@link asRecoveredFill} makes the fills a trade).
  */
-export function normaliseSnapshotRow(row: SentinelOrderRow, apiVersion: NubraApiVersion): NubraEvent {
+export function normaliseSnapshotRow(
+	row: SentinelOrderRow,
+	apiVersion: NubraApiVersion,
+): NubraEvent {
 	const refData = record(row.refData);
 	const stamps = record(row.timestamps);
 	const filledQty = toApproxNumber(row.filledQty);
@@ -135,14 +138,20 @@ export function asRecoveredFill(event: NubraEvent, known: KnownFill | undefined)
  * describes the order as it stood before this update: filled up to it, at the average price
  * worked out from the update's. Strategy orders with legs are skipped.
  */
-export function missedFillsBeforeLive(event: NubraEvent, known: KnownFill | undefined): NubraEvent | null {
+export function missedFillsBeforeLive(
+	event: NubraEvent,
+	known: KnownFill | undefined,
+): NubraEvent | null {
 	if (event.event === 'basket' || hasLegs(event)) return null;
 	const filledQty = toApproxNumber(event.filled_qty);
 	const ownQty = event.event === 'trade' ? toApproxNumber(event.trade_qty) : 0;
 	const filledBefore = filledQty - ownQty;
 	const avg = positiveAmount(event.avg_price);
 	const ownPrice = positiveAmount(event.trade_price);
-	const valueBefore = avg === null || (ownQty > 0 && ownPrice === null) ? null : filledQty * avg - ownQty * (ownPrice ?? 0);
+	const valueBefore =
+		avg === null || (ownQty > 0 && ownPrice === null)
+			? null
+			: filledQty * avg - ownQty * (ownPrice ?? 0);
 	const missed = missedFill(filledBefore, valueBefore, known);
 	if (missed === null) return null;
 	const orderQty = toApproxNumber(event.order_qty);

@@ -3,7 +3,11 @@ import { OrderSubscription } from './stream/subscription';
 import type { NubraStreamOptions } from './stream/types';
 
 export { AccountConnection } from './stream/connection';
-export type { AccountConnectionOptions, ConnectionMember, ConnectionStats } from './stream/connection';
+export type {
+	AccountConnectionOptions,
+	ConnectionMember,
+	ConnectionStats,
+} from './stream/connection';
 export { OrderSubscription } from './stream/subscription';
 export type { OrderSubscriptionOptions } from './stream/subscription';
 export type {

@@ -16,7 +16,7 @@ interface OrderMemory {
 	 * the same state arriving live later is a repeat, even when older live frames came between
 	 * (the snapshot travels on another connection and can overtake the socket).
 	 */
-	recovered: string[];
+	recovered: ComparableState[];
 }
 
 /** The parts of an order's state that a REST snapshot and a frame can both tell. */
@@ -76,23 +76,27 @@ export function orderKey(event: NubraEvent): string {
  * replay or catch-up carried it (order, event kind, status, quantities, price, response).
  */
 export function stateKey(event: NubraEvent): string {
+	return stateKeyOf(event, orderKey(event));
+}
+
+/** `stateKey` for an order key already made (ids of 20 000 orders miss V8's number-text cache). */
+function stateKeyOf(event: NubraEvent, id: string): string {
+	// join writes null and undefined as '' and makes one flat string: keys are kept per order,
+	// and a key built by concatenation is a tree of string pieces, several times its size.
 	return [
-		orderKey(event),
+		id,
 		event.event,
 		event.status,
-		String(event.filled_qty ?? ''),
-		String(event.order_qty ?? ''),
-		String(event.order_price ?? ''),
-		event.response_type ?? '',
-		event.request ?? '',
-		String(event.trade_ref_id ?? ''),
+		event.filled_qty,
+		event.order_qty,
+		event.order_price,
+		event.response_type,
+		event.request,
+		event.trade_ref_id,
 	].join('|');
 }
 
-/**
- * Remembers the last state of each order so nothing is emitted twice: across duplicate
- * frames, reconnects, catch-ups and (through snapshots) restarts. Bounded in memory.
- */
+/** The parts of an event's state a REST snapshot can tell too. */
 export function comparableState(event: NubraEvent): ComparableState {
 	return {
 		status: event.status,
@@ -102,14 +106,41 @@ export function comparableState(event: NubraEvent): ComparableState {
 	};
 }
 
-function signature(state: ComparableState): string {
-	return `${state.status}|${state.filledQty}|${state.orderQty}|${state.orderPrice}`;
+function sameState(a: ComparableState, b: ComparableState): boolean {
+	return (
+		a.status === b.status &&
+		a.filledQty === b.filledQty &&
+		a.orderQty === b.orderQty &&
+		a.orderPrice === b.orderPrice
+	);
+}
+
+function includesState(states: readonly ComparableState[], state: ComparableState): boolean {
+	for (const known of states) if (sameState(known, state)) return true;
+	return false;
 }
 
 /** A live frame older than what is already known (it was overtaken by a snapshot). */
 function isOlder(memory: OrderMemory, state: ComparableState): boolean {
 	if (state.filledQty < memory.filledQty) return true;
 	return FINAL_STATUSES.has(memory.status) && !FINAL_STATUSES.has(state.status);
+}
+
+function newMemory(
+	state: ComparableState,
+	avgPrice: number | null,
+	keys: string[],
+	recovered: ComparableState[],
+): OrderMemory {
+	return {
+		status: state.status,
+		filledQty: state.filledQty,
+		orderQty: state.orderQty,
+		orderPrice: state.orderPrice,
+		avgPrice,
+		keys,
+		recovered,
+	};
 }
 
 /**
@@ -138,16 +169,16 @@ export class OrderStateTracker {
 	 * seen (a duplicate to drop).
 	 */
 	observeLive(event: NubraEvent): string | null {
-		const key = stateKey(event);
 		const id = orderKey(event);
+		const key = stateKeyOf(event, id);
 		const state = comparableState(event);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, { ...state, avgPrice: positiveAmount(event.avg_price), keys: [key], recovered: [] });
+			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [key], []));
 			return key;
 		}
 		if (memory.keys.includes(key)) return null;
-		const repeatOfRecovered = memory.recovered.includes(signature(state));
+		const repeatOfRecovered = memory.recovered.length > 0 && includesState(memory.recovered, state);
 		this.#update(id, memory, state, positiveAmount(event.avg_price), key, false);
 		return repeatOfRecovered ? null : key;
 	}
@@ -173,10 +204,10 @@ export class OrderStateTracker {
 		const id = orderKey(event);
 		const state = comparableState(event);
 		if (!this.isNewer(id, state)) return null;
-		const key = stateKey(event);
+		const key = stateKeyOf(event, id);
 		const memory = this.#orders.get(id);
 		const avgPrice = positiveAmount(event.avg_price);
-		if (memory === undefined) this.#remember(id, { ...state, avgPrice, keys: [key], recovered: [signature(state)] });
+		if (memory === undefined) this.#remember(id, newMemory(state, avgPrice, [key], [state]));
 		else this.#update(id, memory, state, avgPrice, key, true);
 		return key;
 	}
@@ -186,18 +217,18 @@ export class OrderStateTracker {
 		const id = orderKey(event);
 		if (this.#orders.has(id)) return;
 		const state = comparableState(event);
-		this.#remember(id, {
-			...state,
-			avgPrice: positiveAmount(event.avg_price),
-			keys: [stateKey(event)],
-			recovered: [signature(state)],
-		});
+		this.#remember(
+			id,
+			newMemory(state, positiveAmount(event.avg_price), [stateKey(event)], [state]),
+		);
 	}
 
 	/** The fill last known for an order, or undefined for an order never seen. */
 	knownFill(id: string): KnownFill | undefined {
 		const memory = this.#orders.get(id);
-		return memory === undefined ? undefined : { filledQty: memory.filledQty, avgPrice: memory.avgPrice };
+		return memory === undefined
+			? undefined
+			: { filledQty: memory.filledQty, avgPrice: memory.avgPrice };
 	}
 
 	snapshot(): TrackerSnapshot {
@@ -220,14 +251,15 @@ export class OrderStateTracker {
 	}
 
 	restore(snapshot: TrackerSnapshot | undefined): void {
-		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null) return;
+		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null)
+			return;
 		this.#restored = true;
 		for (const [id, entry] of Object.entries(snapshot.orders)) {
 			if (!Array.isArray(entry) || this.#orders.has(id)) continue;
 			// Snapshots saved before the average price was kept have four entries.
 			const [status, filledQty, orderQty, orderPrice, avgPrice] = entry;
 			const state = { status, filledQty, orderQty, orderPrice };
-			this.#remember(id, { ...state, avgPrice: positiveAmount(avgPrice), keys: [], recovered: [signature(state)] });
+			this.#remember(id, newMemory(state, positiveAmount(avgPrice), [], [state]));
 		}
 	}
 
@@ -242,7 +274,7 @@ export class OrderStateTracker {
 		memory.keys.push(key);
 		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
 		if (recovered) {
-			memory.recovered.push(signature(state));
+			memory.recovered.push(state);
 			if (memory.recovered.length > RECENT_KEYS_PER_ORDER) memory.recovered.shift();
 		}
 		// A late live frame must not roll the order back: the next catch-up would re-emit the

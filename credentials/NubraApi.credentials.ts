@@ -1,4 +1,14 @@
-import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IAuthenticateGeneric,
+	IDataObject,
+	IHttpRequestHelper,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import { credentialsFromRecord, validateCredentials } from '../client/credentials';
+import { encodeSharedSession, loginForSharedSession } from '../client/sharedSession';
 
 /**
  * Field names match `NubraCredentials` in client/credentials.ts, which reads this data.
@@ -6,6 +16,11 @@ import type { ICredentialType, INodeProperties } from 'n8n-workflow';
  * There is deliberately no declarative `test` here: n8n prefers it over the node's
  * `testedBy`, and a declarative request cannot compute a TOTP code. The Nubra Trigger
  * registers `nubraApiTest` (nodes/NubraTrigger/credentialTest.ts), which really logs in.
+ *
+ * The hidden `sharedSession` holds the account's current session, so every n8n process (main
+ * and queue-mode workers) uses one login: n8n runs `preAuthentication` when the field is empty,
+ * stores what it returns (encrypted, in its database) and every process reads it back with the
+ * credential. The Nubra node asks for it through nodes/shared/n8nSessionStore.ts.
  */
 export class NubraApi implements ICredentialType {
 	name = 'nubraApi';
@@ -67,7 +82,8 @@ export class NubraApi implements ICredentialType {
 			name: 'allowUnauthorizedCerts',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed relay',
+			description:
+				'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed relay',
 			displayOptions: { show: { environment: ['custom'] } },
 		},
 		{
@@ -78,7 +94,8 @@ export class NubraApi implements ICredentialType {
 				{
 					name: 'TOTP Login',
 					value: 'totp',
-					description: 'Logs in by itself with phone, MPIN and TOTP secret; for unattended workflows',
+					description:
+						'Logs in by itself with phone, MPIN and TOTP secret; for unattended workflows',
 				},
 				{
 					name: 'Session Token',
@@ -128,7 +145,8 @@ export class NubraApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A Nubra session token. When it expires, paste a new one or switch to TOTP Login.',
+			description:
+				'A Nubra session token. When it expires, paste a new one or switch to TOTP Login.',
 			displayOptions: { show: { authentication: ['sessionToken'] } },
 		},
 		{
@@ -139,5 +157,52 @@ export class NubraApi implements ICredentialType {
 			description: 'Sent to Nubra as x-device-id with every request',
 			hint: 'Keep this the same once workflows use the credential: Nubra ties a login to it',
 		},
+		// Both hold session and auth tokens: secrets the rule cannot tell from their names.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
+		{
+			displayName: 'Shared Session',
+			name: 'sharedSession',
+			type: 'hidden',
+			// Password: n8n blanks it when the credential is shown in the editor, and keeps it on save.
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
+		{
+			displayName: 'Session Renewal',
+			name: 'sessionRenewal',
+			type: 'hidden',
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
+
+	/**
+	 * Logs in for every process of this n8n. With `sessionRenewal` (the auth token of the session
+	 * being replaced) only the MPIN step runs, so the account's login count does not grow.
+	 */
+	async preAuthentication(
+		this: IHttpRequestHelper,
+		data: ICredentialDataDecryptedObject,
+	): Promise<IDataObject> {
+		const credentials = validateCredentials(credentialsFromRecord(data));
+		const renewAuthToken =
+			typeof data.sessionRenewal === 'string' && data.sessionRenewal !== ''
+				? data.sessionRenewal
+				: undefined;
+		const session = await loginForSharedSession(credentials, { renewAuthToken });
+		return { sharedSession: encodeSharedSession(session, credentials), sessionRenewal: '' };
+	}
+
+	/** Requests made with this credential (the store's session check, or an HTTP Request node) carry the shared session. */
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization:
+					'={{ $credentials.sharedSession ? "Bearer " + JSON.parse($credentials.sharedSession).sessionToken : "" }}',
+				'x-device-id': '={{ $credentials.deviceId || "n8n-nodes-nubra" }}',
+			},
+		},
+	};
 }

@@ -13,10 +13,27 @@
  * simulator and the sinks, removes the user folder and exits 0. Compiled with
  * tsconfig.tools.json and started by scripts/demo.sh.
  */
-import { existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	openSync,
+	readFileSync,
+	readSync,
+	closeSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+	appendFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 
-import { generateScenario, simulatorCredentialFields, startSimulator, type LedgerEntry, type RunningSimulator } from '../simulator';
+import {
+	generateScenario,
+	simulatorCredentialFields,
+	startSimulator,
+	type LedgerEntry,
+	type RunningSimulator,
+} from '../simulator';
 import { describeEntry } from '../simulator/cli';
 import {
 	n8nHost,
@@ -108,13 +125,20 @@ function rupees(paise: unknown): string {
 /** One console line for a trigger item, whichever workflow sent it. */
 export function describeItem(item: Record<string, unknown>): string {
 	if (item.event === 'connection') {
-		const extra = item.url ? ` ${String(item.url)}` : item.reason ? ` (${String(item.reason)})` : '';
+		const extra = item.url
+			? ` ${String(item.url)}`
+			: item.reason
+				? ` (${String(item.reason)})`
+				: '';
 		return `connection ${String(item.state)}${extra}`;
 	}
 	const name = String(item.display_name ?? item.order_id ?? '?');
 	const qty = `${String(item.filled_qty ?? 0)}/${String(item.order_qty ?? '?')}`;
-	const fill = item.trade_qty ? ` fill ${String(item.trade_qty)} @ ${rupees(item.trade_price)}` : '';
-	const reason = item.status === 'REJECTED' && item.update_msg ? ` — ${String(item.update_msg)}` : '';
+	const fill = item.trade_qty
+		? ` fill ${String(item.trade_qty)} @ ${rupees(item.trade_price)}`
+		: '';
+	const reason =
+		item.status === 'REJECTED' && item.update_msg ? ` — ${String(item.update_msg)}` : '';
 	const tag = item.tag ? ` [${String(item.tag)}]` : '';
 	const side = String(item.side ?? '').replace(/^ORDER_SIDE_/, '');
 	return `${String(item.status)} ${side ? `${side} ` : ''}${name} ${qty}${fill}${reason}${tag} (order ${String(item.order_id)})`;
@@ -124,12 +148,19 @@ export function describeItem(item: Record<string, unknown>): string {
 // Sinks
 
 /** The tooling's HTTP sink, each POST appended to `file` and printed. */
-async function startLoggingHttpSink(file: string, print: (line: string) => void): Promise<HttpSink> {
+async function startLoggingHttpSink(
+	file: string,
+	print: (line: string) => void,
+): Promise<HttpSink> {
 	return await startHttpSink({
 		onRequest: (request) => {
 			const body = request.json ?? request.text;
-			appendFileSync(file, `${JSON.stringify({ received_at: new Date(request.at).toISOString(), path: request.path, body })}\n`);
-			const item = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+			appendFileSync(
+				file,
+				`${JSON.stringify({ received_at: new Date(request.at).toISOString(), path: request.path, body })}\n`,
+			);
+			const item =
+				body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 			print(`[http sink ${clock()}] ${request.method} ${request.path}  ${describeItem(item)}`);
 		},
 	});
@@ -172,7 +203,9 @@ function watchFile(file: string, print: (line: string) => void): FileWatch {
 			} catch {
 				// Printed as is below.
 			}
-			print(`[file sink ${clock()}] ${rel(file)}  ${Object.keys(item).length ? describeItem(item) : line}`);
+			print(
+				`[file sink ${clock()}] ${rel(file)}  ${Object.keys(item).length ? describeItem(item) : line}`,
+			);
 		}
 	}, 500);
 	return watch;
@@ -181,7 +214,11 @@ function watchFile(file: string, print: (line: string) => void): FileWatch {
 // ---------------------------------------------------------------------------------------------
 // Workflows
 
-const NUBRA_TYPES = new Set(['n8n-nodes-nubra.nubraTrigger', 'nubraTrigger', 'CUSTOM.nubraTrigger']);
+const NUBRA_TYPES = new Set([
+	'n8n-nodes-nubra.nubraTrigger',
+	'nubraTrigger',
+	'CUSTOM.nubraTrigger',
+]);
 
 interface Substitutions {
 	credentialId: string;
@@ -200,7 +237,9 @@ function substitute<T>(value: T, subs: Substitutions): T {
 	}
 	if (Array.isArray(value)) return value.map((entry) => substitute(entry, subs)) as T;
 	if (value !== null && typeof value === 'object') {
-		return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, substitute(entry, subs)])) as T;
+		return Object.fromEntries(
+			Object.entries(value).map(([key, entry]) => [key, substitute(entry, subs)]),
+		) as T;
 	}
 	return value;
 }
@@ -244,20 +283,32 @@ function readWorkflow(file: string): WorkflowJson {
  */
 function demoWorkflows(subs: Substitutions): { workflows: WorkflowJson[]; notes: string[] } {
 	const notes: string[] = [];
-	let partialFills = adapt(readWorkflow(join(WORKFLOW_DIR, 'partial-fills-to-http-sink.json')), subs);
+	let partialFills = adapt(
+		readWorkflow(join(WORKFLOW_DIR, 'partial-fills-to-http-sink.json')),
+		subs,
+	);
 	if (existsSync(EXAMPLE_PARTIAL_FILLS)) {
 		try {
 			const example = readWorkflow(EXAMPLE_PARTIAL_FILLS);
 			const nodes = Array.isArray(example.nodes) ? example.nodes : [];
-			if (nodes.some((node) => NUBRA_TYPES.has(node.type)) && nodes.some((node) => node.type === 'n8n-nodes-base.httpRequest')) {
+			if (
+				nodes.some((node) => NUBRA_TYPES.has(node.type)) &&
+				nodes.some((node) => node.type === 'n8n-nodes-base.httpRequest')
+			) {
 				partialFills = adapt(example, subs, `${subs.httpSink}/partial-fills`);
 				partialFills.name = 'Demo: partial fills → HTTP sink';
-				notes.push(`partial fills: ${rel(EXAMPLE_PARTIAL_FILLS)}, its HTTP Request pointed at the sink`);
+				notes.push(
+					`partial fills: ${rel(EXAMPLE_PARTIAL_FILLS)}, its HTTP Request pointed at the sink`,
+				);
 			} else {
-				notes.push(`${rel(EXAMPLE_PARTIAL_FILLS)} has no Nubra Trigger + HTTP Request: using demo/workflows/`);
+				notes.push(
+					`${rel(EXAMPLE_PARTIAL_FILLS)} has no Nubra Trigger + HTTP Request: using demo/workflows/`,
+				);
 			}
 		} catch (error) {
-			notes.push(`${rel(EXAMPLE_PARTIAL_FILLS)} unreadable (${(error as Error).message}): using demo/workflows/`);
+			notes.push(
+				`${rel(EXAMPLE_PARTIAL_FILLS)} unreadable (${(error as Error).message}): using demo/workflows/`,
+			);
 		}
 	}
 	return {
@@ -331,7 +382,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 		const now = Date.now();
 		if (firstSignalAt === 0) {
 			firstSignalAt = now;
-			out(`\n[demo] ${signal}: stopping n8n, the simulator and the sinks (Ctrl-C again after 2 s forces)`);
+			out(
+				`\n[demo] ${signal}: stopping n8n, the simulator and the sinks (Ctrl-C again after 2 s forces)`,
+			);
 			void shutdown();
 			return;
 		}
@@ -345,7 +398,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 	const keepOnlyOurSignalHandlers = (): void => {
 		for (const signal of signals) {
 			for (const listener of process.listeners(signal)) {
-				if (listener !== onSignal) process.removeListener(signal, listener as (...args: unknown[]) => void);
+				if (listener !== onSignal)
+					process.removeListener(signal, listener as (...args: unknown[]) => void);
 			}
 		}
 	};
@@ -355,7 +409,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 		const httpSinkFile = join(DEMO_DIR, 'http-sink.jsonl');
 		const rejectionsFile = join(DEMO_DIR, 'rejections.jsonl');
 		const simulatorLog = join(DEMO_DIR, 'simulator.log');
-		for (const file of [httpSinkFile, rejectionsFile, simulatorLog, STATE_FILE]) rmSync(file, { force: true });
+		for (const file of [httpSinkFile, rejectionsFile, simulatorLog, STATE_FILE])
+			rmSync(file, { force: true });
 
 		// 1. Sinks.
 		const httpSink = await startLoggingHttpSink(httpSinkFile, print);
@@ -367,23 +422,36 @@ export async function main(argv: readonly string[]): Promise<void> {
 		// 2. Simulator.
 		const sim: RunningSimulator = await startSimulator({ seed: options.seed });
 		await track({ name: `Nubra simulator ${sim.restUrl}`, close: () => sim.close() });
-		writeFileSync(simulatorLog, `Nubra simulator ${sim.restUrl} (seed ${options.seed}, ${options.rate} updates/s)\n`);
+		writeFileSync(
+			simulatorLog,
+			`Nubra simulator ${sim.restUrl} (seed ${options.seed}, ${options.rate} updates/s)\n`,
+		);
 		sim.control.on('subscribed', (c) => {
-			appendFileSync(simulatorLog, `+ connection ${c.id} subscribed (${c.apiVersion}, ${c.channel} socket)\n`);
+			appendFileSync(
+				simulatorLog,
+				`+ connection ${c.id} subscribed (${c.apiVersion}, ${c.channel} socket)\n`,
+			);
 		});
-		sim.control.on('disconnected', (c) => appendFileSync(simulatorLog, `- connection ${c.id} closed\n`));
+		sim.control.on('disconnected', (c) =>
+			appendFileSync(simulatorLog, `- connection ${c.id} closed\n`),
+		);
 		let updates = 0;
 		sim.control.on('ledger', (entry: LedgerEntry) => {
 			updates++;
 			appendFileSync(simulatorLog, `${new Date(entry.at).toISOString()} ${describeEntry(entry)}\n`);
-			if (options.verbose) out(`[simulator ${clock()}] #${entry.seq} ${entry.kind} ${entry.status} ${entry.side} ${entry.displayName} ${entry.filledQty}/${entry.orderQty}`);
+			if (options.verbose)
+				out(
+					`[simulator ${clock()}] #${entry.seq} ${entry.kind} ${entry.status} ${entry.side} ${entry.displayName} ${entry.filledQty}/${entry.orderQty}`,
+				);
 		});
 		checkpoint();
 
 		// 3. n8n: credential and workflows (n8n's CLI), start, owner, workflows published over
 		// REST (one CLI run less per workflow, and a trigger that cannot activate says why).
 		const host = n8nHost();
-		out(`[demo] starting ${host.label} with this package (N8N_CUSTOM_EXTENSIONS=dist/): credential, workflows, owner`);
+		out(
+			`[demo] starting ${host.label} with this package (N8N_CUSTOM_EXTENSIONS=dist/): credential, workflows, owner`,
+		);
 		const n8nStartedAt = Date.now();
 		let notes: string[] = [];
 		let workflows: WorkflowJson[] = [];
@@ -395,11 +463,20 @@ export async function main(argv: readonly string[]): Promise<void> {
 					{
 						name: CREDENTIAL_NAME,
 						type: 'nubraApi',
-						data: { ...simulatorCredentialFields(sim), socketUrl: '', allowUnauthorizedCerts: false, deviceId: 'n8n-nodes-nubra-demo' },
+						data: {
+							...simulatorCredentialFields(sim),
+							socketUrl: '',
+							allowUnauthorizedCerts: false,
+							deviceId: 'n8n-nodes-nubra-demo',
+						},
 					},
 				],
 				workflows: ([credential]) => {
-					({ workflows, notes } = demoWorkflows({ credentialId: credential.id, httpSink: httpSink.url, outputDir: DEMO_DIR }));
+					({ workflows, notes } = demoWorkflows({
+						credentialId: credential.id,
+						httpSink: httpSink.url,
+						outputDir: DEMO_DIR,
+					}));
 					return workflows;
 				},
 				publish: 'after-start',
@@ -420,11 +497,15 @@ export async function main(argv: readonly string[]): Promise<void> {
 		await track({ name: `n8n (pid ${n8n.pid})`, close: () => n8n.stop() });
 		keepOnlyOurSignalHandlers();
 		checkpoint();
-		out(`[demo] n8n ready and ${workflowIds.length} workflows published in ${seconds(n8nStartedAt)}`);
+		out(
+			`[demo] n8n ready and ${workflowIds.length} workflows published in ${seconds(n8nStartedAt)}`,
+		);
 
 		// Every trigger subscribes once its workflow is active.
 		await sim.control.waitForSubscribers(workflows.length, 60_000).catch(() => {
-			out(`[demo] warning: only ${sim.control.subscriberCount} of ${workflows.length} triggers subscribed; see ${rel(n8n.logFile)}`);
+			out(
+				`[demo] warning: only ${sim.control.subscriberCount} of ${workflows.length} triggers subscribed; see ${rel(n8n.logFile)}`,
+			);
 		});
 		checkpoint();
 
@@ -446,22 +527,31 @@ export async function main(argv: readonly string[]): Promise<void> {
 		const line = '─'.repeat(78);
 		const pad = (text: string, width: number): string => text.padEnd(width);
 		out(line);
-		out(`Nubra Trigger demo running: everything local, no Nubra account, no real money (ready in ${seconds()})`);
+		out(
+			`Nubra Trigger demo running: everything local, no Nubra account, no real money (ready in ${seconds()})`,
+		);
 		out('');
 		out(`  Open n8n     ${n8n.baseUrl}`);
 		out(`  Email        ${DEMO_OWNER.email}`);
 		out(`  Password     ${DEMO_OWNER.password}`);
 		out('');
 		out('  Active workflows:');
-		for (const { id, name } of state.workflows) out(`    ${pad(name, 44)} ${n8n.baseUrl}/workflow/${id}`);
+		for (const { id, name } of state.workflows)
+			out(`    ${pad(name, 44)} ${n8n.baseUrl}/workflow/${id}`);
 		out('');
 		out('  Running:');
 		out(`    ${host.label}    pid ${n8n.pid}, log ${rel(n8n.logFile)}`);
-		out(`    Nubra simulator  ${sim.restUrl} (in this process, pid ${process.pid}), ${options.rate} updates/s, seed ${options.seed}; log ${rel(simulatorLog)}`);
-		out(`    HTTP sink        ${httpSink.url} (GET / lists the latest posts) → ${rel(httpSinkFile)}`);
+		out(
+			`    Nubra simulator  ${sim.restUrl} (in this process, pid ${process.pid}), ${options.rate} updates/s, seed ${options.seed}; log ${rel(simulatorLog)}`,
+		);
+		out(
+			`    HTTP sink        ${httpSink.url} (GET / lists the latest posts) → ${rel(httpSinkFile)}`,
+		);
 		out(`    File sink        n8n appends rejected orders to ${rel(rejectionsFile)}`);
 		out('');
-		out(`  Credential "${CREDENTIAL_NAME}": Environment Custom, REST ${sim.restUrl}, phone ${sim.credentials.phone}, MPIN ${sim.credentials.mpin}, TOTP secret ${sim.credentials.totpSecret}`);
+		out(
+			`  Credential "${CREDENTIAL_NAME}": Environment Custom, REST ${sim.restUrl}, phone ${sim.credentials.phone}, MPIN ${sim.credentials.mpin}, TOTP secret ${sim.credentials.totpSecret}`,
+		);
 		out('  Screenshots of this demo: bash scripts/screenshots.sh');
 		out('  Ctrl-C stops everything.');
 		out(line);
@@ -479,7 +569,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 				};
 				const [all, failed] = await Promise.all([count(), count({ status: ['error'] })]);
 				if (stopping) return;
-				out(`[status ${clock()}] simulator ${updates} updates · n8n ${all} executions (${failed} failed) · HTTP sink ${httpSink.requests.length} requests · file sink ${fileWatch.lines} lines`);
+				out(
+					`[status ${clock()}] simulator ${updates} updates · n8n ${all} executions (${failed} failed) · HTTP sink ${httpSink.requests.length} requests · file sink ${fileWatch.lines} lines`,
+				);
 			})();
 		}, STATUS_EVERY_MS);
 		await track({ name: 'status timer', close: () => clearInterval(statusTimer) });

@@ -6,7 +6,10 @@ const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
-if (existsSync(join(root, 'node_modules', '.package-lock.json')) && existsSync(join(root, 'node_modules', 'typescript'))) {
+if (
+	existsSync(join(root, 'node_modules', '.package-lock.json')) &&
+	existsSync(join(root, 'node_modules', 'typescript'))
+) {
 	process.exit(0);
 }
 console.log('[test] node_modules is missing: npm ci');

@@ -264,7 +264,9 @@ async function ensureHost(host) {
 	if (!force && readStamp(host) === key) {
 		const problems = verify(host);
 		if (problems.length === 0) {
-			log(`${what} already installed in ${host.dir} (lockfile unchanged); verified in ${elapsed(hostStarted)}`);
+			log(
+				`${what} already installed in ${host.dir} (lockfile unchanged); verified in ${elapsed(hostStarted)}`,
+			);
 			return;
 		}
 		log(`stamp matches but the install is broken: ${problems.join('; ')}; reinstalling`);

@@ -54,7 +54,9 @@ async function waitFor(probe, { timeoutMs = 30_000, intervalMs = 250, what = 'co
 			last = error;
 		}
 		if (Date.now() > deadline) {
-			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+			throw new Error(
+				`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`,
+			);
 		}
 		await pause(intervalMs);
 	}
@@ -65,12 +67,16 @@ function readState() {
 	try {
 		state = JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'));
 	} catch {
-		throw new Error(`no running demo (${path.relative(process.cwd(), STATE_FILE)} is missing): start \`npm run demo\` first`);
+		throw new Error(
+			`no running demo (${path.relative(process.cwd(), STATE_FILE)} is missing): start \`npm run demo\` first`,
+		);
 	}
 	try {
 		process.kill(state.pid, 0);
 	} catch {
-		throw new Error(`the demo that wrote ${STATE_FILE} (pid ${state.pid}) is not running: start \`npm run demo\``);
+		throw new Error(
+			`the demo that wrote ${STATE_FILE} (pid ${state.pid}) is not running: start \`npm run demo\``,
+		);
 	}
 	return state;
 }
@@ -85,16 +91,25 @@ async function rest(state, cookie, method, pathname, body) {
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	const text = await response.text();
-	if (!response.ok) throw new Error(`${method} ${pathname} -> ${response.status}: ${text.slice(0, 300)}`);
+	if (!response.ok)
+		throw new Error(`${method} ${pathname} -> ${response.status}: ${text.slice(0, 300)}`);
 	const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
 	const parsed = text ? JSON.parse(text) : {};
 	return { data: parsed.data ?? parsed, cookie: setCookie ? setCookie.split(';')[0] : undefined };
 }
 
 function findChromium() {
-	const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+	const candidates = [
+		process.env.CHROMIUM,
+		'/usr/bin/chromium',
+		'/usr/bin/chromium-browser',
+		'/usr/bin/google-chrome',
+	];
 	const found = candidates.find((candidate) => candidate && fs.existsSync(candidate));
-	if (!found) throw new Error('Chromium not found: `apt-get install chromium` (or set CHROMIUM=/path/to/chrome)');
+	if (!found)
+		throw new Error(
+			'Chromium not found: `apt-get install chromium` (or set CHROMIUM=/path/to/chrome)',
+		);
 	return found;
 }
 
@@ -122,7 +137,10 @@ async function launchChromium(width, height) {
 			`--window-size=${width},${height}`,
 			'about:blank',
 		],
-		{ stdio: ['ignore', 'ignore', fs.openSync(path.join(profile, 'chromium.log'), 'w')], detached: true },
+		{
+			stdio: ['ignore', 'ignore', fs.openSync(path.join(profile, 'chromium.log'), 'w')],
+			detached: true,
+		},
 	);
 	let exited = false;
 	child.once('exit', () => (exited = true));
@@ -148,7 +166,9 @@ async function launchChromium(width, height) {
 		const [port, browserPath] = await waitFor(
 			() => {
 				if (exited) throw new Error('Chromium exited during start-up');
-				const lines = fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').trim().split('\n') : [];
+				const lines = fs.existsSync(portFile)
+					? fs.readFileSync(portFile, 'utf8').trim().split('\n')
+					: [];
 				return lines.length >= 2 ? lines : undefined;
 			},
 			{ timeoutMs: 30_000, what: 'Chromium DevTools port' },
@@ -171,7 +191,8 @@ class Cdp {
 			if (message.id && this.pending.has(message.id)) {
 				const { resolve, reject } = this.pending.get(message.id);
 				this.pending.delete(message.id);
-				if (message.error) reject(new Error(`${message.error.message} ${message.error.data ?? ''}`));
+				if (message.error)
+					reject(new Error(`${message.error.message} ${message.error.data ?? ''}`));
 				else resolve(message.result);
 			}
 		});
@@ -217,14 +238,21 @@ class Page {
 	}
 
 	async evaluate(expression) {
-		const result = await this.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
-		if (result.exceptionDetails) throw new Error(result.exceptionDetails.exception?.description ?? 'evaluate failed');
+		const result = await this.send('Runtime.evaluate', {
+			expression,
+			returnByValue: true,
+			awaitPromise: true,
+		});
+		if (result.exceptionDetails)
+			throw new Error(result.exceptionDetails.exception?.description ?? 'evaluate failed');
 		return result.result.value;
 	}
 
 	async goto(url) {
 		await this.send('Page.navigate', { url });
-		await waitFor(() => this.evaluate('document.readyState === "complete"'), { what: `${url} to load` });
+		await waitFor(() => this.evaluate('document.readyState === "complete"'), {
+			what: `${url} to load`,
+		});
 	}
 
 	waitForSelector(selector, timeoutMs = 30_000) {
@@ -247,13 +275,28 @@ class Page {
 	async click(x, y, clickCount = 1) {
 		await this.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y });
 		for (let i = 1; i <= clickCount; i++) {
-			await this.send('Input.dispatchMouseEvent', { type: 'mousePressed', x, y, button: 'left', clickCount: i });
-			await this.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x, y, button: 'left', clickCount: i });
+			await this.send('Input.dispatchMouseEvent', {
+				type: 'mousePressed',
+				x,
+				y,
+				button: 'left',
+				clickCount: i,
+			});
+			await this.send('Input.dispatchMouseEvent', {
+				type: 'mouseReleased',
+				x,
+				y,
+				button: 'left',
+				clickCount: i,
+			});
 		}
 	}
 
 	async screenshot(file) {
-		const { data } = await this.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: false });
+		const { data } = await this.send('Page.captureScreenshot', {
+			format: 'png',
+			captureBeyondViewport: false,
+		});
 		fs.mkdirSync(path.dirname(file), { recursive: true });
 		fs.writeFileSync(file, Buffer.from(data, 'base64'));
 		log(`wrote ${path.relative(process.cwd(), file)}`);
@@ -285,14 +328,19 @@ async function main() {
 	if (!trigger) throw new Error(`workflow ${workflow.id} has no Nubra Trigger`);
 	const executions = await waitFor(
 		async () => {
-			const query = new URLSearchParams({ limit: '5', filter: JSON.stringify({ workflowId: workflow.id, status: ['success'] }) });
+			const query = new URLSearchParams({
+				limit: '5',
+				filter: JSON.stringify({ workflowId: workflow.id, status: ['success'] }),
+			});
 			const { data } = await rest(state, cookie, 'GET', `/rest/executions?${query}`);
 			return data.results.length > 0 ? data.results : undefined;
 		},
 		{ timeoutMs: 120_000, intervalMs: 1000, what: `a successful execution of "${workflow.name}"` },
 	);
 	const execution = executions[0];
-	log(`n8n ${state.baseUrl}, workflow "${workflow.name}" (${workflow.id}), execution ${execution.id}`);
+	log(
+		`n8n ${state.baseUrl}, workflow "${workflow.name}" (${workflow.id}), execution ${execution.id}`,
+	);
 
 	const chromium = await launchChromium(options.width, options.height);
 	log(`Chromium pid ${chromium.pid}`);
@@ -316,8 +364,14 @@ async function main() {
 
 		// 1. The Nubra Trigger's parameters: the editor opens a node from /workflow/:id/:nodeId.
 		await page.goto(`${state.baseUrl}/workflow/${workflow.id}/${trigger.id}`);
-		await page.waitForSelector('[data-test-id="ndv"], .ndv-wrapper, [data-test-id="node-parameters"]', 60_000);
-		await page.waitForSelector('[data-test-id="parameter-input-events"], [data-test-id="node-parameters"]', 30_000);
+		await page.waitForSelector(
+			'[data-test-id="ndv"], .ndv-wrapper, [data-test-id="node-parameters"]',
+			60_000,
+		);
+		await page.waitForSelector(
+			'[data-test-id="parameter-input-events"], [data-test-id="node-parameters"]',
+			30_000,
+		);
 		await settle(page);
 		await page.screenshot(path.join(options.out, 'nubra-trigger-parameters.png'));
 
@@ -327,7 +381,8 @@ async function main() {
 		await settle(page, 1500);
 		await page.screenshot(path.join(options.out, 'demo-executions.png'));
 		const opened = await openTriggerInPreview(page, trigger.name);
-		if (!opened) log('could not open the trigger inside the execution preview; the screenshot shows the run');
+		if (!opened)
+			log('could not open the trigger inside the execution preview; the screenshot shows the run');
 		await settle(page);
 		await page.screenshot(path.join(options.out, 'demo-execution.png'));
 	} finally {
@@ -352,9 +407,16 @@ async function openTriggerInPreview(page, nodeName) {
 	const { frameTree } = await page.send('Page.getFrameTree');
 	const child = (frameTree.childFrames || [])[0];
 	if (!child) return false;
-	const { executionContextId } = await page.send('Page.createIsolatedWorld', { frameId: child.frame.id, worldName: 'screenshots' });
+	const { executionContextId } = await page.send('Page.createIsolatedWorld', {
+		frameId: child.frame.id,
+		worldName: 'screenshots',
+	});
 	const inFrame = async (expression) => {
-		const result = await page.send('Runtime.evaluate', { expression, contextId: executionContextId, returnByValue: true });
+		const result = await page.send('Runtime.evaluate', {
+			expression,
+			contextId: executionContextId,
+			returnByValue: true,
+		});
 		return result.result.value;
 	};
 	const nodeSelector = `[data-test-id="canvas-node"][data-node-name=${JSON.stringify(nodeName)}]`;
@@ -370,10 +432,13 @@ async function openTriggerInPreview(page, nodeName) {
 	).catch(() => null);
 	if (!box) return false;
 	await page.click(frameBox.x + box.x, frameBox.y + box.y, 2);
-	const opened = await waitFor(() => inFrame('!!document.querySelector(\'[data-test-id="ndv"], .ndv-wrapper\')'), {
-		timeoutMs: 15_000,
-		what: 'the node panel in the preview',
-	}).catch(() => false);
+	const opened = await waitFor(
+		() => inFrame('!!document.querySelector(\'[data-test-id="ndv"], .ndv-wrapper\')'),
+		{
+			timeoutMs: 15_000,
+			what: 'the node panel in the preview',
+		},
+	).catch(() => false);
 	if (opened) {
 		// The JSON view shows every field of the item; the table cuts it off after a few columns.
 		const json = await inFrame(`(() => {

@@ -1,12 +1,5 @@
 import { DEFAULT_ORDER_SPEC, REJECTION_REASONS, TICK_PAISE } from './instruments';
-import type {
-	LedgerKind,
-	NubraStatus,
-	OrderSpec,
-	OrderStep,
-	SimLeg,
-	SimOrder,
-} from './types';
+import type { LedgerKind, NubraStatus, OrderSpec, OrderStep, SimLeg, SimOrder } from './types';
 
 /** One state change of one order, before it is encoded for any generation. */
 export interface OrderChange {
@@ -24,7 +17,12 @@ export interface OrderChange {
 	at: number;
 }
 
-const LIVE: ReadonlySet<NubraStatus> = new Set(['PENDING', 'OPEN', 'PARTIALLY_FILLED', 'TRIGGERED']);
+const LIVE: ReadonlySet<NubraStatus> = new Set([
+	'PENDING',
+	'OPEN',
+	'PARTIALLY_FILLED',
+	'TRIGGERED',
+]);
 const WORKING: ReadonlySet<NubraStatus> = new Set(['OPEN', 'PARTIALLY_FILLED', 'TRIGGERED']);
 
 /** Ordinary ids look like Nubra's; `bigIds` ones sit just above 2^53 so a lossy parse shows. */
@@ -106,7 +104,7 @@ export class OrderBook {
 			case 'partialFill':
 			case 'fill':
 				requireState(order, step, WORKING);
-				Object.assign(draft, fillOrder(order, step.type === 'fill' ? undefined : step.qty ?? 0));
+				Object.assign(draft, fillOrder(order, step.type === 'fill' ? undefined : (step.qty ?? 0)));
 				break;
 			case 'reject':
 				order.rejectionMsg = step.reason ?? REJECTION_REASONS[0];
@@ -165,7 +163,8 @@ function fillOrder(order: SimOrder, qty: number | undefined): Partial<OrderChang
 	let tradeQty = remaining;
 	if (qty !== undefined) {
 		tradeQty = qty > 0 ? qty : Math.max(lot, Math.floor(remaining / 2 / lot) * lot);
-		if (tradeQty % lot !== 0) throw new RangeError(`Fill of ${tradeQty} is not whole lots of ${lot}`);
+		if (tradeQty % lot !== 0)
+			throw new RangeError(`Fill of ${tradeQty} is not whole lots of ${lot}`);
 		tradeQty = Math.min(tradeQty, remaining);
 	}
 	const tradePrice = order.orderPrice;
@@ -193,7 +192,9 @@ function fillBasket(order: SimOrder, qty: number | undefined): Partial<OrderChan
 	const tradeQty = qty === undefined || qty <= 0 ? remaining : Math.min(qty, remaining);
 	fillLeg(leg, tradeQty);
 	order.filledQty += tradeQty;
-	order.avgPrice = Math.round(sum(order.legs.map((l) => l.avgPrice * l.filledQty)) / order.filledQty);
+	order.avgPrice = Math.round(
+		sum(order.legs.map((l) => l.avgPrice * l.filledQty)) / order.filledQty,
+	);
 	markFilled(order);
 	return { kind: 'trade', tradeQty, tradePrice: leg.price, leg: structuredClone(leg) };
 }
@@ -213,16 +214,20 @@ function modifyOrder(order: SimOrder, price: number | undefined, qty: number | u
 	if (qty !== undefined) {
 		if (order.isBasket) throw new RangeError('A strategy order is modified by price only');
 		if (qty <= order.filledQty || qty % order.spec.lotSize !== 0) {
-			throw new RangeError(`Modified quantity ${qty} must exceed the filled ${order.filledQty} in whole lots`);
+			throw new RangeError(
+				`Modified quantity ${qty} must exceed the filled ${order.filledQty} in whole lots`,
+			);
 		}
 		order.orderQty = qty;
 	}
 	if (price !== undefined) {
-		if (!Number.isInteger(price) || price <= 0) throw new RangeError(`Price ${price} is not positive paise`);
+		if (!Number.isInteger(price) || price <= 0)
+			throw new RangeError(`Price ${price} is not positive paise`);
 		order.orderPrice = price;
 	}
 	// A modify that changes nothing could repeat the previous state; move the price a tick.
-	if (order.orderPrice === before.price && order.orderQty === before.qty) order.orderPrice += TICK_PAISE;
+	if (order.orderPrice === before.price && order.orderQty === before.qty)
+		order.orderPrice += TICK_PAISE;
 	order.request = 'MODIFY';
 	order.responseType = 'ACCEPT';
 }
@@ -230,7 +235,9 @@ function modifyOrder(order: SimOrder, price: number | undefined, qty: number | u
 function requireState(order: SimOrder, step: OrderStep, allowed: Iterable<NubraStatus>): void {
 	const states = [...allowed];
 	if (!states.includes(order.status)) {
-		throw new RangeError(`Order ${order.id} is ${order.status}; "${step.type}" needs ${states.join(' or ')}`);
+		throw new RangeError(
+			`Order ${order.id} is ${order.status}; "${step.type}" needs ${states.join(' or ')}`,
+		);
 	}
 }
 
@@ -242,7 +249,9 @@ function validateSpec(spec: OrderSpec): void {
 		}
 		for (const leg of spec.legs) {
 			if (!positive(leg.qty) || leg.qty % leg.lotSize !== 0 || !positive(leg.price)) {
-				throw new RangeError(`Leg ${leg.displayName}: quantity must be whole lots and price positive paise`);
+				throw new RangeError(
+					`Leg ${leg.displayName}: quantity must be whole lots and price positive paise`,
+				);
 			}
 		}
 		return;

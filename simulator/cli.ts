@@ -50,7 +50,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 		const count = (min: number) => {
 			const raw = value();
 			const n = Number(raw);
-			if (!Number.isFinite(n) || n < min) throw new RangeError(`${flag} must be a number >= ${min}, not "${raw}"`);
+			if (!Number.isFinite(n) || n < min)
+				throw new RangeError(`${flag} must be a number >= ${min}, not "${raw}"`);
 			return n;
 		};
 		switch (flag) {
@@ -62,7 +63,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 				break;
 			case '--api': {
 				const api = value();
-				if (api !== 'v1' && api !== 'v2' && api !== 'v3') throw new RangeError(`--api must be v1, v2 or v3, not "${api}"`);
+				if (api !== 'v1' && api !== 'v2' && api !== 'v3')
+					throw new RangeError(`--api must be v1, v2 or v3, not "${api}"`);
 				options.apiVersion = api;
 				break;
 			}
@@ -95,7 +97,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 }
 
 export function describeEntry(entry: LedgerEntry): string {
-	const trade = entry.tradeQty ? ` traded ${entry.tradeQty} @ ₹${(Number(entry.tradePrice) / 100).toFixed(2)}` : '';
+	const trade = entry.tradeQty
+		? ` traded ${entry.tradeQty} @ ₹${(Number(entry.tradePrice) / 100).toFixed(2)}`
+		: '';
 	const tag = entry.tag ? ` [${entry.tag}]` : '';
 	return `#${entry.seq} ${entry.kind.padEnd(6)} ${entry.orderId} ${entry.side} ${entry.displayName} ${entry.status} (${entry.request}/${entry.responseType}) ${entry.filledQty}/${entry.orderQty}${trade}${tag} → ${entry.deliveredTo.length} subscriber(s)`;
 }
@@ -127,7 +131,9 @@ async function main(): Promise<void> {
 			'',
 		].join('\n'),
 	);
-	sim.control.on('subscribed', (c) => out(`+ connection ${c.id} subscribed (${c.apiVersion}, ${c.channel} socket)`));
+	sim.control.on('subscribed', (c) =>
+		out(`+ connection ${c.id} subscribed (${c.apiVersion}, ${c.channel} socket)`),
+	);
 	sim.control.on('disconnected', (c) => out(`- connection ${c.id} closed`));
 	if (!options.quiet) sim.control.on('ledger', (entry) => out(describeEntry(entry)));
 
@@ -145,7 +151,9 @@ async function main(): Promise<void> {
 	for (let round = 0; !stopping && ordersLeft > 0; round++) {
 		const orders = Math.min(ORDERS_PER_ROUND, ordersLeft);
 		ordersLeft -= orders;
-		await sim.control.play(generateScenario({ seed: options.seed + round, orders }), { ratePerSecond: options.ratePerSecond });
+		await sim.control.play(generateScenario({ seed: options.seed + round, orders }), {
+			ratePerSecond: options.ratePerSecond,
+		});
 	}
 	if (!stopping) out('Scenario finished; still serving REST and sockets until Ctrl-C.');
 }

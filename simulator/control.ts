@@ -80,9 +80,13 @@ export class Control implements SimulatorControl {
 	 * possible, yielding to the event loop after each so sockets and clients keep up.
 	 * Resolves early, without error, when the simulator closes.
 	 */
-	async play(steps: readonly ScenarioStep[], options: { ratePerSecond?: number } = {}): Promise<void> {
+	async play(
+		steps: readonly ScenarioStep[],
+		options: { ratePerSecond?: number } = {},
+	): Promise<void> {
 		const ids = new Map<string, string>();
-		const intervalMs = options.ratePerSecond && options.ratePerSecond > 0 ? 1000 / options.ratePerSecond : 0;
+		const intervalMs =
+			options.ratePerSecond && options.ratePerSecond > 0 ? 1000 / options.ratePerSecond : 0;
 		const start = Date.now();
 		let changes = 0;
 		for (const scenarioStep of steps) {
@@ -115,12 +119,22 @@ export class Control implements SimulatorControl {
 	}
 
 	waitForSubscribers(count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-		return this.#waitFor(() => this.subscriberCount >= count, ['subscribed'], timeoutMs, `${count} subscriber(s)`);
+		return this.#waitFor(
+			() => this.subscriberCount >= count,
+			['subscribed'],
+			timeoutMs,
+			`${count} subscriber(s)`,
+		);
 	}
 
 	/** Resolves once no websocket connection is open (at once if none is). */
 	waitForDisconnect(timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-		return this.#waitFor(() => this.connections().length === 0, ['disconnected'], timeoutMs, 'every connection to close');
+		return this.#waitFor(
+			() => this.connections().length === 0,
+			['disconnected'],
+			timeoutMs,
+			'every connection to close',
+		);
 	}
 
 	on<E extends keyof SimulatorEvents>(event: E, listener: SimulatorEvents[E]): () => void {
@@ -187,7 +201,8 @@ export class Control implements SimulatorControl {
 		what: string,
 	): Promise<void> {
 		if (condition()) return Promise.resolve();
-		if (this.#closed) return Promise.reject(new Error(`The simulator is closed; no longer waiting for ${what}`));
+		if (this.#closed)
+			return Promise.reject(new Error(`The simulator is closed; no longer waiting for ${what}`));
 		return new Promise((resolve, reject) => {
 			const unsubscribes: (() => void)[] = [];
 			const finish = (error?: Error) => {
@@ -197,8 +212,13 @@ export class Control implements SimulatorControl {
 				if (error) reject(error);
 				else resolve();
 			};
-			const timer = setTimeout(() => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-			this.#pending.set(timer, () => finish(new Error(`The simulator closed while waiting for ${what}`)));
+			const timer = setTimeout(
+				() => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)),
+				timeoutMs,
+			);
+			this.#pending.set(timer, () =>
+				finish(new Error(`The simulator closed while waiting for ${what}`)),
+			);
 			for (const event of events) {
 				unsubscribes.push(
 					this.#parts.emitter.on(event, () => {
@@ -230,8 +250,10 @@ function ledgerEntry(seq: number, change: OrderChange, deliveredTo: number[]): L
 		deliveredTo,
 		at: change.at,
 	};
-	if (change.tradeQty !== undefined) Object.assign(entry, { tradeQty: change.tradeQty, tradePrice: change.tradePrice });
-	if (change.leg) Object.assign(entry, { legRefId: change.leg.refId, legOrderId: change.leg.legOrderId });
+	if (change.tradeQty !== undefined)
+		Object.assign(entry, { tradeQty: change.tradeQty, tradePrice: change.tradePrice });
+	if (change.leg)
+		Object.assign(entry, { legRefId: change.leg.refId, legOrderId: change.leg.legOrderId });
 	if (order.rejectionMsg !== undefined) entry.rejectionMsg = order.rejectionMsg;
 	return entry;
 }

@@ -1,7 +1,15 @@
 import { Enum, Type } from 'protobufjs';
 import { loadNubraSchema, MESSAGE_NAMES } from '../client/schema';
 import type { OrderChange } from './book';
-import type { LedgerEntry, LedgerKind, NubraApiVersion, NubraStatus, SimLeg, SimOrder, SimResponseType } from './types';
+import type {
+	LedgerEntry,
+	LedgerKind,
+	NubraApiVersion,
+	NubraStatus,
+	SimLeg,
+	SimOrder,
+	SimResponseType,
+} from './types';
 
 /**
  * Builds the frames the real server pushes: an outer `google.protobuf.Any` whose value is an
@@ -47,7 +55,11 @@ const LEGACY_RESPONSE: Record<SimResponseType, string> = {
 	EXPIRED: 'ORDER_CANCELLED',
 };
 
-const LEGACY_REQUEST = { NEW: 'ORDER_REQUEST_NEW', MODIFY: 'ORDER_REQUEST_MOD', CANCEL: 'ORDER_REQUEST_CANCEL' };
+const LEGACY_REQUEST = {
+	NEW: 'ORDER_REQUEST_NEW',
+	MODIFY: 'ORDER_REQUEST_MOD',
+	CANCEL: 'ORDER_REQUEST_CANCEL',
+};
 const V3_REQUEST = {
 	NEW: 'INTENT_ORDER_REQUEST_TYPE_NEW',
 	MODIFY: 'INTENT_ORDER_REQUEST_TYPE_MOD',
@@ -81,7 +93,8 @@ export function wireResponseType(change: OrderChange, version: NubraApiVersion):
 	const responseType = order.responseType ?? 'ACCEPT';
 	if (version === 'v3') {
 		// A strategy order completed in one go has no single trade to report.
-		if (change.kind === 'basket' && order.status === 'FILLED') return 'INTENT_ORDER_RESPONSE_TYPE_EXECUTED';
+		if (change.kind === 'basket' && order.status === 'FILLED')
+			return 'INTENT_ORDER_RESPONSE_TYPE_EXECUTED';
 		return `INTENT_ORDER_RESPONSE_TYPE_${V3_RESPONSE[responseType]}`;
 	}
 	if (change.kind === 'basket' && order.status === 'FILLED') return 'BASKET_FILLED';
@@ -125,9 +138,16 @@ function assertKnownNames(type: Type, fields: Fields): void {
 		const resolved = field.resolve().resolvedType;
 		for (const item of Array.isArray(value) ? value : [value]) {
 			if (resolved instanceof Enum && typeof item === 'string' && !(item in resolved.values)) {
-				throw new RangeError(`${resolved.fullName} has no value ${item} (field ${type.fullName}.${key})`);
+				throw new RangeError(
+					`${resolved.fullName} has no value ${item} (field ${type.fullName}.${key})`,
+				);
 			}
-			if (resolved instanceof Type && typeof item === 'object' && item !== null && !(item instanceof Uint8Array)) {
+			if (
+				resolved instanceof Type &&
+				typeof item === 'object' &&
+				item !== null &&
+				!(item instanceof Uint8Array)
+			) {
 				assertKnownNames(resolved, item as Fields);
 			}
 		}
@@ -143,7 +163,8 @@ function v1Fields(change: OrderChange): Fields {
 	// The SDK knows a basket update by its sparse frame: basket id, time and response only.
 	if (change.kind === 'basket') return { basket_id: order.id, ...common };
 	const request_type = LEGACY_REQUEST[order.request];
-	if (change.leg) return { ...v1LegFields(order, change.leg), ...common, ...tradeFields(change), request_type };
+	if (change.leg)
+		return { ...v1LegFields(order, change.leg), ...common, ...tradeFields(change), request_type };
 	const spec = order.spec;
 	return {
 		...common,
@@ -253,7 +274,14 @@ function v2Fields(change: OrderChange): Fields {
 	}
 	fields.execution_type = spec.triggerPrice ? 'EXECUTION_TYPE_STOPLOSS' : 'EXECUTION_TYPE_REGULAR';
 	fields.order_params = {
-		...orderParams(order.orderPrice, order.avgPrice, order.filledQty, order.orderQty, spec, spec.side),
+		...orderParams(
+			order.orderPrice,
+			order.avgPrice,
+			order.filledQty,
+			order.orderQty,
+			spec,
+			spec.side,
+		),
 		exchange_order_id: order.status === 'REJECTED' ? undefined : order.exchangeOrderId,
 		validity_type: `VALIDITY_TYPE_${spec.validity}`,
 		algo_params: spec.triggerPrice ? { trigger_price: spec.triggerPrice } : undefined,
@@ -281,7 +309,11 @@ function orderParams(
 		derivative_type: instrument.derivativeType,
 		asset: instrument.asset,
 		lot_size: instrument.lotSize,
-		option_type: instrument.optionType ? (instrument.optionType === 'CE' ? 'CALL' : 'PUT') : undefined,
+		option_type: instrument.optionType
+			? instrument.optionType === 'CE'
+				? 'CALL'
+				: 'PUT'
+			: undefined,
 		strike_price: strikePaise(instrument.displayName),
 		side: sideEnum(side),
 		display_name: instrument.displayName,
@@ -320,7 +352,11 @@ function v3Fields(change: OrderChange): Fields {
 		ref_id: spec.refId,
 		is_multi: order.isBasket,
 		order_side: order.isBasket ? undefined : `ORDER_SIDE_${spec.side}`,
-		intent_order_type: order.isBasket ? 'INTENT_ORDER_TYPE_FLEXI' : spec.triggerPrice ? 'INTENT_ORDER_TYPE_TRIGGER' : 'INTENT_ORDER_TYPE_REGULAR',
+		intent_order_type: order.isBasket
+			? 'INTENT_ORDER_TYPE_FLEXI'
+			: spec.triggerPrice
+				? 'INTENT_ORDER_TYPE_TRIGGER'
+				: 'INTENT_ORDER_TYPE_REGULAR',
 		rejection_msg: order.rejectionMsg,
 		legs: order.legs.map((leg) => ({
 			ref_id: leg.refId,
@@ -333,7 +369,11 @@ function v3Fields(change: OrderChange): Fields {
 		exit_triggers: spec.triggerPrice ? [stopLossTrigger(order, spec.triggerPrice)] : [],
 	};
 	if (change.tradeQty) {
-		response.trade_fill = { trade_qty: change.tradeQty, trade_price: change.tradePrice, ref_id: change.leg?.refId ?? spec.refId };
+		response.trade_fill = {
+			trade_qty: change.tradeQty,
+			trade_price: change.tradePrice,
+			ref_id: change.leg?.refId ?? spec.refId,
+		};
 	}
 	return {
 		intent_order_response: response,
@@ -344,11 +384,19 @@ function v3Fields(change: OrderChange): Fields {
 
 function stopLossTrigger(order: SimOrder, triggerPrice: number): Fields {
 	let status = 'INTENT_EXIT_TRIGGER_STATUS_OPEN';
-	if (order.triggered) status = order.status === 'FILLED' ? 'INTENT_EXIT_TRIGGER_STATUS_FILLED' : 'INTENT_EXIT_TRIGGER_STATUS_TRIGGERED';
-	else if (['CANCELLED', 'EXPIRED', 'REJECTED'].includes(order.status)) status = 'INTENT_EXIT_TRIGGER_STATUS_CANCELLED';
+	if (order.triggered)
+		status =
+			order.status === 'FILLED'
+				? 'INTENT_EXIT_TRIGGER_STATUS_FILLED'
+				: 'INTENT_EXIT_TRIGGER_STATUS_TRIGGERED';
+	else if (['CANCELLED', 'EXPIRED', 'REJECTED'].includes(order.status))
+		status = 'INTENT_EXIT_TRIGGER_STATUS_CANCELLED';
 	return {
 		kind: 'INTENT_EXIT_TRIGGER_KIND_STOPLOSS',
-		condition_kind: order.spec.side === 'BUY' ? 'LTP_CONDITION_KIND_AT_OR_ABOVE' : 'LTP_CONDITION_KIND_AT_OR_BELOW',
+		condition_kind:
+			order.spec.side === 'BUY'
+				? 'LTP_CONDITION_KIND_AT_OR_ABOVE'
+				: 'LTP_CONDITION_KIND_AT_OR_BELOW',
 		trigger_price: triggerPrice,
 		limit_price: order.orderPrice,
 		status,
@@ -397,7 +445,23 @@ function strikePaise(displayName: string): number | undefined {
 	return match ? Math.round(Number(match[1]) * 100) : undefined;
 }
 
-function statusTable(prefix: string, overrides: Partial<Record<NubraStatus, string>>): Record<NubraStatus, string> {
-	const names: NubraStatus[] = ['PENDING', 'SENT', 'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'TRIGGERED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'UNKNOWN'];
-	return Object.fromEntries(names.map((name) => [name, prefix + (overrides[name] ?? name)])) as Record<NubraStatus, string>;
+function statusTable(
+	prefix: string,
+	overrides: Partial<Record<NubraStatus, string>>,
+): Record<NubraStatus, string> {
+	const names: NubraStatus[] = [
+		'PENDING',
+		'SENT',
+		'OPEN',
+		'PARTIALLY_FILLED',
+		'FILLED',
+		'TRIGGERED',
+		'REJECTED',
+		'CANCELLED',
+		'EXPIRED',
+		'UNKNOWN',
+	];
+	return Object.fromEntries(
+		names.map((name) => [name, prefix + (overrides[name] ?? name)]),
+	) as Record<NubraStatus, string>;
 }

@@ -7,6 +7,7 @@ import { SimulatorEmitter } from './events';
 import { createRestHandler } from './rest';
 import { SessionStore } from './sessions';
 import { SubscriberHub } from './socket';
+import { TradingDesk } from './trading';
 import type { RunningSimulator, SimulatorOptions } from './types';
 
 export * from './types';
@@ -16,6 +17,12 @@ export { DEMO_OTP } from './rest';
 export { INVALID_TOKEN_TEXT } from './socket';
 export { ONE_MIB } from './malformed';
 export type { OrderChange } from './book';
+export type {
+	RefdataRow,
+	TradingDeskCounts,
+	TradingDeskOptions,
+	TradingSimControl,
+} from './trading';
 
 /** The demo TOTP secret: a local fake's, printed by the CLI on purpose. Base32, 160 bits. */
 export const DEMO_TOTP_SECRET = 'NUBRASIMULATORDEMOSECRET234567AB';
@@ -69,6 +76,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 	});
 	onRevoked = () => hub.endRevokedSubscriptions();
 	const control = new Control({ book, hub, sessions, emitter });
+	const trading = new TradingDesk(control, options.trading);
 
 	const urls = { rest: '', ws: '', orderService: '' };
 	const server = createServer(
@@ -83,13 +91,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 			}),
 			emitter,
 			log,
+			extraRoute: (path) => trading.route(path),
 		}),
 	);
 	server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
 	await listen(server, options.port ?? 0, host);
 
 	const { port } = server.address() as AddressInfo;
-	const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+	const urlHost =
+		host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 	urls.rest = `http://${urlHost}:${port}`;
 	urls.ws = `ws://${urlHost}:${port}${USER_SOCKET_PATH}`;
 	urls.orderService = `ws://${urlHost}:${port}${ORDER_SERVICE_SOCKET_PATH}`;
@@ -102,8 +112,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 		orderServiceWsUrl: urls.orderService,
 		credentials,
 		control,
+		trading,
 		close: () => {
 			closing ??= (async () => {
+				trading.close();
 				control.shutdown();
 				await hub.close();
 				server.closeAllConnections();

@@ -23,7 +23,10 @@ export function malformedFrame(kind: MalformedKind): Uint8Array | string {
 		case 'unknown-type':
 			return wrapInEnvelope('nubra.trading.v4.FutureIntentUpdate', sampleV3Message(''));
 		case 'portfolio':
-			return wrapInEnvelope('protos.zanskarsecurities.nubrafrontend.PortfolioResponse', Uint8Array.from([0x08, 0x01]));
+			return wrapInEnvelope(
+				'protos.zanskarsecurities.nubrafrontend.PortfolioResponse',
+				Uint8Array.from([0x08, 0x01]),
+			);
 		case 'text-error':
 			return 'Error: internal failure';
 		case 'text-info':
@@ -38,7 +41,11 @@ function sampleV3Frame(echo: string): Uint8Array {
 
 function sampleV3Message(echo: string): Uint8Array {
 	return encodeWith(loadNubraSchema().intentUpdate, {
-		intent_order_response: { intent_order_id: 1, order_status: 'INTENT_ORDER_STATUS_OPEN', echo_fields: echo },
+		intent_order_response: {
+			intent_order_id: 1,
+			order_status: 'INTENT_ORDER_STATUS_OPEN',
+			echo_fields: echo,
+		},
 		intent_order_response_type: 'INTENT_ORDER_RESPONSE_TYPE_ACCEPT',
 		intent_order_requst_type: 'INTENT_ORDER_REQUEST_TYPE_NEW',
 	});

@@ -1,5 +1,20 @@
-import { EQUITIES, OPTIONS, REJECTION_REASONS, TAGS, roundToTick, type Instrument } from './instruments';
-import type { InstrumentSpec, LegSpec, OrderSpec, OrderStep, ScenarioMix, ScenarioOptions, ScenarioStep } from './types';
+import {
+	EQUITIES,
+	OPTIONS,
+	REJECTION_REASONS,
+	TAGS,
+	roundToTick,
+	type Instrument,
+} from './instruments';
+import type {
+	InstrumentSpec,
+	LegSpec,
+	OrderSpec,
+	OrderStep,
+	ScenarioMix,
+	ScenarioOptions,
+	ScenarioStep,
+} from './types';
 
 /** mulberry32: tiny, fast and good enough to make scenarios repeatable per seed. */
 export function mulberry32(seed: number): () => number {
@@ -117,19 +132,27 @@ function lifecycle(dice: Dice, key: string, kind: Lifecycle): ScenarioStep[] {
 		case 'reject':
 			return [place, step({ type: 'reject', reason: dice.pick(REJECTION_REASONS) })];
 		case 'cancel': {
-			const fills = canSplit && dice.chance(0.4) ? [step({ type: 'partialFill', qty: someLots() })] : [];
+			const fills =
+				canSplit && dice.chance(0.4) ? [step({ type: 'partialFill', qty: someLots() })] : [];
 			return [place, accept, ...fills, step({ type: 'cancel' })];
 		}
 		case 'modify': {
 			const price = spec.price ?? 0;
 			const newPrice = roundToTick(price * (spec.side === 'BUY' ? 1.002 : 0.998));
 			const end = dice.chance(0.7) ? step({ type: 'fill' }) : step({ type: 'cancel' });
-			return [place, accept, step({ type: 'modify', price: newPrice }), step({ type: 'modify', qty: qty + lot }), end];
+			return [
+				place,
+				accept,
+				step({ type: 'modify', price: newPrice }),
+				step({ type: 'modify', qty: qty + lot }),
+				end,
+			];
 		}
 		case 'stopLoss':
 			return [place, accept, step({ type: 'trigger' }), step({ type: 'fill' })];
 		case 'expire': {
-			const fills = canSplit && dice.chance(0.5) ? [step({ type: 'partialFill', qty: someLots() })] : [];
+			const fills =
+				canSplit && dice.chance(0.5) ? [step({ type: 'partialFill', qty: someLots() })] : [];
 			return [place, accept, ...fills, step({ type: 'expire' })];
 		}
 		case 'unsolicitedCancel':
@@ -151,7 +174,12 @@ function basketLifecycle(
 	if (roll < 0.2) return [place, accept, step({ type: 'partialFill' }), step({ type: 'cancel' })];
 	// Leg by leg, so each fill names its leg; sometimes the last legs complete together.
 	const legFills = dice.chance(0.7) ? legCount - 1 : legCount - 2;
-	return [place, accept, ...Array.from({ length: legFills }, () => step({ type: 'partialFill' })), step({ type: 'fill' })];
+	return [
+		place,
+		accept,
+		...Array.from({ length: legFills }, () => step({ type: 'partialFill' })),
+		step({ type: 'fill' }),
+	];
 }
 
 function singleSpec(dice: Dice, stopLoss: boolean): Partial<OrderSpec> {
@@ -204,7 +232,10 @@ function basketSpec(dice: Dice): Partial<OrderSpec> {
 	};
 }
 
-function instrumentFields({ referencePrice: _referencePrice, ...fields }: Instrument): InstrumentSpec {
+function instrumentFields({
+	referencePrice: _referencePrice,
+	...fields
+}: Instrument): InstrumentSpec {
 	return fields;
 }
 

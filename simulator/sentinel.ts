@@ -1,4 +1,9 @@
-import { SENTINEL_BUCKETS, type SentinelBucket as Bucket, type SentinelOrderRow, type SentinelRefData } from '../client/sentinel';
+import {
+	SENTINEL_BUCKETS,
+	type SentinelBucket as Bucket,
+	type SentinelOrderRow,
+	type SentinelRefData,
+} from '../client/sentinel';
 import { TICK_PAISE } from './instruments';
 import type { InstrumentSpec, NubraStatus, SimOrder } from './types';
 
@@ -37,7 +42,9 @@ export interface SnapshotFilter {
  * backend would, so a client that parses them into doubles loses digits above 2^53 visibly.
  */
 export function sentinelOrders(orders: SimOrder[], filter: SnapshotFilter): string {
-	const buckets = Object.fromEntries(SENTINEL_BUCKETS.map((bucket) => [bucket, [] as SimRow[]])) as Record<Bucket, SimRow[]>;
+	const buckets = Object.fromEntries(
+		SENTINEL_BUCKETS.map((bucket) => [bucket, [] as SimRow[]]),
+	) as Record<Bucket, SimRow[]>;
 	for (const order of orders) {
 		if (filter.intentOrderIds && !filter.intentOrderIds.includes(order.id)) continue;
 		if (filter.stratTags && !filter.stratTags.includes(order.spec.tag)) continue;
@@ -94,7 +101,9 @@ function row(order: SimOrder, status: string): SimRow {
 }
 
 function exchangeOrderIds(order: SimOrder): bigint[] {
-	const ids = order.isBasket ? order.legs.map((leg) => leg.exchangeOrderId) : [order.exchangeOrderId];
+	const ids = order.isBasket
+		? order.legs.map((leg) => leg.exchangeOrderId)
+		: [order.exchangeOrderId];
 	return ids.map((id) => BigInt(id));
 }
 

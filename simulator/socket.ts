@@ -72,7 +72,11 @@ export class SubscriberHub {
 	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
 		const url = new URL(request.url ?? '/', 'http://simulator.invalid');
 		const channel: Channel | undefined =
-			url.pathname === USER_SOCKET_PATH ? 'user' : url.pathname === ORDER_SERVICE_SOCKET_PATH ? 'order-service' : undefined;
+			url.pathname === USER_SOCKET_PATH
+				? 'user'
+				: url.pathname === ORDER_SERVICE_SOCKET_PATH
+					? 'order-service'
+					: undefined;
 		if (!channel) return rejectUpgrade(socket, 404, 'Not Found');
 		if (this.#refusalsLeft > 0) {
 			this.#refusalsLeft--;
@@ -85,7 +89,8 @@ export class SubscriberHub {
 	}
 
 	setApiVersion(version: NubraApiVersion): void {
-		if (!['v1', 'v2', 'v3'].includes(version)) throw new RangeError(`Unknown API version ${String(version)}`);
+		if (!['v1', 'v2', 'v3'].includes(version))
+			throw new RangeError(`Unknown API version ${String(version)}`);
 		this.#apiVersion = version;
 	}
 
@@ -121,7 +126,8 @@ export class SubscriberHub {
 	}
 
 	corruptNext(frames: number): void {
-		if (!Number.isInteger(frames) || frames < 0) throw new RangeError('corruptNext needs a whole number of frames');
+		if (!Number.isInteger(frames) || frames < 0)
+			throw new RangeError('corruptNext needs a whole number of frames');
 		for (const connection of this.#connections.values()) {
 			if (connection.subscribed) connection.framesToCorrupt = frames;
 		}
@@ -143,16 +149,24 @@ export class SubscriberHub {
 	endRevokedSubscriptions(): void {
 		for (const connection of this.#connections.values()) {
 			const token = connection.sessionToken;
-			if (!connection.subscribed || token === undefined || this.#options.sessions.isLiveSession(token)) continue;
+			if (
+				!connection.subscribed ||
+				token === undefined ||
+				this.#options.sessions.isLiveSession(token)
+			)
+				continue;
 			connection.subscribed = false;
-			this.#options.log(`connection ${connection.id}: session ended by a newer login or expiry, Invalid Token`);
+			this.#options.log(
+				`connection ${connection.id}: session ended by a newer login or expiry, Invalid Token`,
+			);
 			if (connection.ws.readyState !== connection.ws.OPEN) continue;
 			connection.ws.send(INVALID_TOKEN_TEXT, () => connection.ws.close(1008, INVALID_TOKEN_TEXT));
 		}
 	}
 
 	dropAfter(frames: number): void {
-		if (!Number.isInteger(frames) || frames < 0) throw new RangeError('dropAfter needs a whole number of frames');
+		if (!Number.isInteger(frames) || frames < 0)
+			throw new RangeError('dropAfter needs a whole number of frames');
 		for (const connection of this.#connections.values()) {
 			if (!connection.subscribed) continue;
 			if (frames === 0) this.#drop(connection);
@@ -181,10 +195,11 @@ export class SubscriberHub {
 		for (const timer of this.#timers) clearTimeout(timer);
 		this.#timers.clear();
 		const closed = [...this.#connections.values()].map(
-			(connection) => new Promise<void>((resolve) => {
-				connection.ws.once('close', () => resolve());
-				connection.ws.terminate();
-			}),
+			(connection) =>
+				new Promise<void>((resolve) => {
+					connection.ws.once('close', () => resolve());
+					connection.ws.terminate();
+				}),
 		);
 		await Promise.all(closed);
 		await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -192,7 +207,12 @@ export class SubscriberHub {
 
 	*#receivers(): Iterable<Connection> {
 		for (const connection of this.#connections.values()) {
-			if (connection.subscribed && !connection.halfOpen && !connection.dropping && connection.ws.readyState === connection.ws.OPEN) {
+			if (
+				connection.subscribed &&
+				!connection.halfOpen &&
+				!connection.dropping &&
+				connection.ws.readyState === connection.ws.OPEN
+			) {
 				yield connection;
 			}
 		}
@@ -260,7 +280,9 @@ export class SubscriberHub {
 	#onText(connection: Connection, text: string): void {
 		const [command, token, ...topics] = text.trim().split(/\s+/);
 		if (command !== 'subscribe' || topics.join(' ') !== SUBSCRIBE_TOPICS[connection.channel]) {
-			this.#options.log(`connection ${connection.id}: ignored a text frame that is not a subscribe`);
+			this.#options.log(
+				`connection ${connection.id}: ignored a text frame that is not a subscribe`,
+			);
 			return;
 		}
 		if (this.#handshakeDelayMs === 0) {

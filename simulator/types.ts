@@ -1,4 +1,5 @@
 import type { SessionCounts } from './sessions';
+import type { TradingDeskOptions, TradingSimControl } from './trading';
 import type { NubraApiVersion, NubraRequest, NubraStatus } from '../client/types';
 
 export type { NubraApiVersion, NubraRequest, NubraStatus };
@@ -13,12 +14,7 @@ export type DerivativeType = 'STOCK' | 'OPT' | 'FUT' | 'INDEX';
  * A user cancel is `ACCEPT` with request `CANCEL`, as V3 sends it.
  */
 export type SimResponseType =
-	| 'ACCEPT'
-	| 'REJECT'
-	| 'FILLED'
-	| 'TRIGGERED'
-	| 'UNSOLICITED_CANCEL'
-	| 'EXPIRED';
+	'ACCEPT' | 'REJECT' | 'FILLED' | 'TRIGGERED' | 'UNSOLICITED_CANCEL' | 'EXPIRED';
 
 export interface InstrumentSpec {
 	displayName: string;
@@ -160,13 +156,7 @@ export interface SimulatorEvents {
 }
 
 export type MalformedKind =
-	| 'garbage'
-	| 'truncated'
-	| 'oversize'
-	| 'unknown-type'
-	| 'portfolio'
-	| 'text-error'
-	| 'text-info';
+	'garbage' | 'truncated' | 'oversize' | 'unknown-type' | 'portfolio' | 'text-error' | 'text-info';
 
 export interface ScenarioMix {
 	fill?: number;
@@ -224,6 +214,8 @@ export interface SimulatorOptions {
 	bigIds?: boolean;
 	/** Receives diagnostic lines; never given a token, MPIN or secret. */
 	log?: (line: string) => void;
+	/** The trading endpoints: rate limit (default 10/s), apply delay, cancel lock, funds. */
+	trading?: TradingDeskOptions;
 }
 
 export interface SimulatorControl {
@@ -283,5 +275,7 @@ export interface RunningSimulator {
 	orderServiceWsUrl: string;
 	credentials: { phone: string; mpin: string; totpSecret: string };
 	control: SimulatorControl;
+	/** The trading endpoints' settings and counters (create, modify, cancel, margin, 429s). */
+	trading: TradingSimControl;
 	close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { SentinelOrderRow } from '../sentinel';
 import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow } from '../snapshot';
-import { orderKey, stateKey, type OrderStateTracker } from '../tracker';
+import { orderKey, type OrderStateTracker } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import type { DeliveredEvent } from './types';
 
@@ -15,7 +15,13 @@ export interface CatchUpResult {
 }
 
 function recoveredEvent(event: NubraEvent, dedupKey: string): DeliveredEvent {
-	return { event, recovered: true, receivedAt: new Date(), dedupKey, receivedAtMono: performance.now() };
+	return {
+		event,
+		recovered: true,
+		receivedAt: new Date(),
+		dedupKey,
+		receivedAtMono: performance.now(),
+	};
 }
 
 /**
@@ -63,22 +69,26 @@ export class CatchUpState {
 		if (window === this.#window) this.#liveOrders = undefined;
 	}
 
-	/** A live event: the missed fills its first frame shows (during a catch-up), then itself. */
-	live(event: NubraEvent, into: (event: NubraEvent, recovered: boolean, dedupKey: string) => void): void {
+	/**
+	 * During a catch-up, the fills a live event's first frame shows were missed while the socket
+	 * was down (reported just before it); null otherwise. Call before `observe`.
+	 */
+	missedBefore(event: NubraEvent): NubraEvent | null {
 		const live = this.#liveOrders;
-		if (live !== undefined) {
-			const id = orderKey(event);
-			if (!live.has(id)) {
-				live.add(id);
-				const missed = this.#hasBaseline ? missedFillsBeforeLive(event, this.tracker.knownFill(id)) : null;
-				if (missed !== null) {
-					this.#recoveredFromLive++;
-					into(missed, true, stateKey(missed));
-				}
-			}
-		}
-		const dedupKey = this.tracker.observeLive(event);
-		if (dedupKey !== null) into(event, false, dedupKey);
+		if (live === undefined) return null;
+		const id = orderKey(event);
+		if (live.has(id)) return null;
+		live.add(id);
+		const missed = this.#hasBaseline
+			? missedFillsBeforeLive(event, this.tracker.knownFill(id))
+			: null;
+		if (missed !== null) this.#recoveredFromLive++;
+		return missed;
+	}
+
+	/** Records a live event; its state key, or null for a state already seen. */
+	observe(event: NubraEvent): string | null {
+		return this.tracker.observeLive(event);
 	}
 
 	/** Today's orders before the socket opened: history, not news. */
@@ -96,7 +106,11 @@ export class CatchUpState {
 	 * what changed for orders the socket did not speak of meanwhile. Null when the window is
 	 * stale: a newer read covers it.
 	 */
-	apply(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number): CatchUpResult | null {
+	apply(
+		rows: readonly SentinelOrderRow[],
+		apiVersion: NubraApiVersion,
+		window: number,
+	): CatchUpResult | null {
 		if (window !== this.#window || this.#liveOrders === undefined) return null;
 		const live = this.#liveOrders;
 		this.#liveOrders = undefined;

@@ -2,14 +2,26 @@ import type WebSocket from 'ws';
 
 import { backoffDelay } from '../backoff';
 import { FrameDecoder } from '../codec';
-import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
+import {
+	NUBRA_ERROR_CODES,
+	NubraError,
+	describeError,
+	isNubraError,
+	type NubraErrorCode,
+} from '../errors';
 import { redactSecrets, redactUrl, silentLogger, type NubraLogger } from '../logger';
 import { snapshotRows, type SentinelOrderRow } from '../sentinel';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { startHeartbeat } from './heartbeat';
 import { SessionReplacements } from './session-replacements';
 import { openSubscribedSocket, resolveSocket } from './socket';
-import type { ConnectionSettings, SocketChoice, StreamAuth, StreamSession, StreamStatus } from './types';
+import type {
+	ConnectionSettings,
+	SocketChoice,
+	StreamAuth,
+	StreamSession,
+	StreamStatus,
+} from './types';
 
 /** What the connection needs from each subscription it feeds. */
 export interface ConnectionMember {
@@ -22,9 +34,20 @@ export interface ConnectionMember {
 	baseline(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion): void;
 	/** A snapshot read starts; returns the window id to hand back with its rows. */
 	beginCatchUp(): number;
-	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void;
+	applyCatchUp(
+		rows: readonly SentinelOrderRow[],
+		apiVersion: NubraApiVersion,
+		window: number,
+		afterReconnect: boolean,
+	): void;
 	abandonCatchUp(window: number): void;
-	events(events: readonly NubraEvent[], message: Record<string, unknown> | undefined, receivedAtMono: number): void;
+	/** `receivedAt` is shared by every member and event of the frame: never mutate it. */
+	events(
+		events: readonly NubraEvent[],
+		message: Record<string, unknown> | undefined,
+		receivedAt: Date,
+		receivedAtMono: number,
+	): void;
 	status(status: StreamStatus): void;
 }
 
@@ -109,7 +132,12 @@ export class AccountConnection {
 	readonly #paused = new Set<unknown>();
 	readonly #unknownTypes = new Set<string>();
 	readonly #replacements: SessionReplacements;
-	readonly stats: ConnectionStats = { framesReceived: 0, malformedFrames: 0, unknownFrames: 0, connections: 0 };
+	readonly stats: ConnectionStats = {
+		framesReceived: 0,
+		malformedFrames: 0,
+		unknownFrames: 0,
+		connections: 0,
+	};
 
 	#socket: WebSocket | undefined;
 	#session: StreamSession | undefined;
@@ -219,7 +247,8 @@ export class AccountConnection {
 			if (asked === undefined) continue;
 			if (value === undefined) value = asked;
 			// 0 means "never give up", the most patient of all.
-			else if (key === 'maxReconnectAttempts') value = asked === 0 || value === 0 ? 0 : Math.max(value, asked);
+			else if (key === 'maxReconnectAttempts')
+				value = asked === 0 || value === 0 ? 0 : Math.max(value, asked);
 			else value = Math.min(value, asked);
 		}
 		return value ?? DEFAULTS[key];
@@ -250,7 +279,8 @@ export class AccountConnection {
 			if (this.closed) break;
 			if (!this.#everConnected) {
 				// The first attempt decides activations: fail them with the reason.
-				const error = end.error ?? new NubraError(end.code ?? NUBRA_ERROR_CODES.UNREACHABLE, end.reason);
+				const error =
+					end.error ?? new NubraError(end.code ?? NUBRA_ERROR_CODES.UNREACHABLE, end.reason);
 				for (const waiting of this.#waiting.filter((w) => w.activation)) {
 					this.#waiting.splice(this.#waiting.indexOf(waiting), 1);
 					this.#members.delete(waiting.member);
@@ -275,7 +305,10 @@ export class AccountConnection {
 			// The delay belongs to the attempt about to be made, as the status reports it.
 			let inMs = backoffDelay(
 				attempt + 1,
-				{ initialDelayMs: this.#setting('reconnectInitialDelayMs'), maxDelayMs: this.#setting('reconnectMaxDelayMs') },
+				{
+					initialDelayMs: this.#setting('reconnectInitialDelayMs'),
+					maxDelayMs: this.#setting('reconnectMaxDelayMs'),
+				},
 				this.#random,
 			);
 			if (refreshSession) inMs = Math.max(inMs, this.#sessionReplaced());
@@ -398,7 +431,10 @@ export class AccountConnection {
 				};
 				const stopHeartbeat = startHeartbeat(
 					socket,
-					{ intervalMs: this.#setting('heartbeatIntervalMs'), timeoutMs: this.#setting('heartbeatTimeoutMs') },
+					{
+						intervalMs: this.#setting('heartbeatIntervalMs'),
+						timeoutMs: this.#setting('heartbeatTimeoutMs'),
+					},
 					() => {
 						heardFrom = true;
 					},
@@ -432,7 +468,9 @@ export class AccountConnection {
 						);
 					}
 					end({
-						reason: tooLarge ? 'a frame exceeded the maximum size' : this.#redact(describeError(error)),
+						reason: tooLarge
+							? 'a frame exceeded the maximum size'
+							: this.#redact(describeError(error)),
 						code: tooLarge ? NUBRA_ERROR_CODES.FRAME_TOO_LARGE : NUBRA_ERROR_CODES.UNREACHABLE,
 						refreshSession: false,
 						wasHealthy: false,
@@ -465,7 +503,8 @@ export class AccountConnection {
 		try {
 			const rows = snapshotRows(await this.#o.auth.fetchSentinelOrders(session));
 			if (this.closed) return;
-			for (const member of members) if (this.#members.has(member)) member.baseline(rows, this.#apiVersion);
+			for (const member of members)
+				if (this.#members.has(member)) member.baseline(rows, this.#apiVersion);
 			this.#logger.debug(`Nubra catch-up baseline: ${rows.length} orders known`);
 		} catch (error) {
 			this.#logger.warn(`Nubra catch-up baseline failed: ${this.#redact(describeError(error))}`);
@@ -489,7 +528,8 @@ export class AccountConnection {
 			const rows = snapshotRows(await this.#o.auth.fetchSentinelOrders(session));
 			if (this.closed) return;
 			for (const [member, window] of windows) {
-				if (this.#members.has(member)) member.applyCatchUp(rows, this.#apiVersion, window, afterReconnect);
+				if (this.#members.has(member))
+					member.applyCatchUp(rows, this.#apiVersion, window, afterReconnect);
 			}
 		} catch (error) {
 			for (const [member, window] of windows) member.abandonCatchUp(window);
@@ -517,7 +557,9 @@ export class AccountConnection {
 				if (this.#members.has(member)) member.applyCatchUp(rows, this.#apiVersion, window, false);
 			} catch (error) {
 				member.abandonCatchUp(window);
-				this.#logger.warn(`Nubra catch-up for a joining trigger failed: ${this.#redact(describeError(error))}`);
+				this.#logger.warn(
+					`Nubra catch-up for a joining trigger failed: ${this.#redact(describeError(error))}`,
+				);
 			}
 		})();
 		// Without a baseline, events before the read would be taken as news: wait for it.
@@ -539,7 +581,11 @@ export class AccountConnection {
 		const members = this.#catchUpMembers().filter((member) => !member.needsBaseline);
 		if (members.length === 0) return;
 		this.#catchUpGeneration++;
-		void this.#catchUp(session, members.map((member) => [member, member.beginCatchUp()]), false);
+		void this.#catchUp(
+			session,
+			members.map((member) => [member, member.beginCatchUp()]),
+			false,
+		);
 	}
 
 	#onText(text: string, end: (result: ConnectionEnd) => void): void {
@@ -584,7 +630,9 @@ export class AccountConnection {
 			return;
 		}
 		this.#apiVersion = frame.kind;
-		for (const member of this.#members) member.events(frame.events, frame.message, receivedAtMono);
+		const receivedAt = new Date();
+		for (const member of this.#members)
+			member.events(frame.events, frame.message, receivedAt, receivedAtMono);
 	}
 
 	/**
@@ -592,7 +640,11 @@ export class AccountConnection {
 	 * from Nubra: say so once per type, so an operator notices a protocol change.
 	 */
 	#noteSkipped(kind: 'unknown' | 'portfolio', typeUrl: string): void {
-		if (kind === 'unknown' && this.#unknownTypes.size < MAX_UNKNOWN_TYPES_REPORTED && !this.#unknownTypes.has(typeUrl)) {
+		if (
+			kind === 'unknown' &&
+			this.#unknownTypes.size < MAX_UNKNOWN_TYPES_REPORTED &&
+			!this.#unknownTypes.has(typeUrl)
+		) {
 			this.#unknownTypes.add(typeUrl);
 			this.#logger.warn(
 				`Skipping frames of an unknown type (${this.#redact(typeUrl)}); if Nubra sends order updates in it, this package needs an update`,
@@ -631,7 +683,11 @@ export class AccountConnection {
 }
 
 function closedError(): NubraError {
-	return new NubraError(NUBRA_ERROR_CODES.UNREACHABLE, 'The Nubra order feed was closed before it connected', {
-		hint: 'The trigger was stopped while it was still connecting; activate it again if that was not intended.',
-	});
+	return new NubraError(
+		NUBRA_ERROR_CODES.UNREACHABLE,
+		'The Nubra order feed was closed before it connected',
+		{
+			hint: 'The trigger was stopped while it was still connecting; activate it again if that was not intended.',
+		},
+	);
 }

@@ -50,7 +50,7 @@ export class DeliveryQueue {
 			}
 		}
 		this.#queue.push(delivered);
-		if (!this.#pumping) void this.#pump();
+		if (!this.#pumping) this.#pump();
 	}
 
 	/** Stops handing out events and forgets the queued ones. */
@@ -63,27 +63,58 @@ export class DeliveryQueue {
 		}
 	}
 
-	async #pump(): Promise<void> {
+	/**
+	 * Hands out queued events synchronously while the handlers are synchronous; a handler that
+	 * returns a promise is awaited before anything else is handed out.
+	 */
+	#pump(): void {
 		this.#pumping = true;
-		try {
-			while (this.#queue.length > 0 && !this.#closed) {
-				const delivered = this.#queue.shift() as DeliveredEvent;
-				this.delivered++;
-				for (const handler of this.#handlers) {
-					try {
-						const result = handler(delivered);
-						if (result !== undefined) await result;
-					} catch (error) {
-						this.#options.onHandlerError(error);
-					}
-				}
-				if (this.#full && this.#queue.length <= this.#options.limit / 2) {
-					this.#full = false;
-					this.#options.onDrained();
-				}
+		while (this.#queue.length > 0 && !this.#closed) {
+			const delivered = this.#queue.shift() as DeliveredEvent;
+			this.delivered++;
+			const pending = this.#handOut(delivered, 0);
+			if (pending !== undefined) {
+				void pending.then(() => this.#pump());
+				return;
 			}
-		} finally {
-			this.#pumping = false;
+			this.#drainedCheck();
+		}
+		this.#pumping = false;
+	}
+
+	/** Runs the handlers from `from` on; a promise when one of them is still working. */
+	#handOut(delivered: DeliveredEvent, from: number): Promise<void> | undefined {
+		for (let i = from; i < this.#handlers.length; i++) {
+			let result: void | Promise<void>;
+			try {
+				result = this.#handlers[i](delivered);
+			} catch (error) {
+				this.#options.onHandlerError(error);
+				continue;
+			}
+			if (result !== undefined) {
+				return result.then(
+					() => this.#afterAsync(delivered, i + 1),
+					(error: unknown) => {
+						this.#options.onHandlerError(error);
+						return this.#afterAsync(delivered, i + 1);
+					},
+				);
+			}
+		}
+		return undefined;
+	}
+
+	async #afterAsync(delivered: DeliveredEvent, next: number): Promise<void> {
+		const pending = this.#handOut(delivered, next);
+		if (pending !== undefined) await pending;
+		this.#drainedCheck();
+	}
+
+	#drainedCheck(): void {
+		if (this.#full && this.#queue.length <= this.#options.limit / 2) {
+			this.#full = false;
+			this.#options.onDrained();
 		}
 	}
 }

@@ -35,7 +35,8 @@ export async function resolveSocket(
 		if (info.orderServiceWsUrl) return { url: info.orderServiceWsUrl, channel: 'order-service' };
 		// Never connect to '': UAT announces an empty order-service URL, so the environment's
 		// documented path is used; without one, the user socket (with the user subscribe).
-		if (defaults.orderService) return { url: await defaults.orderService(), channel: 'order-service' };
+		if (defaults.orderService)
+			return { url: await defaults.orderService(), channel: 'order-service' };
 	}
 	return { url: info.userWsUrl || (await defaults.user()), channel: 'user' };
 }
@@ -57,7 +58,9 @@ export interface OpenSocketOptions {
 export function openSubscribedSocket(options: OpenSocketOptions): Promise<WebSocket> {
 	const { url, channel, token } = options;
 	const target =
-		channel === 'order-service' ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url;
+		channel === 'order-service'
+			? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`
+			: url;
 	return new Promise<WebSocket>((resolve, reject) => {
 		const socket = new WebSocket(target, {
 			handshakeTimeout: options.handshakeTimeoutMs,
@@ -79,7 +82,10 @@ export function openSubscribedSocket(options: OpenSocketOptions): Promise<WebSoc
 			);
 		};
 		socket.once('error', (error) =>
-			fail(describeError(error), isCertificateError(error) ? CERTIFICATE_HINT : SOCKET_UNREACHABLE_HINT),
+			fail(
+				describeError(error),
+				isCertificateError(error) ? CERTIFICATE_HINT : SOCKET_UNREACHABLE_HINT,
+			),
 		);
 		socket.once('unexpected-response', (_request, response) =>
 			fail(`HTTP ${response.statusCode ?? '?'} on the websocket upgrade`),

@@ -1,8 +1,14 @@
-import { NUBRA_ERROR_CODES, NubraError, describeError, isNubraError, type NubraErrorCode } from '../errors';
+import {
+	NUBRA_ERROR_CODES,
+	NubraError,
+	describeError,
+	isNubraError,
+	type NubraErrorCode,
+} from '../errors';
 import type { EventPredicate } from '../filter';
 import { redactSecrets, silentLogger, type NubraLogger } from '../logger';
 import type { SentinelOrderRow } from '../sentinel';
-import { OrderStateTracker } from '../tracker';
+import { OrderStateTracker, stateKey } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { CatchUpState } from './catch-up';
 import type { AccountConnection, ConnectionMember } from './connection';
@@ -38,7 +44,12 @@ export class OrderSubscription implements ConnectionMember {
 	readonly #onClosed: (() => void) | undefined;
 	readonly #queue: DeliveryQueue;
 	readonly #statusHandlers: StatusHandler[] = [];
-	readonly #own = { eventsFiltered: 0, duplicatesSuppressed: 0, recoveredEvents: 0, droppedEvents: 0 };
+	readonly #own = {
+		eventsFiltered: 0,
+		duplicatesSuppressed: 0,
+		recoveredEvents: 0,
+		droppedEvents: 0,
+	};
 	/** Connections this subscription has been on, counted by their `connected` statuses. */
 	#connectedCount = 0;
 	#connection: AccountConnection;
@@ -68,7 +79,9 @@ export class OrderSubscription implements ConnectionMember {
 				);
 			},
 			onHandlerError: (error) =>
-				this.#logger.error(`A Nubra event handler failed: ${redactSecrets(describeError(error), [])}`),
+				this.#logger.error(
+					`A Nubra event handler failed: ${redactSecrets(describeError(error), [])}`,
+				),
 		});
 	}
 
@@ -169,7 +182,12 @@ export class OrderSubscription implements ConnectionMember {
 		this.#catchUpState.abandon(window);
 	}
 
-	applyCatchUp(rows: readonly SentinelOrderRow[], apiVersion: NubraApiVersion, window: number, afterReconnect: boolean): void {
+	applyCatchUp(
+		rows: readonly SentinelOrderRow[],
+		apiVersion: NubraApiVersion,
+		window: number,
+		afterReconnect: boolean,
+	): void {
 		if (this.closed) return;
 		const result = this.#catchUpState.apply(rows, apiVersion, window);
 		if (result === null) return;
@@ -184,25 +202,45 @@ export class OrderSubscription implements ConnectionMember {
 		const count = result.recovered;
 		// The catch-up right after the first baseline, or after a lost frame, is routine: only
 		// report it when it found news.
-		if (count > 0 || (afterReconnect && this.#connectedCount > 1)) this.#emitStatus({ state: 'recovered', count });
+		if (count > 0 || (afterReconnect && this.#connectedCount > 1))
+			this.#emitStatus({ state: 'recovered', count });
 		if (count > 0) this.#logger.info(`Nubra catch-up recovered ${count} order updates`);
 	}
 
-	events(events: readonly NubraEvent[], message: Record<string, unknown> | undefined, receivedAtMono: number): void {
+	events(
+		events: readonly NubraEvent[],
+		message: Record<string, unknown> | undefined,
+		receivedAt: Date,
+		receivedAtMono: number,
+	): void {
 		if (this.closed) return;
 		const withMessage = this.includeMessage ? message : undefined;
+		const state = this.#catchUpState;
 		for (const event of events) {
-			let delivered = false;
-			this.#catchUpState.live(event, (out, recovered, dedupKey) => {
-				if (recovered) this.#own.recoveredEvents++;
-				else delivered = true;
-				this.#deliver(
-					recovered
-						? { event: out, recovered, receivedAt: new Date(), dedupKey, receivedAtMono: performance.now() }
-						: { event: out, recovered, receivedAt: new Date(), dedupKey, message: withMessage, receivedAtMono },
-				);
+			const missed = state.missedBefore(event);
+			if (missed !== null) {
+				this.#own.recoveredEvents++;
+				this.#deliver({
+					event: missed,
+					recovered: true,
+					receivedAt,
+					dedupKey: stateKey(missed),
+					receivedAtMono,
+				});
+			}
+			const dedupKey = state.observe(event);
+			if (dedupKey === null) {
+				this.#own.duplicatesSuppressed++;
+				continue;
+			}
+			this.#deliver({
+				event,
+				recovered: false,
+				receivedAt,
+				dedupKey,
+				message: withMessage,
+				receivedAtMono,
 			});
-			if (!delivered) this.#own.duplicatesSuppressed++;
 		}
 	}
 

@@ -1,16 +1,22 @@
 import {
+	createDeferredPromise,
 	NodeConnectionTypes,
 	NodeOperationError,
 	type ICredentialsDecrypted,
 	type ICredentialTestFunctions,
 	type IDataObject,
+	type IDeferredPromise,
+	type INodeExecutionData,
 	type INodeCredentialTestResult,
 	type INodeType,
 	type INodeTypeDescription,
 	type ITriggerFunctions,
 	type ITriggerResponse,
+	type IRun,
 } from 'n8n-workflow';
 
+import type { SessionStore } from '../../client/auth';
+import { EventBatcher } from '../../client/batcher';
 import { createNubraStream } from '../../client/connect';
 import { credentialsFromRecord, type NubraCredentials } from '../../client/credentials';
 import { isNubraError } from '../../client/errors';
@@ -18,11 +24,17 @@ import { compileEventFilter } from '../../client/filter';
 import { shapeConnectionItem, shapeEventItem } from '../../client/shape';
 import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker, type TrackerSnapshot } from '../../client/tracker';
+import { n8nSessionStore } from '../shared/n8nSessionStore';
 import { testNubraCredential } from './credentialTest';
 import { triggerProperties } from './description';
 import { getSettings, type TriggerSettings } from './settings';
 
 const STATIC_DATA_KEY = 'nubraOrderStates';
+/**
+ * How long closing waits for the run of the batch it flushed. n8n's shutdown waits only for
+ * runs already registered, so the close must not return before that one is.
+ */
+const CLOSE_FLUSH_TIMEOUT_MS = 10_000;
 
 function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
@@ -33,16 +45,34 @@ function toNodeError(ctx: Pick<ITriggerFunctions, 'getNode'>, error: unknown): N
 		// n8n replaces a message that mentions ECONNREFUSED, ENOTFOUND and the like with a generic
 		// sentence ("The service refused the connection…"); keep which host or socket it was.
 		if (nodeError.message !== error.message) {
-			nodeError.description = error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
+			nodeError.description =
+				error.hint === undefined ? error.message : `${error.message}. ${error.hint}`;
 		}
 		return nodeError;
 	}
-	return new NodeOperationError(ctx.getNode(), error instanceof Error ? error.message : String(error));
+	return new NodeOperationError(
+		ctx.getNode(),
+		error instanceof Error ? error.message : String(error),
+	);
+}
+
+/**
+ * The account's session kept in the credential, so queue-mode workers (the Nubra node) use the
+ * session this process logged in with instead of ending it. Needs n8n's authenticated requests
+ * and a saved credential; without them the trigger logs in by itself.
+ */
+function sessionStoreOf(ctx: ITriggerFunctions): SessionStore | undefined {
+	const helpers = ctx.helpers as Partial<ITriggerFunctions['helpers']>;
+	if (typeof helpers.httpRequestWithAuthentication !== 'function') return undefined;
+	if (!ctx.getNode().credentials?.nubraApi?.id) return undefined;
+	return n8nSessionStore(ctx);
 }
 
 /** n8n 2.8+ records a failed execution and keeps the trigger; older hosts only have emitError. */
 function reportWithoutStopping(ctx: ITriggerFunctions, error: NodeOperationError): void {
-	const withSave = ctx as ITriggerFunctions & { saveFailedExecution?: (error: NodeOperationError) => void };
+	const withSave = ctx as ITriggerFunctions & {
+		saveFailedExecution?: (error: NodeOperationError) => void;
+	};
 	if (typeof withSave.saveFailedExecution === 'function') withSave.saveFailedExecution(error);
 	else ctx.emitError(error);
 }
@@ -113,6 +143,7 @@ export class NubraTrigger implements INodeType {
 		try {
 			stream = await createNubraStream({
 				credentials: readCredentials,
+				store: sessionStoreOf(this),
 				logger: this.logger,
 				filter,
 				tracker,
@@ -130,24 +161,49 @@ export class NubraTrigger implements INodeType {
 		}
 
 		let manualTimer: NodeJS.Timeout | undefined;
+		// Saved just before the run that carries them starts, the tracker never records as
+		// delivered an event still waiting in a batch. This needs the tracker to know no event
+		// that emitEvent has not received yet (filtered ones and duplicates aside): the stream
+		// observes each event in the same turn as it hands it over, with no queue in between.
+		const emitItems = (items: INodeExecutionData[], done?: IDeferredPromise<IRun>) => {
+			saveTracker();
+			// `this.emit` is looked up per call: in manual mode n8n swaps it after trigger() returns.
+			this.emit([items], undefined, done);
+		};
+		// "Listen for test event" shows one update, as without batching.
+		const batcher =
+			settings.batch && !manual
+				? new EventBatcher<INodeExecutionData>({
+						maxItems: settings.batch.maxEvents,
+						maxWaitMs: settings.batch.maxWaitMs,
+						onBatch: (items) => emitItems(items),
+						onError: (error) =>
+							this.logger.error(`Nubra Trigger could not start a batch run: ${String(error)}`),
+					})
+				: undefined;
 		const emitEvent = (delivered: DeliveredEvent) => {
 			if (settings.eventKinds.length === 0) return;
 			clearTimeout(manualTimer);
-			saveTracker();
-			// `this.emit` is looked up per call: in manual mode n8n swaps it after trigger() returns.
-			this.emit([[{ json: shapeEventItem(delivered, settings.shape) as IDataObject }]]);
+			const item = { json: shapeEventItem(delivered, settings.shape) as IDataObject };
+			if (batcher) batcher.add(item);
+			else emitItems([item]);
 		};
 		const onStatus = (status: StreamStatus) => {
 			if (settings.connectionEvents) {
 				const item = shapeConnectionItem(status);
-				if (item) this.emit([[{ json: item as IDataObject }]]);
+				if (item) {
+					// Connection events are not batched; the updates before one run first.
+					batcher?.flush();
+					this.emit([[{ json: item as IDataObject }]]);
+				}
 			}
 			if (status.state === 'gave-up') {
 				this.emitError(toNodeError(this, status.error));
 			}
 			// The trigger keeps running (and logging in again, more slowly): record a failed
 			// execution so the error workflow tells someone, without deactivating the workflow.
-			if (status.state === 'session-contested') reportWithoutStopping(this, toNodeError(this, status.error));
+			if (status.state === 'session-contested')
+				reportWithoutStopping(this, toNodeError(this, status.error));
 		};
 		stream.onEvent(emitEvent).onStatus(onStatus);
 
@@ -156,12 +212,45 @@ export class NubraTrigger implements INodeType {
 			markClosed = resolve;
 		});
 		let isClosed = false;
+		/**
+		 * Starts the run of the updates still in the batch and waits (bounded) until it is done.
+		 * Should the process die first, static data still holds the state from before them, so
+		 * the next start catches them up from the order book.
+		 */
+		const flushOnClose = async (pending: EventBatcher<INodeExecutionData>) => {
+			const items = pending.discard();
+			if (items.length === 0) {
+				saveTracker();
+				return;
+			}
+			const done = createDeferredPromise<IRun>();
+			let timer: NodeJS.Timeout | undefined;
+			const bound = new Promise<'timeout'>((resolve) => {
+				timer = setTimeout(() => resolve('timeout'), CLOSE_FLUSH_TIMEOUT_MS);
+			});
+			try {
+				emitItems(items, done);
+				const outcome = await Promise.race([done.promise.then(() => 'done' as const), bound]);
+				if (outcome === 'timeout') {
+					this.logger.warn(
+						`Nubra Trigger: the run of the last ${items.length} batched updates had not finished ${CLOSE_FLUSH_TIMEOUT_MS / 1000} s after closing began`,
+					);
+				}
+			} catch (error) {
+				this.logger.error(
+					`Nubra Trigger could not run the last ${items.length} batched updates: ${String(error)}`,
+				);
+			} finally {
+				clearTimeout(timer);
+			}
+		};
 		const closeFunction = async () => {
 			isClosed = true;
 			markClosed();
 			clearTimeout(manualTimer);
 			await stream.close();
-			saveTracker();
+			if (batcher) await flushOnClose(batcher);
+			else saveTracker();
 		};
 
 		if (!manual) {

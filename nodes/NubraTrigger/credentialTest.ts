@@ -1,7 +1,11 @@
 import type { ICredentialsDecrypted, INodeCredentialTestResult } from 'n8n-workflow';
 import { nubraAccounts } from '../../client/accounts';
 import { redactSecrets } from '../../client/logger';
-import { credentialsFromRecord, validateCredentials, type ValidatedCredentials } from '../../client/credentials';
+import {
+	credentialsFromRecord,
+	validateCredentials,
+	type ValidatedCredentials,
+} from '../../client/credentials';
 import { NUBRA_ERROR_CODES, isNubraError, type NubraError } from '../../client/errors';
 
 const ENVIRONMENT_LABELS = { production: 'Production', uat: 'UAT', custom: 'Custom' } as const;
@@ -13,13 +17,20 @@ function where(credentials: ValidatedCredentials): string {
 }
 
 function loginStep(error: NubraError): string {
-	if (error.code === NUBRA_ERROR_CODES.AUTH_TOTP_REJECTED || error.message.includes('/totp/login')) {
+	if (
+		error.code === NUBRA_ERROR_CODES.AUTH_TOTP_REJECTED ||
+		error.message.includes('/totp/login')
+	) {
 		return 'Step 1 of 3 (TOTP login) failed';
 	}
 	return 'Step 2 of 3 (MPIN check) failed';
 }
 
-function describe(error: NubraError, stage: Stage, credentials: ValidatedCredentials | undefined): string {
+function describe(
+	error: NubraError,
+	stage: Stage,
+	credentials: ValidatedCredentials | undefined,
+): string {
 	const detail = error.hint === undefined ? `${error.message}.` : `${error.message}. ${error.hint}`;
 	if (stage === 'config') return `Check the credential: ${detail}`;
 	if (error.code === NUBRA_ERROR_CODES.UNREACHABLE) return detail;
@@ -39,7 +50,9 @@ function describe(error: NubraError, stage: Stage, credentials: ValidatedCredent
  * `/userinfo` for a pasted token), the session stays the account's for the triggers, and the
  * message says which step failed and what to do.
  */
-export async function testNubraCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function testNubraCredential(
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	const input = credentialsFromRecord(credential.data);
 	let credentials: ValidatedCredentials | undefined;
 	let stage: Stage = 'config';
@@ -52,7 +65,10 @@ export async function testNubraCredential(credential: ICredentialsDecrypted): Pr
 		const session = live ?? (await account.auth.getSession());
 		stage = 'session';
 		const info = await account.auth.userInfo(session);
-		const socket = info.userWsUrl === undefined ? '' : `; order updates come from ${new URL(info.userWsUrl).host}`;
+		const socket =
+			info.userWsUrl === undefined
+				? ''
+				: `; order updates come from ${new URL(info.userWsUrl).host}`;
 		if (checked.authentication !== 'totp') {
 			return { status: 'OK', message: `The session token is valid on ${where(checked)}${socket}.` };
 		}
@@ -73,7 +89,10 @@ export async function testNubraCredential(credential: ICredentialsDecrypted): Pr
 		const secrets = [input.mpin, input.totpSecret, input.sessionToken].filter(
 			(s): s is string => typeof s === 'string' && s !== '',
 		);
-		const text = error instanceof Error ? redactSecrets(error.message, secrets, { fromServer: true }) : 'unknown error';
+		const text =
+			error instanceof Error
+				? redactSecrets(error.message, secrets, { fromServer: true })
+				: 'unknown error';
 		return { status: 'Error', message: `The Nubra credential test failed unexpectedly: ${text}` };
 	}
 }

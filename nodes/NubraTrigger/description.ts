@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_WAIT_SECONDS } from './settings';
+
 const matchModeOptions = [
 	{ name: 'Contains', value: 'contains' },
 	{ name: 'Equals', value: 'equals' },
@@ -34,7 +36,8 @@ export const triggerProperties: INodeProperties[] = [
 			{
 				name: 'Trade Updates',
 				value: 'trade',
-				description: 'One item per fill, with the fill quantity and price (fills missed while disconnected: one item per order, marked recovered)',
+				description:
+					'One item per fill, with the fill quantity and price (fills missed while disconnected: one item per order, marked recovered)',
 			},
 		],
 		default: ['order', 'trade'],
@@ -164,6 +167,34 @@ export const triggerProperties: INodeProperties[] = [
 					'Whether to add order_price_rupees, trade_price_rupees and the like beside the paise fields (paise ÷ 100)',
 			},
 			{
+				displayName: 'Batch Events',
+				name: 'batchEvents',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to start one run per batch of updates instead of one per update: each batch is one run with one item per update, in arrival order. Use it for rate-limited destinations (Google Sheets, Slack) and bursts; leave it off for per-update alerts. Connection events are never batched.',
+			},
+			{
+				displayName: 'Batch Max Events',
+				name: 'batchMaxEvents',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_BATCH_MAX_EVENTS,
+				description: 'A batch starts its run as soon as it holds this many updates',
+				displayOptions: { show: { batchEvents: [true] } },
+			},
+			{
+				displayName: 'Batch Max Wait',
+				name: 'batchMaxWaitSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_BATCH_MAX_WAIT_SECONDS,
+				hint: 'Value in seconds',
+				description:
+					'How long the first update of a batch waits for more before the batch starts its run. One run per this many seconds at most, unless batches fill up first.',
+				displayOptions: { show: { batchEvents: [true] } },
+			},
+			{
 				displayName: 'Catch Up After Reconnect',
 				name: 'catchUp',
 				type: 'boolean',
@@ -221,7 +252,8 @@ export const triggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 30,
 				hint: 'Value in seconds',
-				description: 'Upper bound of the wait between reconnect attempts (it starts at 1 s and doubles)',
+				description:
+					'Upper bound of the wait between reconnect attempts (it starts at 1 s and doubles)',
 			},
 			{
 				displayName: 'Output',
@@ -254,7 +286,8 @@ export const triggerProperties: INodeProperties[] = [
 					{
 						name: 'Order-Service Socket',
 						value: 'orderService',
-						description: 'The socket seen in SDK 0.5; falls back to the user socket when not announced',
+						description:
+							'The socket seen in SDK 0.5; falls back to the user socket when not announced',
 					},
 					{ name: 'Explicit URL', value: 'explicit' },
 				],

@@ -18,6 +18,8 @@ export interface TriggerSettings {
 	reconnectMaxDelayMs: number;
 	catchUp: boolean;
 	manualTimeoutMs: number;
+	/** Batch Events: up to `maxEvents` per run, or what came within `maxWaitMs`; absent when off. */
+	batch?: { maxEvents: number; maxWaitMs: number };
 }
 
 /** The keys the UI can put in "Filters"; a collection carries only the keys the user set. */
@@ -37,6 +39,9 @@ interface FilterParameters {
 interface OptionParameters {
 	output?: 'simplified' | 'full';
 	addRupeeAmounts?: boolean;
+	batchEvents?: boolean;
+	batchMaxEvents?: number;
+	batchMaxWaitSeconds?: number;
 	includeMetadata?: boolean;
 	catchUp?: boolean;
 	heartbeatIntervalSeconds?: number;
@@ -47,6 +52,9 @@ interface OptionParameters {
 	socket?: 'user' | 'orderService' | 'explicit';
 	socketUrl?: string;
 }
+
+export const DEFAULT_BATCH_MAX_EVENTS = 100;
+export const DEFAULT_BATCH_MAX_WAIT_SECONDS = 1;
 
 const EVENT_KINDS: ReadonlySet<string> = new Set(['order', 'trade', 'basket']);
 
@@ -60,7 +68,9 @@ function list(value: unknown): string[] {
  * Reads and resolves every node parameter up front, so the trigger never touches one
  * directly. Collections omit unset keys: defaults are applied here, not in the UI.
  */
-export function getSettings(ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'getNode'>): TriggerSettings {
+export function getSettings(
+	ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'getNode'>,
+): TriggerSettings {
 	const events = list(ctx.getNodeParameter('events', []));
 	const filters = ctx.getNodeParameter('filters', {}) as IDataObject as FilterParameters;
 	const options = ctx.getNodeParameter('options', {}) as IDataObject as OptionParameters;
@@ -78,9 +88,13 @@ export function getSettings(ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'g
 	if (options.socket === 'explicit') {
 		const url = (options.socketUrl ?? '').trim();
 		if (!/^wss?:\/\//i.test(url)) {
-			throw new NodeOperationError(ctx.getNode(), 'The socket URL must start with ws:// or wss://', {
-				description: 'Set Options → Socket URL, or choose the user socket.',
-			});
+			throw new NodeOperationError(
+				ctx.getNode(),
+				'The socket URL must start with ws:// or wss://',
+				{
+					description: 'Set Options → Socket URL, or choose the user socket.',
+				},
+			);
 		}
 		socket = { kind: 'explicit', url };
 	}
@@ -123,5 +137,14 @@ export function getSettings(ctx: Pick<ITriggerFunctions, 'getNodeParameter' | 'g
 		reconnectMaxDelayMs: seconds(options.reconnectMaxDelaySeconds, 30),
 		catchUp: options.catchUp ?? true,
 		manualTimeoutMs: seconds(options.manualTimeoutSeconds, 120),
+		batch: options.batchEvents
+			? {
+					maxEvents:
+						typeof options.batchMaxEvents === 'number' && options.batchMaxEvents >= 1
+							? Math.floor(options.batchMaxEvents)
+							: DEFAULT_BATCH_MAX_EVENTS,
+					maxWaitMs: seconds(options.batchMaxWaitSeconds, DEFAULT_BATCH_MAX_WAIT_SECONDS),
+				}
+			: undefined,
 	};
 }

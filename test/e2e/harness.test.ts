@@ -328,7 +328,7 @@ describe(`n8n tooling start-up failure with ${n8nHost().label}`, () => {
 		rmSync(extensions, { recursive: true, force: true });
 	});
 
-	it('rejects with n8n\'s log when n8n exits early, and removes the user folder', async () => {
+	it("rejects with n8n's log when n8n exits early, and removes the user folder", async () => {
 		const port = await getFreePort();
 		occupant = createServer();
 		await new Promise<void>((resolve) => occupant!.listen(port, '127.0.0.1', resolve));

@@ -19,7 +19,12 @@ import {
 	startHttpSink,
 	startN8nWith,
 } from '../../tools/n8n-host';
-import { loadExample, nodeNamed, PACKAGE_TRIGGER_TYPE, simulatorCredential } from './fixtures/examples';
+import {
+	loadExample,
+	nodeNamed,
+	PACKAGE_TRIGGER_TYPE,
+	simulatorCredential,
+} from './fixtures/examples';
 import { playOrder, rupees, SPECS } from './fixtures/scenario';
 
 jest.setTimeout(300_000);
@@ -41,7 +46,9 @@ describe('the packed package installed into n8n like a community node', () => {
 
 		const nubra = simulatorCredential(sim, 'Nubra (packed package)');
 		const webhook = loadExample('webhook-on-partial-fills');
-		nodeNamed(webhook, 'Nubra Trigger').credentials = { nubraApi: { id: nubra.id, name: nubra.name } };
+		nodeNamed(webhook, 'Nubra Trigger').credentials = {
+			nubraApi: { id: nubra.id, name: nubra.name },
+		};
 		nodeNamed(webhook, 'POST Fill').parameters.url = `${sink.url}/packed`;
 
 		const folder = userFolder;
@@ -71,13 +78,22 @@ describe('the packed package installed into n8n like a community node', () => {
 			'dist/nodes/NubraTrigger/NubraTrigger.node.json',
 			'dist/nodes/NubraTrigger/nubra.svg',
 			'dist/nodes/NubraTrigger/nubra.dark.svg',
+			'dist/nodes/Nubra/Nubra.node.js',
+			'dist/nodes/Nubra/Nubra.node.json',
+			'dist/nodes/Nubra/nubra.svg',
+			'dist/nodes/Nubra/nubra.dark.svg',
+			'dist/nodes/shared/n8nSessionStore.js',
 			'dist/credentials/NubraApi.credentials.js',
 			'dist/proto/nubra/intent.proto',
 			'dist/simulator/index.js',
 		]) {
 			expect(paths).toContain(file);
 		}
-		expect(packed.files.filter((file) => /^(test|bench|demo|scripts|tools)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
+		expect(
+			packed.files.filter(
+				(file) => /^(test|bench|demo|scripts|tools)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'),
+			),
+		).toEqual([]);
 		// Runtime dependencies were installed next to it, not borrowed from the repository.
 		expect(existsSync(join(packageDir, 'node_modules', 'ws', 'package.json'))).toBe(true);
 		expect(existsSync(join(packageDir, 'node_modules', 'protobufjs', 'package.json'))).toBe(true);

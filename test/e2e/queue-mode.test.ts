@@ -11,8 +11,15 @@
  *   n8n keeps in PostgreSQL.
  * - A worker is SIGKILLed during a burst: n8n's own recovery applies to the executions it was
  *   running, and the trigger loses and doubles nothing (one execution per event).
+ * - The Nubra node runs in the workers and reads the order the trigger (on the main) reported:
+ *   the workers take the session the main stored in the credential, so logins stay at one.
  */
-import { generateScenario, startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
+import {
+	generateScenario,
+	startSimulator,
+	type LedgerEntry,
+	type RunningSimulator,
+} from '../../simulator';
 import {
 	type ExecutionWithData,
 	type HttpSink,
@@ -32,6 +39,8 @@ import { entriesOf, playOrders, SPECS } from './fixtures/scenario';
 jest.setTimeout(600_000);
 
 const SINK_PATH = '/queue';
+const NODE_SINK_PATH = '/queue-node';
+const NODE_TAG = 'queue-node';
 const WORKERS = ['worker-1', 'worker-2'];
 
 /** What the workflow posts for each event. */
@@ -96,6 +105,56 @@ function queueWorkflow(credential: { id: string; name: string }, sinkUrl: string
 	};
 }
 
+/** Trigger (orders tagged NODE_TAG) → the Nubra node reads the order → the sink, in a worker. */
+function nodeWorkflow(credential: { id: string; name: string }, sinkUrl: string): WorkflowJson {
+	return {
+		name: 'Queue mode: the Nubra node in a worker',
+		nodes: [
+			{
+				name: 'Nubra Trigger',
+				type: CUSTOM_TRIGGER_TYPE,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: { events: ['order'], filters: { tags: [NODE_TAG] } },
+				credentials: { nubraApi: credential },
+			},
+			{
+				name: 'Get Order',
+				type: 'CUSTOM.nubra',
+				typeVersion: 1,
+				position: [260, 0],
+				parameters: {
+					environment: 'custom',
+					resource: 'order',
+					operation: 'get',
+					orderId: '={{ $json.order_id }}',
+				},
+				credentials: { nubraApi: credential },
+			},
+			{
+				name: 'POST Order',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [520, 0],
+				parameters: {
+					method: 'POST',
+					url: `${sinkUrl}${NODE_SINK_PATH}`,
+					sendBody: true,
+					contentType: 'json',
+					specifyBody: 'json',
+					jsonBody: '={{ JSON.stringify({ process: $env.NUBRA_E2E_PROCESS, order: $json }) }}',
+					options: {},
+				},
+			},
+		],
+		connections: {
+			'Nubra Trigger': { main: [[{ node: 'Get Order', type: 'main', index: 0 }]] },
+			'Get Order': { main: [[{ node: 'POST Order', type: 'main', index: 0 }]] },
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
 describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQL`, () => {
 	let sim: RunningSimulator;
 	let sink: HttpSink;
@@ -131,8 +190,12 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const wanted = new Set(entries.map(ledgerKey));
 		return await waitFor(
 			() => {
-				const posts = postsOf(sink.received(SINK_PATH)).filter((post) => wanted.has(itemKey(post.event)));
-				return new Set(posts.map((post) => itemKey(post.event))).size === wanted.size ? posts : undefined;
+				const posts = postsOf(sink.received(SINK_PATH)).filter((post) =>
+					wanted.has(itemKey(post.event)),
+				);
+				return new Set(posts.map((post) => itemKey(post.event))).size === wanted.size
+					? posts
+					: undefined;
 			},
 			{ timeoutMs, intervalMs: 200, description: `${wanted.size} events at the sink` },
 		);
@@ -144,7 +207,10 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const nubra = simulatorCredential(sim, 'Nubra (queue mode)');
 		queue = await startQueueMode({
 			credentials: [nubra],
-			workflows: [queueWorkflow({ id: nubra.id, name: nubra.name }, sink.url)],
+			workflows: [
+				queueWorkflow({ id: nubra.id, name: nubra.name }, sink.url),
+				nodeWorkflow({ id: nubra.id, name: nubra.name }, sink.url),
+			],
 			customExtensionsDir: PACKAGE_DIST,
 			// $env in expressions names the process that ran each execution.
 			env: { N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false' },
@@ -152,7 +218,9 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		});
 		[workflowId] = queue.main.workflowIds;
 		apiKey = await queue.main.session.createApiKey();
-		console.log(`queue mode ready: main ${queue.main.n8n.logFile}, workers ${queue.workers.map((w) => w.logFile).join(', ')}`);
+		console.log(
+			`queue mode ready: main ${queue.main.n8n.logFile}, workers ${queue.workers.map((w) => w.logFile).join(', ')}`,
+		);
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
@@ -166,7 +234,9 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const entries = await play(120);
 		const posts = await postsFor(entries);
 		expect(posts).toHaveLength(entries.length);
-		expect([...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1)).toBe(true);
+		expect(
+			[...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1),
+		).toBe(true);
 		expect(new Set(posts.map((post) => post.process))).toEqual(new Set(WORKERS));
 		// One socket and one login: the workers load the node but never start the trigger.
 		expect(sim.control.subscriberCount).toBe(1);
@@ -175,7 +245,10 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const ended = await waitFor(
 			async () => {
 				const all = await endedExecutions();
-				return all.length >= entries.length && all.every((execution) => execution.status === 'success') ? all : undefined;
+				return all.length >= entries.length &&
+					all.every((execution) => execution.status === 'success')
+					? all
+					: undefined;
 			},
 			{ timeoutMs: 60_000, description: 'every execution to end in success' },
 		);
@@ -196,7 +269,13 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 			playOrders(
 				sim.control,
 				Array.from({ length: 10 }, (_, i) => ({
-					spec: { ...SPECS.sbin, side: 'BUY' as const, qty: 10 + i, price: 80_005 + i, tag: `down-${i}` },
+					spec: {
+						...SPECS.sbin,
+						side: 'BUY' as const,
+						qty: 10 + i,
+						price: 80_005 + i,
+						tag: `down-${i}`,
+					},
 					steps: [{ type: 'reject' as const, reason: 'RMS: Insufficient margin' }],
 				})),
 			),
@@ -209,12 +288,14 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const all = [...live, ...whileDown, ...afterRestart];
 		await postsFor(all);
 		// Every post since this test began is one of its events, each exactly once.
-		await waitFor(() => sink.received(SINK_PATH).length >= postsBefore + all.length, { timeoutMs: 30_000 });
+		await waitFor(() => sink.received(SINK_PATH).length >= postsBefore + all.length, {
+			timeoutMs: 30_000,
+		});
 		const posts = postsOf(sink.received(SINK_PATH).slice(postsBefore));
 		expect(posts.map((post) => itemKey(post.event)).sort()).toEqual(all.map(ledgerKey).sort());
 		expect(posts.every((post) => WORKERS.includes(post.process))).toBe(true);
-		// The restarted main logged in once; the workers never did.
-		expect(sim.control.sessionCounts.logins).toBe(loginsBefore + 1);
+		// The restarted main took the session stored in the credential: no login; nor did the workers.
+		expect(sim.control.sessionCounts.logins).toBe(loginsBefore);
 		expect(sim.control.subscriberCount).toBe(1);
 	});
 
@@ -225,7 +306,10 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const burstStartedAt = Date.now();
 		const burst = play(150);
 		await waitFor(
-			() => postsOf(sink.received(SINK_PATH).slice(postsBefore)).filter((post) => post.process === 'worker-1').length >= 10,
+			() =>
+				postsOf(sink.received(SINK_PATH).slice(postsBefore)).filter(
+					(post) => post.process === 'worker-1',
+				).length >= 10,
 			{ timeoutMs: 60_000, intervalMs: 20, description: 'worker-1 to run part of the burst' },
 		);
 		await victim.kill();
@@ -236,7 +320,11 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		// leaves them running until its queue recovery marks them crashed). Every other
 		// execution ends on the surviving worker.
 		const givenUp = (): Set<string> =>
-			new Set([...queue.main.n8n.logs().matchAll(/Problem with execution (\d+):/g)].map((match) => match[1]));
+			new Set(
+				[...queue.main.n8n.logs().matchAll(/Problem with execution (\d+):/g)].map(
+					(match) => match[1],
+				),
+			);
 		let progress = 'nothing listed yet';
 		const { ended, stillRunning } = await waitFor(
 			async () => {
@@ -244,33 +332,89 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 					(execution) => Date.parse(execution.startedAt ?? '') >= burstStartedAt,
 				);
 				const endedIds = new Set(endedNow.map((execution) => execution.id));
-				const runningGivenUp = [...givenUp()].filter((id) => !endedIds.has(id) && !executionsBefore.has(id));
+				const runningGivenUp = [...givenUp()].filter(
+					(id) => !endedIds.has(id) && !executionsBefore.has(id),
+				);
 				progress = `${endedNow.length} ended + ${runningGivenUp.length} given up of ${entries.length}`;
 				return endedNow.length + runningGivenUp.length >= entries.length
 					? { ended: endedNow, stillRunning: runningGivenUp }
 					: undefined;
 			},
-			{ timeoutMs: 180_000, intervalMs: 1_000, description: 'every execution of the burst to end or be given up' },
+			{
+				timeoutMs: 180_000,
+				intervalMs: 1_000,
+				description: 'every execution of the burst to end or be given up',
+			},
 		).catch((error: Error) => {
 			throw new Error(`${error.message} (${progress})`);
 		});
 		const posts = postsOf(sink.received(SINK_PATH).slice(postsBefore));
-		const statuses = counts([...ended.map((execution) => execution.status), ...stillRunning.map(() => 'running (given up)')]);
-		console.log(`worker kill: ${entries.length} events, executions by status ${JSON.stringify(Object.fromEntries(statuses))}, ${posts.length} posts`);
+		const statuses = counts([
+			...ended.map((execution) => execution.status),
+			...stillRunning.map(() => 'running (given up)'),
+		]);
+		console.log(
+			`worker kill: ${entries.length} events, executions by status ${JSON.stringify(Object.fromEntries(statuses))}, ${posts.length} posts`,
+		);
 
 		// The trigger emitted every event once: one execution per event.
 		expect(ended.length + stillRunning.length).toBe(entries.length);
 		// No event reached the sink twice, and every successful execution delivered its event.
-		expect([...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1)).toBe(true);
+		expect(
+			[...counts(posts.map((post) => itemKey(post.event))).values()].every((count) => count === 1),
+		).toBe(true);
 		const delivered = new Set(posts.map((post) => post.execution));
-		const failed = [...ended.filter((execution) => execution.status !== 'success').map((execution) => execution.id), ...stillRunning];
+		const failed = [
+			...ended
+				.filter((execution) => execution.status !== 'success')
+				.map((execution) => execution.id),
+			...stillRunning,
+		];
 		// Only what the dead worker held is lost to n8n: at most its concurrency (10 by default).
 		expect(failed.length).toBeLessThanOrEqual(10);
 		for (const execution of ended) {
 			if (execution.status === 'success') expect(delivered).toContain(execution.id);
 		}
 		// What the sink lacks is exactly what n8n reports as not successful.
-		expect(entries.length - new Set(posts.map((post) => itemKey(post.event))).size).toBeLessThanOrEqual(failed.length);
+		expect(
+			entries.length - new Set(posts.map((post) => itemKey(post.event))).size,
+		).toBeLessThanOrEqual(failed.length);
 		expect(survivor.hasExited()).toBe(false);
+	});
+
+	it('runs the Nubra node in the workers on the session the main stored: logins stay at one', async () => {
+		const loginsBefore = sim.control.sessionCounts.logins;
+		const orders = entriesOf(
+			playOrders(
+				sim.control,
+				Array.from({ length: 4 }, (_, i) => ({
+					spec: {
+						...SPECS.reliance,
+						side: 'BUY' as const,
+						qty: 1 + i,
+						price: 245_005 + i * 5,
+						tag: NODE_TAG,
+					},
+					steps: [{ type: 'accept' as const }],
+				})),
+			),
+		);
+		const posts = await waitFor(
+			() => {
+				const received = sink
+					.received(NODE_SINK_PATH)
+					.map((request) => request.json as { process: string; order: Record<string, unknown> });
+				return received.length >= orders.length ? received : undefined;
+			},
+			{ timeoutMs: 120_000, intervalMs: 200, description: 'the Nubra node to read every order' },
+		);
+		// The node's output is Nubra's order row with `orderId` for chaining.
+		expect(posts.map((post) => String(post.order.orderId)).sort()).toEqual(
+			orders.map((entry) => entry.orderId).sort(),
+		);
+		expect(posts.every((post) => WORKERS.includes(post.process))).toBe(true);
+		// Not one login in any worker: each adopted the main's session from the credential.
+		expect(sim.control.sessionCounts.logins).toBe(loginsBefore);
+		expect(sim.control.subscriberCount).toBe(1);
 	});
 });

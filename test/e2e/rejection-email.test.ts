@@ -24,7 +24,14 @@ import {
 	type WorkflowJson,
 } from '../../tools/n8n-host';
 import { forCustomExtensions, loadExample, simulatorCredential } from './fixtures/examples';
-import { playOrder, playOrders, rejections, rupees, type ScriptedOrder, SPECS } from './fixtures/scenario';
+import {
+	playOrder,
+	playOrders,
+	rejections,
+	rupees,
+	type ScriptedOrder,
+	SPECS,
+} from './fixtures/scenario';
 import { type ReceivedMail, type SmtpSink, startSmtpSink } from './sinks/smtp';
 
 jest.setTimeout(300_000);
@@ -54,8 +61,15 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 	const caughtUp = new Set<string>();
 
 	/** Starts n8n on the test's user folder, kept across stops so the next start is a restart. */
-	async function start(setup: Pick<StartN8nWithOptions, 'credentials' | 'workflows' | 'owner'>): Promise<void> {
-		({ n8n, session } = await startN8nWith({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true, ...setup }));
+	async function start(
+		setup: Pick<StartN8nWithOptions, 'credentials' | 'workflows' | 'owner'>,
+	): Promise<void> {
+		({ n8n, session } = await startN8nWith({
+			customExtensionsDir: PACKAGE_DIST,
+			userFolder,
+			keepUserFolder: true,
+			...setup,
+		}));
 		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
 	}
 
@@ -63,8 +77,11 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 	async function expectOneMailPerRejection(): Promise<ReceivedMail[]> {
 		const expected = rejections(played);
 		await smtp.waitForCount(expected.length);
-		await waitForExecutions(session, workflowId, expected.length, (execution) =>
-			execution.status === 'success',
+		await waitForExecutions(
+			session,
+			workflowId,
+			expected.length,
+			(execution) => execution.status === 'success',
 		);
 		expect(smtp.mails.map(orderIdOf).sort()).toEqual(expected.map((entry) => entry.orderId).sort());
 		for (const entry of expected) {
@@ -79,7 +96,8 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 			expect(mail.text).toContain(`Price: ₹${rupees(entry.orderPrice)}\n`);
 			expect(mail.text).toContain(`Tag: ${entry.tag}\n`);
 			// Live rejections carry the reason; caught-up ones: see the failing test below.
-			if (!caughtUp.has(entry.orderId)) expect(mail.text).toContain(`Reason: ${entry.rejectionMsg}\n`);
+			if (!caughtUp.has(entry.orderId))
+				expect(mail.text).toContain(`Reason: ${entry.rejectionMsg}\n`);
 		}
 		return smtp.mails;
 	}
@@ -93,7 +111,14 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 			id: n8nId(),
 			name: 'Local SMTP sink',
 			type: 'smtp',
-			data: { user: '', password: '', host: smtp.host, port: smtp.port, secure: false, disableStartTls: true },
+			data: {
+				user: '',
+				password: '',
+				host: smtp.host,
+				port: smtp.port,
+				secure: false,
+				disableStartTls: true,
+			},
 		};
 		const workflow: WorkflowJson = forCustomExtensions(loadExample('alert-on-rejection-email'), {
 			nubraApi: { id: nubra.id, name: nubra.name },
@@ -113,8 +138,14 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 
 	it('mails exactly the rejected orders, with symbol, side, quantity, rupee price and reason', async () => {
 		const orders = playOrders(sim.control, [
-			{ spec: { ...SPECS.sbin, side: 'BUY', qty: 100, price: 80_235, tag: 'e2e-r1' }, steps: reject('RMS: Insufficient margin') },
-			{ spec: { ...SPECS.tcs, side: 'SELL', qty: 5, price: 390_055, tag: 'e2e-r2' }, steps: [{ type: 'accept' }, { type: 'fill' }] },
+			{
+				spec: { ...SPECS.sbin, side: 'BUY', qty: 100, price: 80_235, tag: 'e2e-r1' },
+				steps: reject('RMS: Insufficient margin'),
+			},
+			{
+				spec: { ...SPECS.tcs, side: 'SELL', qty: 5, price: 390_055, tag: 'e2e-r2' },
+				steps: [{ type: 'accept' }, { type: 'fill' }],
+			},
 			{
 				spec: { ...SPECS.niftyPe, side: 'SELL', qty: 75, price: 9_835, tag: 'e2e-r3' },
 				steps: reject('Exchange: Price outside circuit limits'),
@@ -127,7 +158,9 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 		played.push(...orders.flatMap((order) => order.entries));
 		expect(rejections(played)).toHaveLength(2);
 		const mails = await expectOneMailPerRejection();
-		expect(mails[0].subject).toMatch(/^Nubra order rejected: (BUY 100 SBIN @ ₹802\.35|SELL 75 NIFTY 25DEC 24000 PE @ ₹98\.35)$/);
+		expect(mails[0].subject).toMatch(
+			/^Nubra order rejected: (BUY 100 SBIN @ ₹802\.35|SELL 75 NIFTY 25DEC 24000 PE @ ₹98\.35)$/,
+		);
 	});
 
 	it('loses and doubles nothing when the socket drops with rejections happening meanwhile', async () => {
@@ -137,8 +170,14 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 			// Synchronously, before the trigger can reconnect: only a catch-up can see these.
 			try {
 				const gap = playOrders(sim.control, [
-					{ spec: { ...SPECS.hdfc, side: 'SELL', qty: 20, price: 165_485, tag: 'e2e-gap1' }, steps: reject('RMS: Order value exceeds limit') },
-					{ spec: { ...SPECS.reliance, side: 'BUY', qty: 2, price: 245_035, tag: 'e2e-gap2' }, steps: [{ type: 'accept' }] },
+					{
+						spec: { ...SPECS.hdfc, side: 'SELL', qty: 20, price: 165_485, tag: 'e2e-gap1' },
+						steps: reject('RMS: Order value exceeds limit'),
+					},
+					{
+						spec: { ...SPECS.reliance, side: 'BUY', qty: 2, price: 245_035, tag: 'e2e-gap2' },
+						steps: [{ type: 'accept' }],
+					},
 				]);
 				played.push(...gap.flatMap((order) => order.entries));
 				caughtUp.add(gap[0].id);
@@ -173,12 +212,18 @@ describe('rejection email example in the pinned n8n, SMTP to a local sink', () =
 		await sim.control.waitForDisconnect(30_000);
 		// While n8n is down: two rejections, and another order moving (not mailed).
 		const down = playOrders(sim.control, [
-			{ spec: { ...SPECS.sbin, side: 'SELL', qty: 40, price: 80_240, tag: 'e2e-down1' }, steps: reject('RMS: Insufficient margin') },
+			{
+				spec: { ...SPECS.sbin, side: 'SELL', qty: 40, price: 80_240, tag: 'e2e-down1' },
+				steps: reject('RMS: Insufficient margin'),
+			},
 			{
 				spec: { ...SPECS.niftyCe, side: 'BUY', qty: 150, price: 12_045, tag: 'e2e-down2' },
 				steps: [{ type: 'accept' }, { type: 'partialFill', qty: 75 }],
 			},
-			{ spec: { ...SPECS.infy, side: 'SELL', qty: 6, price: 150_495, tag: 'e2e-down3' }, steps: reject('RMS: Order value exceeds limit') },
+			{
+				spec: { ...SPECS.infy, side: 'SELL', qty: 6, price: 150_495, tag: 'e2e-down3' },
+				steps: reject('RMS: Order value exceeds limit'),
+			},
 		]);
 		played.push(...down.flatMap((order) => order.entries));
 		caughtUp.add(down[0].id);

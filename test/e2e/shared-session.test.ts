@@ -13,7 +13,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startSimulator, type LedgerEntry, type RequestInfo, type RunningSimulator } from '../../simulator';
+import {
+	startSimulator,
+	type LedgerEntry,
+	type RequestInfo,
+	type RunningSimulator,
+} from '../../simulator';
 import {
 	type HttpSink,
 	type N8nInstance,
@@ -33,7 +38,15 @@ import {
 	withSheetsAsHttp,
 	withSlackAsHttp,
 } from './fixtures/examples';
-import { entriesOf, fills, partialFills, playOrders, rejections, SPECS, type ScriptedOrder } from './fixtures/scenario';
+import {
+	entriesOf,
+	fills,
+	partialFills,
+	playOrders,
+	rejections,
+	SPECS,
+	type ScriptedOrder,
+} from './fixtures/scenario';
 
 jest.setTimeout(600_000);
 
@@ -69,7 +82,10 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
 	let outputDir: string;
-	const ids: Record<'demoFills' | 'rejectionsFile' | 'connection' | 'webhook' | 'rows' | 'slack', string> = {
+	const ids: Record<
+		'demoFills' | 'rejectionsFile' | 'connection' | 'webhook' | 'rows' | 'slack',
+		string
+	> = {
 		demoFills: '',
 		rejectionsFile: '',
 		connection: '',
@@ -91,7 +107,8 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 			.filter((line) => line.trim() !== '')
 			.map((line) => JSON.parse(line) as { order_id: string });
 	};
-	const orderIds = (bodies: unknown[]) => bodies.map((body) => String((body as { order_id: unknown }).order_id)).sort();
+	const orderIds = (bodies: unknown[]) =>
+		bodies.map((body) => String((body as { order_id: unknown }).order_id)).sort();
 
 	/** Every workflow holds exactly what the ledger says it should (and the stopped one no more). */
 	async function expectEachWorkflowExactlyOnce(): Promise<void> {
@@ -116,22 +133,43 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 		});
 		// Every execution finished: a doubled event would have been delivered by now.
 		await waitForExecutions(session, ids.demoFills, expected.demoFills.length);
-		await waitForExecutions(session, ids.rows, expected.rows.length);
+		// The fills example batches (fewer runs than rows): every row is in, so every run started.
+		await waitFor(
+			async () => {
+				const runs = await session.listExecutions(ids.rows);
+				return runs.every((run) => !['new', 'running', 'waiting'].includes(run.status))
+					? runs
+					: undefined;
+			},
+			{ timeoutMs: 60_000, intervalMs: 500, description: 'every run of the fills example to end' },
+		);
 		await waitForExecutions(session, ids.slack, expected.slack.length);
 		await waitForExecutions(session, ids.rejectionsFile, expected.rejectionsFile.length);
 		const body = (path: string) => sink.received(path).map((request) => request.json);
 		const idsOf = (entries: LedgerEntry[]) => entries.map((entry) => entry.orderId).sort();
 		expect(orderIds(body(PATHS.demoPartialFills))).toEqual(idsOf(expected.demoFills));
 		expect(orderIds(body(PATHS.webhook))).toEqual(idsOf(expected.webhook));
-		expect(body(PATHS.rows).map((row) => String((row as Record<string, unknown>)['Order ID'])).sort()).toEqual(idsOf(expected.rows));
+		expect(
+			body(PATHS.rows)
+				.map((row) => String((row as Record<string, unknown>)['Order ID']))
+				.sort(),
+		).toEqual(idsOf(expected.rows));
 		expect(orderIds(body(PATHS.slack))).toEqual(idsOf(expected.slack));
-		expect(rejectionLines().map((line) => String(line.order_id)).sort()).toEqual(idsOf(expected.rejectionsFile));
+		expect(
+			rejectionLines()
+				.map((line) => String(line.order_id))
+				.sort(),
+		).toEqual(idsOf(expected.rejectionsFile));
 	}
 
 	const connectionItems = (state: string) =>
-		sink.received(PATHS.connection).filter((request) => (request.json as { state?: string }).state === state);
+		sink
+			.received(PATHS.connection)
+			.filter((request) => (request.json as { state?: string }).state === state);
 	const snapshotReads = (from: number) =>
-		requests.slice(from).filter((request) => request.path === '/sentinel/orders' && request.status === 200).length;
+		requests
+			.slice(from)
+			.filter((request) => request.path === '/sentinel/orders' && request.status === 200).length;
 
 	beforeAll(async () => {
 		sim = await startSimulator();
@@ -145,16 +183,32 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 		const webhook = forCustomExtensions(loadExample('webhook-on-partial-fills'), nubraRef);
 		nodeNamed(webhook, 'POST Fill').parameters.url = `${sink.url}${PATHS.webhook}`;
 		const workflows = {
-			demoFills: forCustomExtensions(loadDemoWorkflow('partial-fills-to-http-sink', places), nubraRef),
+			demoFills: forCustomExtensions(
+				loadDemoWorkflow('partial-fills-to-http-sink', places),
+				nubraRef,
+			),
 			rejectionsFile: forCustomExtensions(loadDemoWorkflow('rejections-to-file', places), nubraRef),
-			connection: forCustomExtensions(loadDemoWorkflow('connection-events-to-http-sink', places), nubraRef),
+			connection: forCustomExtensions(
+				loadDemoWorkflow('connection-events-to-http-sink', places),
+				nubraRef,
+			),
 			webhook,
-			rows: withSheetsAsHttp(forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef), `${sink.url}${PATHS.rows}`),
-			slack: withSlackAsHttp(forCustomExtensions(loadExample('alert-on-rejection-slack'), nubraRef), `${sink.url}${PATHS.slack}`),
+			rows: withSheetsAsHttp(
+				forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef),
+				`${sink.url}${PATHS.rows}`,
+			),
+			slack: withSlackAsHttp(
+				forCustomExtensions(loadExample('alert-on-rejection-slack'), nubraRef),
+				`${sink.url}${PATHS.slack}`,
+			),
 		};
 		const names = Object.keys(workflows) as Array<keyof typeof workflows>;
 		let imported: string[];
-		({ n8n, session, workflowIds: imported } = await startN8nWith({
+		({
+			n8n,
+			session,
+			workflowIds: imported,
+		} = await startN8nWith({
 			credentials: [nubra],
 			workflows: names.map((name) => ({ ...workflows[name], active: true })),
 			customExtensionsDir: PACKAGE_DIST,
@@ -192,10 +246,13 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 		const connected = connectionItems('connected').length;
 		sim.control.dropAfter(0);
 		await sink.waitForCount(PATHS.connection, sink.received(PATHS.connection).length + 1);
-		await waitFor(() => connectionItems('connected').length > connected && sim.control.subscriberCount === 1, {
-			timeoutMs: 60_000,
-			description: 'the reconnect',
-		});
+		await waitFor(
+			() => connectionItems('connected').length > connected && sim.control.subscriberCount === 1,
+			{
+				timeoutMs: 60_000,
+				description: 'the reconnect',
+			},
+		);
 		played.push(...entriesOf(playOrders(sim.control, burst('e2e-shared-b'))));
 		await expectEachWorkflowExactlyOnce();
 		expect(logins()).toBe(1);
@@ -206,10 +263,13 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 	it('a forced session expiry costs one login in total, not one per workflow', async () => {
 		const connected = connectionItems('connected').length;
 		sim.control.expireSessions();
-		await waitFor(() => connectionItems('connected').length > connected && sim.control.subscriberCount === 1, {
-			timeoutMs: 60_000,
-			description: 'the reconnect after the expiry',
-		});
+		await waitFor(
+			() => connectionItems('connected').length > connected && sim.control.subscriberCount === 1,
+			{
+				timeoutMs: 60_000,
+				description: 'the reconnect after the expiry',
+			},
+		);
 		expect(logins()).toBe(2);
 		expect(connectionItems('session-replaced')).toHaveLength(1);
 		played.push(...entriesOf(playOrders(sim.control, burst('e2e-shared-c'))));
@@ -236,10 +296,15 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 		while (Date.now() - started < 60_000) {
 			sim.control.issueSession();
 			foreign++;
-			await waitFor(() => Date.now() - started >= foreign * 3_000, { intervalMs: 100, timeoutMs: 5_000 });
+			await waitFor(() => Date.now() - started >= foreign * 3_000, {
+				intervalMs: 100,
+				timeoutMs: 5_000,
+			});
 		}
 		const ours = logins() - before - foreign;
-		console.log(`foreign logins ${foreign}, the workflows' own ${ours}, session-replaced ${connectionItems('session-replaced').length - replacedBefore}`);
+		console.log(
+			`foreign logins ${foreign}, the workflows' own ${ours}, session-replaced ${connectionItems('session-replaced').length - replacedBefore}`,
+		);
 		// Without backoff the triggers would take the session back after each of the 20; with it
 		// they log in at 0, 2, 4, 8, 16 … s after each replacement.
 		expect(ours).toBeGreaterThanOrEqual(2);
@@ -260,7 +325,10 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 		expect(JSON.stringify(detail)).toMatch(/Another client keeps logging in to this Nubra account/);
 
 		// Once the other client stops, the workflows come back by themselves and deliver.
-		await waitFor(() => sim.control.subscriberCount === 1, { timeoutMs: 90_000, description: 'the triggers back' });
+		await waitFor(() => sim.control.subscriberCount === 1, {
+			timeoutMs: 90_000,
+			description: 'the triggers back',
+		});
 		played.push(...entriesOf(playOrders(sim.control, burst('e2e-shared-e'))));
 		await expectEachWorkflowExactlyOnce();
 	});

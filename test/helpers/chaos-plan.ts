@@ -1,4 +1,9 @@
-import { generateScenario, mulberry32, type NubraApiVersion, type ScenarioStep } from '../../simulator';
+import {
+	generateScenario,
+	mulberry32,
+	type NubraApiVersion,
+	type ScenarioStep,
+} from '../../simulator';
 
 /**
  * A seeded chaos plan: one long scenario cut into segments, each played in one API generation
@@ -62,10 +67,15 @@ const FAULT_KINDS: ChaosFault['kind'][] = [
 
 /** Faults after which the stream must reconnect (the others keep the connection). */
 export function faultReconnects(fault: ChaosFault): boolean {
-	return fault.kind !== 'malformed' && fault.kind !== 'corrupt' && fault.kind !== 'server-error-text';
+	return (
+		fault.kind !== 'malformed' && fault.kind !== 'corrupt' && fault.kind !== 'server-error-text'
+	);
 }
 
-export function buildChaosPlan(seed: number, options: { orders: number; segments: number }): ChaosPlan {
+export function buildChaosPlan(
+	seed: number,
+	options: { orders: number; segments: number },
+): ChaosPlan {
 	const random = mulberry32(seed ^ 0x5eed);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 	const steps = generateScenario({ seed, orders: options.orders, mix: CROSS_GENERATION_MIX });
@@ -85,7 +95,8 @@ export function buildChaosPlan(seed: number, options: { orders: number; segments
 		const kind = kinds[i];
 		let fault: ChaosFault;
 		if (kind === 'drop') fault = { kind, afterFrames: 1 + Math.floor(random() * 20) };
-		else if (kind === 'malformed') fault = { kind, variant: pick(['garbage', 'truncated'] as const) };
+		else if (kind === 'malformed')
+			fault = { kind, variant: pick(['garbage', 'truncated'] as const) };
 		else if (kind === 'refuse') fault = { kind, count: 1 + Math.floor(random() * 3) };
 		else if (kind === 'corrupt') fault = { kind, frames: 1 + Math.floor(random() * 3) };
 		else fault = { kind };
@@ -102,6 +113,9 @@ export function buildChaosPlan(seed: number, options: { orders: number; segments
 /** One line per segment, for failure messages. */
 export function describePlan(plan: ChaosPlan): string {
 	return plan.segments
-		.map((s, i) => `#${i} ${s.version} ${s.steps.length} steps, ${JSON.stringify(s.fault)} at ${s.faultAt}`)
+		.map(
+			(s, i) =>
+				`#${i} ${s.version} ${s.steps.length} steps, ${JSON.stringify(s.fault)} at ${s.faultAt}`,
+		)
 		.join('\n');
 }

@@ -3,7 +3,12 @@ import { NUBRA_ERROR_CODES } from '../../client/errors';
 import { NubraAccounts } from '../../client/accounts';
 import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker } from '../../client/tracker';
-import type { RequestInfo, RunningSimulator, ScenarioStep, SimulatorControl } from '../../simulator';
+import type {
+	RequestInfo,
+	RunningSimulator,
+	ScenarioStep,
+	SimulatorControl,
+} from '../../simulator';
 import { faultReconnects, type ChaosFault, type ChaosPlan } from './chaos-plan';
 import { RecordingLogger } from './recording-logger';
 import { simulatorCredentials } from './simulator-credentials';
@@ -16,7 +21,11 @@ export const CHAOS_MAX_ORDERS = 5_000;
 const LOGIN_PATHS = new Set(['/totp/login', '/verifypin', '/sendphoneotp', '/verifyphoneotp']);
 
 /** Plays steps, keeping scenario keys → order ids across calls (play() forgets them). */
-async function playSteps(control: SimulatorControl, steps: readonly ScenarioStep[], ids: Map<string, string>): Promise<void> {
+async function playSteps(
+	control: SimulatorControl,
+	steps: readonly ScenarioStep[],
+	ids: Map<string, string>,
+): Promise<void> {
 	for (const step of steps) {
 		if (step.op === 'place') {
 			ids.set(step.key, control.placeOrder(step.spec).id);
@@ -59,7 +68,11 @@ type Warning = Extract<StreamStatus, { state: 'warning' }>;
  * What each fault must look like to someone reading the statuses (or, for a session expiry,
  * the REST log: the stream logs in again). `since` holds the statuses after the injection.
  */
-export function faultShowedUp(fault: ChaosFault, since: readonly StreamStatus[], requests: readonly RequestInfo[]): boolean {
+export function faultShowedUp(
+	fault: ChaosFault,
+	since: readonly StreamStatus[],
+	requests: readonly RequestInfo[],
+): boolean {
 	const disconnects = since.filter((s): s is Disconnected => s.state === 'disconnected');
 	const warnings = since.filter((s): s is Warning => s.state === 'warning');
 	switch (fault.kind) {
@@ -68,9 +81,13 @@ export function faultShowedUp(fault: ChaosFault, since: readonly StreamStatus[],
 		case 'half-open':
 			return disconnects.some((s) => /half-open/.test(s.reason));
 		case 'invalid-token':
-			return disconnects.some((s) => s.code === NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED && /Invalid Token/.test(s.reason));
+			return disconnects.some(
+				(s) => s.code === NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED && /Invalid Token/.test(s.reason),
+			);
 		case 'session-expiry':
-			return disconnects.length > 0 && requests.some((r) => LOGIN_PATHS.has(r.path) && r.status === 200);
+			return (
+				disconnects.length > 0 && requests.some((r) => LOGIN_PATHS.has(r.path) && r.status === 200)
+			);
 		case 'malformed':
 		case 'corrupt':
 			return warnings.some((s) => s.code === NUBRA_ERROR_CODES.DECODE_MALFORMED);
@@ -177,7 +194,9 @@ export async function runChaos(sim: RunningSimulator, plan: ChaosPlan): Promise<
 			faultsSeen.push({ segment: index, fault: segment.fault, seen });
 			if (faultReconnects(segment.fault)) {
 				await waitFor(
-					() => statuses.filter((s) => s.state === 'connected').length > connectedBefore && control.subscriberCount >= 1,
+					() =>
+						statuses.filter((s) => s.state === 'connected').length > connectedBefore &&
+						control.subscriberCount >= 1,
 					FAULT_DEADLINE_MS,
 					`segment #${index}: the stream to reconnect after ${segment.fault.kind}`,
 				);

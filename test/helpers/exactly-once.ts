@@ -61,17 +61,25 @@ export function compareWithLedger(
 		const { state } = deliveredState(item);
 		seen.set(state, (seen.get(state) ?? 0) + 1);
 		const e = item.event;
-		const recoveredFill = item.recovered && e.event === 'trade' && knownFills.has(`${e.order_id}|${e.status}|${Number(e.filled_qty)}`);
+		const recoveredFill =
+			item.recovered &&
+			e.event === 'trade' &&
+			knownFills.has(`${e.order_id}|${e.status}|${Number(e.filled_qty)}`);
 		if (!known.has(state) && !recoveredFill) invented.push(state);
 	}
-	const duplicates = [...seen.entries()].filter(([, n]) => n > 1).map(([state, n]) => `${state} ×${n}`);
+	const duplicates = [...seen.entries()]
+		.filter(([, n]) => n > 1)
+		.map(([state, n]) => `${state} ×${n}`);
 
 	const finals = new Map<string, LedgerEntry>();
 	for (const entry of ledger) finals.set(entry.orderId, entry);
 	const deliveredStates = new Set(seen.keys());
 	const missingFinal: string[] = [];
 	for (const entry of finals.values()) {
-		if (!deliveredStates.has(ledgerState(entry, false)) && !deliveredStates.has(ledgerState(entry, true))) {
+		if (
+			!deliveredStates.has(ledgerState(entry, false)) &&
+			!deliveredStates.has(ledgerState(entry, true))
+		) {
 			missingFinal.push(ledgerState(entry, false));
 		}
 	}
@@ -79,7 +87,8 @@ export function compareWithLedger(
 	let skippedIntermediate = 0;
 	for (const state of distinctLedgerStates) {
 		const [id, status] = state.split('|');
-		if (!deliveredStates.has(state) && !deliveredStates.has(`${id}|${status}`)) skippedIntermediate++;
+		if (!deliveredStates.has(state) && !deliveredStates.has(`${id}|${status}`))
+			skippedIntermediate++;
 	}
 	return {
 		duplicates,
@@ -93,12 +102,17 @@ export function compareWithLedger(
 }
 
 /** Single-leg orders whose delivered trade quantities do not add up to their ledger fills. */
-function fillMismatches(ledger: readonly LedgerEntry[], delivered: readonly DeliveredEvent[]): string[] {
+function fillMismatches(
+	ledger: readonly LedgerEntry[],
+	delivered: readonly DeliveredEvent[],
+): string[] {
 	const filled = new Map<string, number>();
 	const multiLeg = new Set<string>();
 	for (const entry of ledger) {
-		if (entry.isBasket || entry.legRefId !== undefined || entry.legOrderId !== undefined) multiLeg.add(entry.orderId);
-		if (entry.kind === 'trade') filled.set(entry.orderId, (filled.get(entry.orderId) ?? 0) + (entry.tradeQty ?? 0));
+		if (entry.isBasket || entry.legRefId !== undefined || entry.legOrderId !== undefined)
+			multiLeg.add(entry.orderId);
+		if (entry.kind === 'trade')
+			filled.set(entry.orderId, (filled.get(entry.orderId) ?? 0) + (entry.tradeQty ?? 0));
 	}
 	const reported = new Map<string, number>();
 	for (const { event } of delivered) {

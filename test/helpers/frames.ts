@@ -15,7 +15,11 @@ export function wrapAny(innerTypeUrl: string, body: Uint8Array): Buffer {
 export function encodeFrame(generation: Generation, payload: Record<string, unknown>): Buffer {
 	const schema = loadNubraSchema();
 	const type =
-		generation === 'v1' ? schema.order : generation === 'v2' ? schema.executions : schema.intentUpdate;
+		generation === 'v1'
+			? schema.order
+			: generation === 'v2'
+				? schema.executions
+				: schema.intentUpdate;
 	const message = type.fromObject(payload);
 	return wrapAny(`type.googleapis.com/${MESSAGE_NAMES[generation]}`, type.encode(message).finish());
 }

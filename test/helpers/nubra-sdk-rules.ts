@@ -14,7 +14,12 @@ export const V1_BASKET_FIELD_LIMIT = 5;
 /** §6: what the SDK reads from a V1 basket update. */
 export const V1_BASKET_FIELDS = ['basket_id', 'last_modified', 'response_type'] as const;
 /** §6: the SDK rejects a non-basket V1 `Order` that lacks any of these. */
-export const V1_REQUIRED_FIELDS = ['side', 'strategy_type', 'order_status', 'response_type'] as const;
+export const V1_REQUIRED_FIELDS = [
+	'side',
+	'strategy_type',
+	'order_status',
+	'response_type',
+] as const;
 // §7 and §5 name no required field for V2 `Executions` or V3 updates: only the routing below.
 
 /** A decoded message as the SDK's protobuf runtime sees it: int64 as text, enums as numbers. */
@@ -39,18 +44,31 @@ export function setFieldNames(message: SdkMessage): string[] {
 }
 
 /** Decodes the inner message of a frame (Any → Any → message) the way the SDK reads it. */
-export function decodeForSdk(frame: Uint8Array): { generation: SdkGeneration; message: SdkMessage } {
+export function decodeForSdk(frame: Uint8Array): {
+	generation: SdkGeneration;
+	message: SdkMessage;
+} {
 	const schema = loadNubraSchema();
 	const outer = schema.any.decode(frame) as unknown as { value: Uint8Array };
-	const inner = schema.any.decode(outer.value) as unknown as { type_url: string; value: Uint8Array };
+	const inner = schema.any.decode(outer.value) as unknown as {
+		type_url: string;
+		value: Uint8Array;
+	};
 	const suffix = inner.type_url.split(/[/.]/).pop();
-	const byGeneration = { v1: schema.order, v2: schema.executions, v3: schema.intentUpdate } as const;
+	const byGeneration = {
+		v1: schema.order,
+		v2: schema.executions,
+		v3: schema.intentUpdate,
+	} as const;
 	const generation = (Object.keys(byGeneration) as SdkGeneration[]).find(
 		(candidate) => TYPE_SUFFIXES[candidate] === suffix,
 	);
 	if (generation === undefined) throw new Error(`Not an order-update frame: ${inner.type_url}`);
 	const type = byGeneration[generation];
-	const message = type.toObject(type.decode(inner.value), { longs: String, enums: Number }) as SdkMessage;
+	const message = type.toObject(type.decode(inner.value), {
+		longs: String,
+		enums: Number,
+	}) as SdkMessage;
 	return { generation, message };
 }
 
@@ -63,8 +81,9 @@ export function sdkRoute(generation: SdkGeneration, message: SdkMessage): SdkRou
 	if (generation === 'v2') {
 		const params = message.order_params as SdkMessage | undefined;
 		if (params !== undefined && isSet(params.trade_qty)) return 'trade';
-		const flexi = loadNubraSchema().root.lookupEnum('protos.zanskarsecurities.nubrafrontend.ExecutionType')
-			.values.EXECUTION_TYPE_FLEXI;
+		const flexi = loadNubraSchema().root.lookupEnum(
+			'protos.zanskarsecurities.nubrafrontend.ExecutionType',
+		).values.EXECUTION_TYPE_FLEXI;
 		const basket = message.basket_params as { order_params?: SdkMessage[] } | undefined;
 		const legTraded = (basket?.order_params ?? []).some((leg) => isSet(leg.trade_qty));
 		return message.execution_type === flexi && legTraded ? 'trade' : 'order';

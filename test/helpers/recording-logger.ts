@@ -28,6 +28,8 @@ export class RecordingLogger implements NubraLogger {
 
 	/** Every line as text, metadata included. */
 	text(): string {
-		return this.lines.map((line) => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})}`).join('\n');
+		return this.lines
+			.map((line) => `${line.level} ${line.message} ${JSON.stringify(line.meta ?? {})}`)
+			.join('\n');
 	}
 }

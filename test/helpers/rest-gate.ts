@@ -1,4 +1,10 @@
-import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+	request as httpRequest,
+	createServer,
+	type IncomingMessage,
+	type Server,
+	type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -22,7 +28,13 @@ export async function startRestGate(targetUrl: string): Promise<RestGate> {
 	let waiting: Array<() => void> = [];
 	const forward = (req: IncomingMessage, res: ServerResponse) => {
 		const upstream = httpRequest(
-			{ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+			{
+				host: target.hostname,
+				port: target.port,
+				method: req.method,
+				path: req.url,
+				headers: req.headers,
+			},
 			(answer) => {
 				res.writeHead(answer.statusCode ?? 502, answer.headers);
 				answer.pipe(res);

@@ -50,11 +50,14 @@ function newToken(): string {
 	return randomBytes(24).toString('hex');
 }
 
-export async function startRestStub(account: { phone: string; mpin: string; totpSecret: string } = STUB_ACCOUNT): Promise<RestStub> {
+export async function startRestStub(
+	account: { phone: string; mpin: string; totpSecret: string } = STUB_ACCOUNT,
+): Promise<RestStub> {
 	const authTokens = new Set<string>();
 	const sessionTokens = new Set<string>();
 	const requests: StubRequest[] = [];
-	const waiters: { predicate: (r: StubRequest) => boolean; resolve: (r: StubRequest) => void }[] = [];
+	const waiters: { predicate: (r: StubRequest) => boolean; resolve: (r: StubRequest) => void }[] =
+		[];
 
 	const sessionGuarded =
 		(answer: (request: StubRequest) => StubReply): StubHandler =>
@@ -88,13 +91,19 @@ export async function startRestStub(account: { phone: string; mpin: string; totp
 		'GET /userinfo': sessionGuarded(() => ({
 			status: 200,
 			body: {
-				env_info: { user_ws_url: 'ws://127.0.0.1:1/ws', order_service_ws_url: '', market_ws_url: '' },
+				env_info: {
+					user_ws_url: 'ws://127.0.0.1:1/ws',
+					order_service_ws_url: '',
+					market_ws_url: '',
+				},
 				version_info: { status: 'OK' },
 			},
 		})),
 		'GET /sentinel/orders': sessionGuarded(() => ({
 			status: 200,
-			body: { orders: { open: [], executed: [], cancelled: [], expired: [], rejected: [], gtt: [] } },
+			body: {
+				orders: { open: [], executed: [], cancelled: [], expired: [], rejected: [], gtt: [] },
+			},
 		})),
 		'POST /logout': () => ({ status: 200, body: {} }),
 	};
@@ -128,7 +137,9 @@ export async function startRestStub(account: { phone: string; mpin: string; totp
 					waiter.resolve(request);
 				}
 				const handler = routes.get(`${request.method} ${request.path}`);
-				const reply: StubReply = handler ? await handler(request) : { status: 404, text: 'Not Found' };
+				const reply: StubReply = handler
+					? await handler(request)
+					: { status: 404, text: 'Not Found' };
 				if (reply === 'hang') return;
 				if (reply === 'destroy') {
 					req.socket.destroy();
@@ -139,7 +150,9 @@ export async function startRestStub(account: { phone: string; mpin: string; totp
 				} else if (reply.body === undefined) {
 					res.writeHead(reply.status).end();
 				} else {
-					res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+					res
+						.writeHead(reply.status, { 'content-type': 'application/json' })
+						.end(JSON.stringify(reply.body));
 				}
 			})();
 		});

@@ -36,7 +36,10 @@ export async function http(
 export const DEVICE_ID = 'sim-test-device';
 
 /** The TOTP login of section 2: phone + TOTP, then MPIN. */
-export async function login(sim: RunningSimulator, deviceId = DEVICE_ID): Promise<{ authToken: string; sessionToken: string }> {
+export async function login(
+	sim: RunningSimulator,
+	deviceId = DEVICE_ID,
+): Promise<{ authToken: string; sessionToken: string }> {
 	const { phone, mpin, totpSecret } = sim.credentials;
 	const first = await http(`${sim.restUrl}/totp/login`, {
 		headers: { 'x-device-id': deviceId },
@@ -67,7 +70,9 @@ export class RecordingSocket {
 		this.opened = new Promise((resolve, reject) => {
 			this.ws.once('open', () => resolve());
 			this.ws.once('error', reject);
-			this.ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+			this.ws.once('unexpected-response', (_request, response) =>
+				reject(new Error(`HTTP ${response.statusCode}`)),
+			);
 		});
 		this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve({ code })));
 		// An expected failure (a refused upgrade) must not surface as an unhandled rejection.
@@ -75,7 +80,11 @@ export class RecordingSocket {
 		this.ws.on('error', () => undefined);
 		this.ws.on('message', (data, isBinary) => {
 			const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-			this.received.push(isBinary ? { binary: true, data: buffer } : { binary: false, text: buffer.toString('utf8') });
+			this.received.push(
+				isBinary
+					? { binary: true, data: buffer }
+					: { binary: false, text: buffer.toString('utf8') },
+			);
 			for (const listener of this.#listeners) listener();
 		});
 	}
@@ -112,7 +121,8 @@ export class RecordingSocket {
 	}
 
 	close(): Promise<{ code: number }> {
-		if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.terminate();
+		if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN)
+			this.ws.terminate();
 		return this.closed;
 	}
 }
@@ -127,11 +137,24 @@ export interface DecodedFrame {
 export function decodeFrame(frame: Uint8Array): DecodedFrame {
 	const schema = loadNubraSchema();
 	const outer = schema.any.decode(frame) as unknown as { value: Uint8Array };
-	const inner = schema.any.decode(outer.value) as unknown as { type_url: string; value: Uint8Array };
+	const inner = schema.any.decode(outer.value) as unknown as {
+		type_url: string;
+		value: Uint8Array;
+	};
 	const suffix = inner.type_url.split(/[/.]/).pop() ?? '';
 	const type =
-		suffix === TYPE_SUFFIXES.v1 ? schema.order : suffix === TYPE_SUFFIXES.v2 ? schema.executions : suffix === TYPE_SUFFIXES.v3 ? schema.intentUpdate : undefined;
+		suffix === TYPE_SUFFIXES.v1
+			? schema.order
+			: suffix === TYPE_SUFFIXES.v2
+				? schema.executions
+				: suffix === TYPE_SUFFIXES.v3
+					? schema.intentUpdate
+					: undefined;
 	if (!type) return { typeUrl: inner.type_url, suffix, message: {} };
-	const message = type.toObject(type.decode(inner.value), { longs: String, enums: String, arrays: false });
+	const message = type.toObject(type.decode(inner.value), {
+		longs: String,
+		enums: String,
+		arrays: false,
+	});
 	return { typeUrl: inner.type_url, suffix, message };
 }

@@ -42,7 +42,10 @@ const FIRST_CONNECTION_SNAPSHOTS = 2;
  * A stream against the simulator with the fast timings, recording events and statuses.
  * Started and subscribed (the simulator has seen the subscription) unless `noStart`.
  */
-export async function startStreamAgainst(sim: RunningSimulator, overrides: HarnessOptions = {}): Promise<StreamUnderTest> {
+export async function startStreamAgainst(
+	sim: RunningSimulator,
+	overrides: HarnessOptions = {},
+): Promise<StreamUnderTest> {
 	const { noStart, ...options } = overrides;
 	const logger = new RecordingLogger();
 	const stream = await createNubraStream({
@@ -68,7 +71,9 @@ export async function startStreamAgainst(sim: RunningSimulator, overrides: Harne
 		statusTimes,
 		logger,
 		statusesOf: <S extends StreamStatus['state']>(state: S) =>
-			statuses.filter((status): status is Extract<StreamStatus, { state: S }> => status.state === state),
+			statuses.filter(
+				(status): status is Extract<StreamStatus, { state: S }> => status.state === state,
+			),
 	};
 	if (!noStart) {
 		const before = sim.control.subscriberCount;
@@ -82,7 +87,11 @@ export async function startStreamAgainst(sim: RunningSimulator, overrides: Harne
 			await stream.start();
 			await sim.control.waitForSubscribers(before + 1);
 			if (options.catchUp !== false) {
-				await waitFor(() => snapshots >= FIRST_CONNECTION_SNAPSHOTS, 4_000, 'the first connection\'s snapshot reads');
+				await waitFor(
+					() => snapshots >= FIRST_CONNECTION_SNAPSHOTS,
+					4_000,
+					"the first connection's snapshot reads",
+				);
 			}
 		} finally {
 			stop();
@@ -92,7 +101,10 @@ export async function startStreamAgainst(sim: RunningSimulator, overrides: Harne
 }
 
 /** Records the simulator's REST requests from now on. */
-export function recordRequests(sim: RunningSimulator): { requests: RequestInfo[]; stop: () => void } {
+export function recordRequests(sim: RunningSimulator): {
+	requests: RequestInfo[];
+	stop: () => void;
+} {
 	const requests: RequestInfo[] = [];
 	const stop = sim.control.on('request', (request) => {
 		requests.push(request);
@@ -106,15 +118,23 @@ export function requestLines(requests: readonly RequestInfo[]): string[] {
 }
 
 /** Resolves once the simulator's ledger is fully reflected in final states delivered to the stream. */
-export function finalStatesDelivered(sim: RunningSimulator, events: readonly DeliveredEvent[]): boolean {
+export function finalStatesDelivered(
+	sim: RunningSimulator,
+	events: readonly DeliveredEvent[],
+): boolean {
 	const finals = new Map<string, string>();
 	for (const entry of sim.control.ledger) {
-		finals.set(entry.orderId, `${entry.status}|${entry.filledQty}|${entry.orderQty}|${entry.orderPrice}`);
+		finals.set(
+			entry.orderId,
+			`${entry.status}|${entry.filledQty}|${entry.orderQty}|${entry.orderPrice}`,
+		);
 	}
 	const got = new Set<string>();
 	for (const { event } of events) {
 		const id = String(event.order_id);
-		got.add(`${id}|${event.status}|${Number(event.filled_qty ?? 0)}|${Number(event.order_qty ?? 0)}|${Number(event.order_price ?? 0)}`);
+		got.add(
+			`${id}|${event.status}|${Number(event.filled_qty ?? 0)}|${Number(event.order_qty ?? 0)}|${Number(event.order_price ?? 0)}`,
+		);
 		if (event.event === 'basket') got.add(`${id}|${event.status}|basket`);
 	}
 	for (const [id, state] of finals) {
@@ -128,7 +148,11 @@ export function finalStatesDelivered(sim: RunningSimulator, events: readonly Del
  * Runs `action` synchronously the moment the stream first reports `state` (from now on), so a
  * test can change orders while the stream is certainly between two connections.
  */
-export function onFirstStatus(stream: NubraStream, state: StreamStatus['state'], action: (status: StreamStatus) => void): void {
+export function onFirstStatus(
+	stream: NubraStream,
+	state: StreamStatus['state'],
+	action: (status: StreamStatus) => void,
+): void {
 	let done = false;
 	stream.onStatus((status) => {
 		if (done || status.state !== state) return;

@@ -1,4 +1,5 @@
 import {
+	createEmptyRunExecutionData,
 	NodeHelpers,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
@@ -6,6 +7,7 @@ import {
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
+	type IRun,
 	type ITriggerFunctions,
 	type ITriggerResponse,
 	type Logger,
@@ -57,9 +59,23 @@ export interface TriggerContextOptions {
 	activationMode?: WorkflowActivateMode;
 	/** The workflow's static data of this node; kept by reference, so a second run can reuse it. */
 	staticData?: IDataObject;
+	/** Whether the runs `emit` starts finish (default) or never do, as a run stuck on a slow node. */
+	runsFinish?: boolean;
 }
 
 type Waiter = () => void;
+
+function finishedRun(): IRun {
+	const now = new Date();
+	return {
+		data: createEmptyRunExecutionData(),
+		mode: 'trigger',
+		startedAt: now,
+		stoppedAt: now,
+		storedAt: 'db',
+		status: 'success',
+	};
+}
 
 /** What one `trigger()` call produced and the handles to drive and observe it. */
 export interface TriggerRun {
@@ -105,7 +121,10 @@ function readPath(source: IDataObject, path: string): unknown {
  * Builds the context, calls `trigger()` like n8n, and (in manual mode) swaps the emitters
  * afterwards. Rejects when `trigger()` rejects, as activation would fail.
  */
-export async function runTrigger(nodeType: INodeType, options: TriggerContextOptions): Promise<TriggerRun> {
+export async function runTrigger(
+	nodeType: INodeType,
+	options: TriggerContextOptions,
+): Promise<TriggerRun> {
 	if (!nodeType.trigger) throw new Error('The node type has no trigger()');
 	const description = nodeType.description;
 	const mode = options.mode ?? 'trigger';
@@ -170,7 +189,11 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 		| 'getWorkflowStaticData'
 		| 'logger'
 	> = {
-		emit: (data) => recordEmit(data),
+		emit: (data, _responsePromise, donePromise) => {
+			recordEmit(data);
+			// As if the run finished at once (n8n resolves it when the execution is done).
+			if (options.runsFinish !== false) donePromise?.resolve(finishedRun());
+		},
 		emitError: (error) => recordError(error),
 		saveFailedExecution: (error) => recordError(error),
 		getNodeParameter: (name: string, fallback?: unknown): NodeParameterValueType | object => {
@@ -227,7 +250,8 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 	}
 
 	let closing: Promise<void> | undefined;
-	const items = () => emits.flatMap((data) => data.flatMap((output) => output.map((item) => item.json)));
+	const items = () =>
+		emits.flatMap((data) => data.flatMap((output) => output.map((item) => item.json)));
 	return {
 		ctx,
 		node,
@@ -246,7 +270,8 @@ export async function runTrigger(nodeType: INodeType, options: TriggerContextOpt
 			waitFor(
 				condition,
 				timeoutMs,
-				() => `${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
+				() =>
+					`${what} (${emits.length} emits, ${errors.length} errors: ${errors.map((e) => e.message).join('; ')})`,
 				(recheck) => {
 					waiters.add(recheck);
 					return () => {
@@ -295,7 +320,12 @@ export interface NodeFixture {
 		extra?: Partial<TriggerContextOptions> & { waitMs?: number },
 	): Promise<TriggerRun>;
 	/** Resolves once `condition` holds, re-checked on every simulator event of the given kinds. */
-	until(condition: () => boolean, what: string, events?: (keyof SimulatorEvents)[], timeoutMs?: number): Promise<void>;
+	until(
+		condition: () => boolean,
+		what: string,
+		events?: (keyof SimulatorEvents)[],
+		timeoutMs?: number,
+	): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -306,9 +336,15 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 	let subscriptions = 0;
 	sim.control.on('request', (request) => requests.push(request));
 	sim.control.on('subscribed', () => subscriptions++);
-	const snapshots = () => requests.filter((r) => r.path === '/sentinel/orders' && r.status === 200).length;
+	const snapshots = () =>
+		requests.filter((r) => r.path === '/sentinel/orders' && r.status === 200).length;
 
-	const until: NodeFixture['until'] = (condition, what, events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'], timeoutMs = DEFAULT_WAIT_MS) =>
+	const until: NodeFixture['until'] = (
+		condition,
+		what,
+		events = ['subscribed', 'disconnected', 'request', 'ledger', 'ping'],
+		timeoutMs = DEFAULT_WAIT_MS,
+	) =>
 		waitFor(condition, timeoutMs, what, (recheck) => {
 			const unsubscribes = events.map((event) => sim.control.on(event, recheck));
 			return () => {
@@ -325,12 +361,26 @@ export async function startNodeFixture(options: SimulatorOptions = {}): Promise<
 			const snapshotsBefore = snapshots();
 			// Triggers of one account share its socket: a later one joins the live subscription.
 			const joinsLiveSocket = sim.control.subscriberCount > 0;
-			const run = await pool.start(nodeType, { parameters, credentials: simulatorCredentials(sim), ...extra });
+			const run = await pool.start(nodeType, {
+				parameters,
+				credentials: simulatorCredentials(sim),
+				...extra,
+			});
 			if ((extra.mode ?? 'trigger') === 'manual') return run;
-			await until(() => joinsLiveSocket || subscriptions > subscribedBefore, 'the trigger to subscribe', undefined, waitMs);
+			await until(
+				() => joinsLiveSocket || subscriptions > subscribedBefore,
+				'the trigger to subscribe',
+				undefined,
+				waitMs,
+			);
 			const options = (parameters.options ?? {}) as IDataObject;
 			if (options.catchUp !== false) {
-				await until(() => snapshots() > snapshotsBefore, 'the baseline snapshot', undefined, waitMs);
+				await until(
+					() => snapshots() > snapshotsBefore,
+					'the baseline snapshot',
+					undefined,
+					waitMs,
+				);
 			}
 			return run;
 		},

@@ -23,10 +23,15 @@ export async function waitFor(
 		for (;;) {
 			if (await condition()) return;
 			if (performance.now() >= deadline) {
-				throw new Error(`Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+				throw new Error(
+					`Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+				);
 			}
 			await new Promise<void>((resolve) => {
-				const timer = setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - performance.now())));
+				const timer = setTimeout(
+					resolve,
+					Math.min(POLL_MS, Math.max(0, deadline - performance.now())),
+				);
 				wake = () => {
 					clearTimeout(timer);
 					resolve();

@@ -6,7 +6,12 @@ import { startSimulator, type RunningSimulator } from '../../simulator';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
 import { RecordingLogger } from '../helpers/recording-logger';
 import { simulatorCredentials } from '../helpers/simulator-credentials';
-import { FAST_TIMINGS, fillOrdersNow, finalStatesDelivered, recordRequests } from '../helpers/stream-harness';
+import {
+	FAST_TIMINGS,
+	fillOrdersNow,
+	finalStatesDelivered,
+	recordRequests,
+} from '../helpers/stream-harness';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -48,7 +53,13 @@ describe('one login and one socket per account, shared by every consumer', () =>
 		options: Partial<Parameters<typeof createNubraStream>[0]> = {},
 		credentials = () => simulatorCredentials(sim),
 	): Promise<Consumer> {
-		const stream = await createNubraStream({ credentials, accounts, logger, ...FAST_TIMINGS, ...options });
+		const stream = await createNubraStream({
+			credentials,
+			accounts,
+			logger,
+			...FAST_TIMINGS,
+			...options,
+		});
 		const events: DeliveredEvent[] = [];
 		const statuses: StreamStatus[] = [];
 		stream.onEvent((event) => {
@@ -70,7 +81,8 @@ describe('one login and one socket per account, shared by every consumer', () =>
 			await sim.control.waitForSubscribers(1);
 			// A first connection reads the book twice (baseline, then catch-up): let both land, so
 			// orders placed by the test are not raced by them.
-			if (first && options.catchUp !== false) await waitFor(() => snapshotReads(requests) >= 2, WAIT_MS, 'the first reads');
+			if (first && options.catchUp !== false)
+				await waitFor(() => snapshotReads(requests) >= 2, WAIT_MS, 'the first reads');
 		} finally {
 			stop();
 		}
@@ -90,13 +102,22 @@ describe('one login and one socket per account, shared by every consumer', () =>
 			sim.control.applyStep(order.id, { type: 'accept' });
 			ids.push(order.id);
 		}
-		await waitFor(() => finalStatesDelivered(sim, all.events) && finalStatesDelivered(sim, noCatchUp.events), WAIT_MS, 'every fill');
-		const states = (c: Consumer) => c.events.map((e) => `${String(e.event.order_id)}|${e.event.event}|${e.event.status}`);
+		await waitFor(
+			() => finalStatesDelivered(sim, all.events) && finalStatesDelivered(sim, noCatchUp.events),
+			WAIT_MS,
+			'every fill',
+		);
+		const states = (c: Consumer) =>
+			c.events.map((e) => `${String(e.event.order_id)}|${e.event.event}|${e.event.status}`);
 		expect(new Set(states(all)).size).toBe(states(all).length);
 		expect(states(noCatchUp)).toEqual(states(all));
 		const isBuy = (e: DeliveredEvent) => e.event.side === 'ORDER_SIDE_BUY';
 		expect(all.events.some(isBuy) && !all.events.every(isBuy)).toBe(true);
-		await waitFor(() => buys.events.length === all.events.filter(isBuy).length, WAIT_MS, 'the buys');
+		await waitFor(
+			() => buys.events.length === all.events.filter(isBuy).length,
+			WAIT_MS,
+			'the buys',
+		);
 		expect(states(buys)).toEqual(states({ ...all, events: all.events.filter(isBuy) }));
 		expect(ids).toHaveLength(4);
 		// Decoded once, counted once: the frames the socket carried, not three times as many.
@@ -114,14 +135,23 @@ describe('one login and one socket per account, shared by every consumer', () =>
 			if (status.state === 'disconnected' && missed.length === 0) missed = fillOrdersNow(sim, 2);
 		});
 		sim.control.dropAfter(0);
-		await waitFor(() => [a, b, c].every((x) => x.of('recovered').length === 1), WAIT_MS, 'every consumer to recover');
+		await waitFor(
+			() => [a, b, c].every((x) => x.of('recovered').length === 1),
+			WAIT_MS,
+			'every consumer to recover',
+		);
 		stop();
 		expect(snapshotReads(requests)).toBe(1);
 		expect(requests.filter((r) => r.path === '/totp/login' || r.path === '/verifypin')).toEqual([]);
 		expect(sim.control.sessionCounts.logins).toBe(1);
 		for (const x of [a, b, c]) {
 			expect(x.of('recovered')[0].count).toBe(missed.length);
-			expect(x.events.filter((e) => e.recovered).map((e) => String(e.event.order_id)).sort()).toEqual([...missed].sort());
+			expect(
+				x.events
+					.filter((e) => e.recovered)
+					.map((e) => String(e.event.order_id))
+					.sort(),
+			).toEqual([...missed].sort());
 		}
 	});
 
@@ -129,12 +159,24 @@ describe('one login and one socket per account, shared by every consumer', () =>
 		const a = await consumer();
 		const b = await consumer();
 		sim.control.expireSessions();
-		await waitFor(() => a.of('connected').length === 2 && b.of('connected').length === 2, WAIT_MS, 'the reconnect');
+		await waitFor(
+			() => a.of('connected').length === 2 && b.of('connected').length === 2,
+			WAIT_MS,
+			'the reconnect',
+		);
 		expect(sim.control.sessionCounts.logins).toBe(2);
 		fillOrdersNow(sim, 1);
-		await waitFor(() => finalStatesDelivered(sim, a.events) && finalStatesDelivered(sim, b.events), WAIT_MS, 'the fill after it');
+		await waitFor(
+			() => finalStatesDelivered(sim, a.events) && finalStatesDelivered(sim, b.events),
+			WAIT_MS,
+			'the fill after it',
+		);
 		expect(a.of('session-replaced')).toEqual([{ state: 'session-replaced', count: 1, inMs: 0 }]);
-		expect(logger.lines.filter((line) => line.level === 'info' && line.message === 'Nubra login succeeded')).toHaveLength(2);
+		expect(
+			logger.lines.filter(
+				(line) => line.level === 'info' && line.message === 'Nubra login succeeded',
+			),
+		).toHaveLength(2);
 	});
 
 	it('a consumer joining a live socket reads its own baseline; nobody reconnects; leaving disturbs nobody', async () => {
@@ -154,7 +196,12 @@ describe('one login and one socket per account, shared by every consumer', () =>
 
 		await b.stream.close();
 		const after = fillOrdersNow(sim, 1);
-		await waitFor(() => a.events.some((e) => String(e.event.order_id) === after[0] && e.event.status === 'FILLED'), WAIT_MS, 'a after b left');
+		await waitFor(
+			() =>
+				a.events.some((e) => String(e.event.order_id) === after[0] && e.event.status === 'FILLED'),
+			WAIT_MS,
+			'a after b left',
+		);
 		expect(sim.control.connections()).toHaveLength(1);
 		expect(a.of('disconnected')).toEqual([]);
 		expect(b.events.map((e) => String(e.event.order_id))).not.toContain(history[0]);
@@ -179,7 +226,11 @@ describe('one login and one socket per account, shared by every consumer', () =>
 			const before = a.of('connected').length;
 			sim.control.issueSession();
 			foreign++;
-			await waitFor(() => a.of('connected').length > before, WAIT_MS, `the trigger back after foreign login ${round + 1}`);
+			await waitFor(
+				() => a.of('connected').length > before,
+				WAIT_MS,
+				`the trigger back after foreign login ${round + 1}`,
+			);
 		}
 		const ours = sim.control.sessionCounts.logins - foreign;
 		// One login at start and one per replacement, shared by both consumers.
@@ -232,12 +283,20 @@ describe('one login and one socket per account, shared by every consumer', () =>
 		const before = moving.stream.connection;
 		deviceId = 'shared-device';
 		sim.control.dropAfter(0);
-		await waitFor(() => moving.stream.connection !== before && moving.stream.connection.live, WAIT_MS, 'the move');
+		await waitFor(
+			() => moving.stream.connection !== before && moving.stream.connection.live,
+			WAIT_MS,
+			'the move',
+		);
 		expect(moving.stream.connection).toBe(a.stream.connection);
 		expect(before.closed).toBe(true);
 		await waitFor(() => sim.control.connections().length === 1, WAIT_MS, 'the old socket to close');
 		fillOrdersNow(sim, 1);
-		await waitFor(() => finalStatesDelivered(sim, moving.events) && finalStatesDelivered(sim, a.events), WAIT_MS, 'the fill');
+		await waitFor(
+			() => finalStatesDelivered(sim, moving.events) && finalStatesDelivered(sim, a.events),
+			WAIT_MS,
+			'the fill',
+		);
 	});
 });
 
@@ -251,7 +310,9 @@ describe('a session shared beyond the process (the store)', () => {
 	});
 
 	/** Another process's view: a stored session and a login that writes it back. */
-	function storeOf(other: NubraAccounts): SessionStore & { saved: NubraSession | undefined; logins: number } {
+	function storeOf(
+		other: NubraAccounts,
+	): SessionStore & { saved: NubraSession | undefined; logins: number } {
 		const account = () => other.account(simulatorCredentials(sim));
 		const store = {
 			saved: undefined as NubraSession | undefined,

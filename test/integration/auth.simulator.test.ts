@@ -4,7 +4,12 @@ import type { NubraCredentials } from '../../client/credentials';
 import { httpRequest } from '../../client/http';
 import { flattenSentinelOrders } from '../../client/sentinel';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
-import { startSimulator, type RequestInfo, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import {
+	startSimulator,
+	type RequestInfo,
+	type RunningSimulator,
+	type SimulatorOptions,
+} from '../../simulator';
 import { nubraRejection } from '../helpers/rejection';
 import { simulatorCredentials } from '../helpers/simulator-credentials';
 import { waitFor } from '../helpers/wait';
@@ -25,7 +30,8 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 		sim.control.on('request', (request) => requests.push(request));
 		credential = simulatorCredentials(sim);
 	};
-	const client = (logger?: NubraLogger) => new NubraAuthClient({ credentials: () => credential, logger });
+	const client = (logger?: NubraLogger) =>
+		new NubraAuthClient({ credentials: () => credential, logger });
 	const calls = () => requests.map((r) => `${r.method} ${r.path} ${r.status}`);
 	const count = (path: string) => requests.filter((r) => r.path === path).length;
 
@@ -50,7 +56,11 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 		});
 
 		it.each([
-			['a wrong TOTP secret', { totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' }, 'NUBRA_AUTH_TOTP_REJECTED'],
+			[
+				'a wrong TOTP secret',
+				{ totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' },
+				'NUBRA_AUTH_TOTP_REJECTED',
+			],
 			['an unregistered phone', { phone: '9000000000' }, 'NUBRA_AUTH_TOTP_REJECTED'],
 			['a wrong MPIN', { mpin: '1357' }, 'NUBRA_AUTH_MPIN_REJECTED'],
 		])('classifies %s', async (_label, change, code) => {
@@ -103,9 +113,13 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 			sim.control.applyStep(orders[2].id, { type: 'reject' });
 			const c = client();
 			const all = flattenSentinelOrders(await c.fetchSentinelOrders());
-			expect(all.map((row) => String(row.intentOrderId)).sort()).toEqual(orders.map((o) => o.id).sort());
+			expect(all.map((row) => String(row.intentOrderId)).sort()).toEqual(
+				orders.map((o) => o.id).sort(),
+			);
 			const one = await c.fetchSentinelOrders(undefined, { intentOrderIds: [orders[1].id] });
-			expect(flattenSentinelOrders(one).map((row) => String(row.intentOrderId))).toEqual([orders[1].id]);
+			expect(flattenSentinelOrders(one).map((row) => String(row.intentOrderId))).toEqual([
+				orders[1].id,
+			]);
 			expect(one.executed).toHaveLength(1);
 		});
 
@@ -132,7 +146,10 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 			const after = await httpRequest({
 				method: 'GET',
 				url: `${sim.restUrl}/userinfo`,
-				headers: { authorization: `Bearer ${session.sessionToken}`, 'x-device-id': session.deviceId },
+				headers: {
+					authorization: `Bearer ${session.sessionToken}`,
+					'x-device-id': session.deviceId,
+				},
 			});
 			expect(after.status).toBe(440);
 		});
@@ -219,8 +236,14 @@ describe('NubraAuthClient against the Nubra simulator', () => {
 		it.each([
 			[{ mpin: '1111' }, /^Step 2 of 3 \(MPIN check\) failed/],
 			[{ totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' }, /^Step 1 of 3 \(TOTP login\) failed/],
-			[{ restBaseUrl: 'http://127.0.0.1:1' }, /^Could not reach 127\.0\.0\.1:1: connection refused/],
-			[{ authentication: 'sessionToken', sessionToken: 'no-such-token' }, /^Session check failed: The pasted Nubra session token has expired/],
+			[
+				{ restBaseUrl: 'http://127.0.0.1:1' },
+				/^Could not reach 127\.0\.0\.1:1: connection refused/,
+			],
+			[
+				{ authentication: 'sessionToken', sessionToken: 'no-such-token' },
+				/^Session check failed: The pasted Nubra session token has expired/,
+			],
 			[{ phone: '' }, /^Check the credential: The Nubra credential has no Phone Number/],
 		])('fails with a plain message for %j', async (change, message) => {
 			const result = await testNubraCredential(decrypted({ ...credential, ...change }));

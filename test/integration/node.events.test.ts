@@ -7,7 +7,12 @@ import { NodeOperationError, type IDataObject } from 'n8n-workflow';
 
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 import { generateScenario, type LedgerEntry, type ScenarioMix } from '../../simulator';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture, type TriggerRun } from '../helpers/trigger-context';
+import {
+	FAST_OPTIONS,
+	startNodeFixture,
+	type NodeFixture,
+	type TriggerRun,
+} from '../helpers/trigger-context';
 
 jest.setTimeout(20_000);
 
@@ -71,23 +76,40 @@ describe('Nubra Trigger: order, trade and basket updates', () => {
 		expect(run.updates().map(itemState)).toEqual(fixture.sim.control.ledger.map(ledgerState));
 		expectOneItemPerEmit(run);
 		const [accepted, partial] = run.updates();
-		expect(accepted).toMatchObject({ api_version: 'v3', display_name: 'RELIANCE', request: 'NEW', trade_qty: null });
+		expect(accepted).toMatchObject({
+			api_version: 'v3',
+			display_name: 'RELIANCE',
+			request: 'NEW',
+			trade_qty: null,
+		});
 		expect(partial).toMatchObject({ trade_qty: 4, order_qty: 10 });
 		expect(run.errors).toEqual([]);
 	});
 
 	test('events: order alone drops trades; trade alone drops order updates', async () => {
 		fixture = await startNodeFixture();
-		const orders = await fixture.start(new NubraTrigger(), { events: ['order'], options: FAST_OPTIONS });
-		const trades = await fixture.start(new NubraTrigger(), { events: ['trade'], options: FAST_OPTIONS });
+		const orders = await fixture.start(new NubraTrigger(), {
+			events: ['order'],
+			options: FAST_OPTIONS,
+		});
+		const trades = await fixture.start(new NubraTrigger(), {
+			events: ['trade'],
+			options: FAST_OPTIONS,
+		});
 		const id = orderWithTwoFills(fixture);
 		// A later order update: once it arrives, the trades before it have been judged too.
 		fixture.sim.control.applyStep(fixture.sim.control.placeOrder().id, { type: 'reject' });
 
-		await orders.waitFor(() => orders.updates().some((i) => i.status === 'REJECTED'), 'the rejection');
+		await orders.waitFor(
+			() => orders.updates().some((i) => i.status === 'REJECTED'),
+			'the rejection',
+		);
 		await trades.waitFor(() => trades.updates().length >= 2, 'the two fills');
 		expect(orders.updates().map((i) => i.event)).toEqual(['order', 'order']);
-		expect(trades.updates().map(itemState)).toEqual([`${id}|trade|PARTIALLY_FILLED|4`, `${id}|trade|FILLED|10`]);
+		expect(trades.updates().map(itemState)).toEqual([
+			`${id}|trade|PARTIALLY_FILLED|4`,
+			`${id}|trade|FILLED|10`,
+		]);
 		expectOneItemPerEmit(orders);
 		expectOneItemPerEmit(trades);
 	});
@@ -95,8 +117,14 @@ describe('Nubra Trigger: order, trade and basket updates', () => {
 	test('basket updates of the legacy V1 API arrive as basket items (and leg fills as trades)', async () => {
 		fixture = await startNodeFixture();
 		fixture.sim.control.setApiVersion('v1');
-		const baskets = await fixture.start(new NubraTrigger(), { events: ['basket'], options: FAST_OPTIONS });
-		const all = await fixture.start(new NubraTrigger(), { events: ['order', 'trade', 'basket'], options: FAST_OPTIONS });
+		const baskets = await fixture.start(new NubraTrigger(), {
+			events: ['basket'],
+			options: FAST_OPTIONS,
+		});
+		const all = await fixture.start(new NubraTrigger(), {
+			events: ['order', 'trade', 'basket'],
+			options: FAST_OPTIONS,
+		});
 		// Both triggers are on one account: one socket feeds them.
 		expect(fixture.sim.control.connections().map((c) => c.apiVersion)).toEqual(['v1']);
 
@@ -106,15 +134,22 @@ describe('Nubra Trigger: order, trade and basket updates', () => {
 		expect(basketEntries.length).toBeGreaterThanOrEqual(2);
 
 		await all.waitFor(() => all.updates().length >= ledger.length, 'every basket and leg update');
-		await baskets.waitFor(() => baskets.updates().length >= basketEntries.length, 'the basket updates');
+		await baskets.waitFor(
+			() => baskets.updates().length >= basketEntries.length,
+			'the basket updates',
+		);
 		expect(baskets.updates().map((i) => `${String(i.order_id)}|${String(i.status)}`)).toEqual(
 			basketEntries.map((entry) => `${entry.orderId}|${entry.status}`),
 		);
-		expect(baskets.updates().every((i) => i.event === 'basket' && i.api_version === 'v1')).toBe(true);
+		expect(baskets.updates().every((i) => i.event === 'basket' && i.api_version === 'v1')).toBe(
+			true,
+		);
 		// The leg fill names the leg's own order, as V1 sends it.
 		const legFill = ledger.find((entry) => entry.kind === 'trade');
 		expect(all.updates().map((i) => i.event)).toEqual(ledger.map((entry) => entry.kind));
-		expect(all.updates().find((i) => i.event === 'trade')?.order_id).toEqual(Number(legFill?.legOrderId));
+		expect(all.updates().find((i) => i.event === 'trade')?.order_id).toEqual(
+			Number(legFill?.legOrderId),
+		);
 		expectOneItemPerEmit(baskets);
 		expectOneItemPerEmit(all);
 	});
@@ -129,7 +164,13 @@ describe('Nubra Trigger: connection events', () => {
 			options: { ...FAST_OPTIONS, includeMetadata: true },
 		});
 		expect(run.connectionItems()).toEqual([
-			{ event: 'connection', state: 'connected', at: expect.any(String), url: `${fixture.sim.wsUrl}`, attempt: 1 },
+			{
+				event: 'connection',
+				state: 'connected',
+				at: expect.any(String),
+				url: `${fixture.sim.wsUrl}`,
+				attempt: 1,
+			},
 		]);
 
 		const order = control.placeOrder();
@@ -140,10 +181,16 @@ describe('Nubra Trigger: connection events', () => {
 		control.dropAfter(0);
 		await control.waitForDisconnect();
 		const fill = control.applyStep(order.id, { type: 'fill' });
-		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'disconnected'), 'the disconnected item');
+		await run.waitFor(
+			() => run.connectionItems().some((i) => i.state === 'disconnected'),
+			'the disconnected item',
+		);
 		control.refuseConnections(0);
 
-		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'recovered'), 'the recovered item');
+		await run.waitFor(
+			() => run.connectionItems().some((i) => i.state === 'recovered'),
+			'the recovered item',
+		);
 		const states = run.connectionItems().map((i) => i.state);
 		expect(states[0]).toBe('connected');
 		expect(states[1]).toBe('disconnected');
@@ -157,7 +204,10 @@ describe('Nubra Trigger: connection events', () => {
 			['order', 'OPEN', false],
 			['trade', 'FILLED', true],
 		]);
-		expect(run.updates()[1]).toMatchObject({ trade_qty: fill.tradeQty, trade_price: fill.tradePrice });
+		expect(run.updates()[1]).toMatchObject({
+			trade_qty: fill.tradeQty,
+			trade_price: fill.tradePrice,
+		});
 		expectOneItemPerEmit(run);
 		expect(run.errors).toEqual([]);
 	});
@@ -175,7 +225,10 @@ describe('Nubra Trigger: connection events', () => {
 
 		await run.waitFor(() => run.errors.length > 0, 'emitError');
 		const gaveUp = run.connectionItems().find((i) => i.state === 'gave-up');
-		expect(gaveUp).toMatchObject({ code: 'NUBRA_STREAM_GAVE_UP', reason: expect.stringContaining('could not be restored') });
+		expect(gaveUp).toMatchObject({
+			code: 'NUBRA_STREAM_GAVE_UP',
+			reason: expect.stringContaining('could not be restored'),
+		});
 		expect(gaveUp?.hint).toEqual(expect.stringContaining('reactivate the workflow'));
 		expect(run.updates()).toEqual([]);
 		expect(run.errors).toHaveLength(1);

@@ -46,9 +46,28 @@ const TCS_BSE = {
 function playDay(fx: NodeFixture): void {
 	const control = fx.sim.control;
 	const a = control.placeOrder({ qty: 10, tag: 'momentum-1' });
-	const b = control.placeOrder({ ...TCS_BSE, side: 'SELL', qty: 5, price: 390_100, tag: 'Hedge-Long' });
-	const c = control.placeOrder({ ...NIFTY_CE, side: 'SELL', qty: 75, price: 12_050, tag: 'scalp-3' });
-	const d = control.placeOrder({ displayName: 'INFY', refId: 1594, asset: 'INFY', qty: 20, price: 150_215, tag: 'momentum-2' });
+	const b = control.placeOrder({
+		...TCS_BSE,
+		side: 'SELL',
+		qty: 5,
+		price: 390_100,
+		tag: 'Hedge-Long',
+	});
+	const c = control.placeOrder({
+		...NIFTY_CE,
+		side: 'SELL',
+		qty: 75,
+		price: 12_050,
+		tag: 'scalp-3',
+	});
+	const d = control.placeOrder({
+		displayName: 'INFY',
+		refId: 1594,
+		asset: 'INFY',
+		qty: 20,
+		price: 150_215,
+		tag: 'momentum-2',
+	});
 	control.applyStep(a.id, { type: 'accept' });
 	control.applyStep(b.id, { type: 'accept' });
 	control.applyStep(c.id, { type: 'reject' });
@@ -71,13 +90,23 @@ async function expectFilter(
 	filters: IDataObject,
 	passes: (entry: LedgerEntry) => boolean,
 	marker: Partial<OrderSpec>,
-	{ events = ['order', 'trade'], markerStep = 'accept' }: { events?: string[]; markerStep?: 'accept' | 'reject' } = {},
+	{
+		events = ['order', 'trade'],
+		markerStep = 'accept',
+	}: { events?: string[]; markerStep?: 'accept' | 'reject' } = {},
 ): Promise<IDataObject[]> {
-	const run = await fixture.start(new NubraTrigger(), { events, filters, options: FAST_OPTIONS } as INodeParameters);
+	const run = await fixture.start(new NubraTrigger(), {
+		events,
+		filters,
+		options: FAST_OPTIONS,
+	} as INodeParameters);
 	playDay(fixture);
 	const markerOrder = fixture.sim.control.placeOrder(marker);
 	fixture.sim.control.applyStep(markerOrder.id, { type: markerStep });
-	await run.waitFor(() => run.updates().some((i) => String(i.order_id) === markerOrder.id), 'the marker order');
+	await run.waitFor(
+		() => run.updates().some((i) => String(i.order_id) === markerOrder.id),
+		'the marker order',
+	);
 
 	const expected = fixture.sim.control.ledger.filter(passes).map((e) => state(e.orderId, e.status));
 	expect(expected).toContain(state(markerOrder.id, markerStep === 'accept' ? 'OPEN' : 'REJECTED'));
@@ -99,18 +128,48 @@ describe('Nubra Trigger filters', () => {
 	});
 
 	test.each([
-		['equals, case-insensitive by default', { tags: ['hedge-long'] }, (tag: string) => tag.toLowerCase() === 'hedge-long', 'HEDGE-LONG'],
-		['equals, case-sensitive', { tags: ['hedge-long'], tagCaseSensitive: true }, (tag: string) => tag === 'hedge-long', 'hedge-long'],
-		['contains', { tags: ['MENTUM'], tagMatch: 'contains' }, (tag: string) => tag.toLowerCase().includes('mentum'), 'xmentumx'],
-		['starts with', { tags: ['mom'], tagMatch: 'startsWith' }, (tag: string) => tag.toLowerCase().startsWith('mom'), 'Mom-marker'],
+		[
+			'equals, case-insensitive by default',
+			{ tags: ['hedge-long'] },
+			(tag: string) => tag.toLowerCase() === 'hedge-long',
+			'HEDGE-LONG',
+		],
+		[
+			'equals, case-sensitive',
+			{ tags: ['hedge-long'], tagCaseSensitive: true },
+			(tag: string) => tag === 'hedge-long',
+			'hedge-long',
+		],
+		[
+			'contains',
+			{ tags: ['MENTUM'], tagMatch: 'contains' },
+			(tag: string) => tag.toLowerCase().includes('mentum'),
+			'xmentumx',
+		],
+		[
+			'starts with',
+			{ tags: ['mom'], tagMatch: 'startsWith' },
+			(tag: string) => tag.toLowerCase().startsWith('mom'),
+			'Mom-marker',
+		],
 		[
 			'starts with, case-sensitive',
 			{ tags: ['Mom'], tagMatch: 'startsWith', tagCaseSensitive: true },
 			(tag: string) => tag.startsWith('Mom'),
 			'Mom-marker',
 		],
-		['wildcard', { tags: ['momentum-?', 'scalp-*'], tagMatch: 'wildcard' }, (tag: string) => /^(momentum-.|scalp-.*)$/i.test(tag), 'scalp-marker'],
-		['regular expression', { tags: ['^(hedge|scalp)-'], tagMatch: 'regex' }, (tag: string) => /^(hedge|scalp)-/i.test(tag), 'scalp-9'],
+		[
+			'wildcard',
+			{ tags: ['momentum-?', 'scalp-*'], tagMatch: 'wildcard' },
+			(tag: string) => /^(momentum-.|scalp-.*)$/i.test(tag),
+			'scalp-marker',
+		],
+		[
+			'regular expression',
+			{ tags: ['^(hedge|scalp)-'], tagMatch: 'regex' },
+			(tag: string) => /^(hedge|scalp)-/i.test(tag),
+			'scalp-9',
+		],
 		[
 			'regular expression, case-sensitive',
 			{ tags: ['^(hedge|scalp)-'], tagMatch: 'regex', tagCaseSensitive: true },
@@ -122,25 +181,46 @@ describe('Nubra Trigger filters', () => {
 	});
 
 	test('side', async () => {
-		const items = await expectFilter({ sides: ['SELL'] }, (e) => e.side === 'SELL', { side: 'SELL', tag: 'marker' });
+		const items = await expectFilter({ sides: ['SELL'] }, (e) => e.side === 'SELL', {
+			side: 'SELL',
+			tag: 'marker',
+		});
 		expect(items.every((i) => i.side === 'ORDER_SIDE_SELL')).toBe(true);
 	});
 
 	test('exchange', async () => {
-		const items = await expectFilter({ exchanges: ['BSE'] }, (e) => e.exchange === 'BSE', { ...TCS_BSE, tag: 'marker' });
+		const items = await expectFilter({ exchanges: ['BSE'] }, (e) => e.exchange === 'BSE', {
+			...TCS_BSE,
+			tag: 'marker',
+		});
 		expect(items.every((i) => i.exchange === 'BSE')).toBe(true);
 	});
 
 	test.each([
-		['equals, case-insensitive by default', { symbols: ['reliance'] }, (name: string) => name === 'RELIANCE', {}],
+		[
+			'equals, case-insensitive by default',
+			{ symbols: ['reliance'] },
+			(name: string) => name === 'RELIANCE',
+			{},
+		],
 		[
 			'equals, case-sensitive',
 			{ symbols: ['reliance'], symbolCaseSensitive: true },
 			(name: string) => name === 'reliance',
 			{ displayName: 'reliance' },
 		],
-		['wildcard', { symbols: ['NIFTY*'], symbolMatch: 'wildcard' }, (name: string) => name.startsWith('NIFTY'), { ...NIFTY_CE, qty: 75, price: 12_050 }],
-		['contains', { symbols: ['cs'], symbolMatch: 'contains' }, (name: string) => name.includes('TCS'), TCS_BSE],
+		[
+			'wildcard',
+			{ symbols: ['NIFTY*'], symbolMatch: 'wildcard' },
+			(name: string) => name.startsWith('NIFTY'),
+			{ ...NIFTY_CE, qty: 75, price: 12_050 },
+		],
+		[
+			'contains',
+			{ symbols: ['cs'], symbolMatch: 'contains' },
+			(name: string) => name.includes('TCS'),
+			TCS_BSE,
+		],
 	])('symbol: %s', async (_name, filters, matches, marker) => {
 		await expectFilter(filters, (e) => matches(e.displayName), { ...marker, tag: 'marker' });
 	});
@@ -155,13 +235,18 @@ describe('Nubra Trigger filters', () => {
 		const marker = control.placeOrder({ tag: 'marker' });
 		control.applyStep(marker.id, { type: 'accept' });
 		control.applyStep(marker.id, { type: 'cancel' });
-		await run.waitFor(() => run.updates().some((i) => String(i.order_id) === marker.id), 'the marker cancel');
+		await run.waitFor(
+			() => run.updates().some((i) => String(i.order_id) === marker.id),
+			'the marker cancel',
+		);
 
 		const expected = control.ledger
 			.filter((e) => e.request === 'MODIFY' || e.request === 'CANCEL')
 			.map((e) => state(e.orderId, e.status));
 		expect(run.updates().map((i) => state(i.order_id, i.status))).toEqual(expected);
-		expect(run.updates().map((i) => i.request)).toEqual(expect.arrayContaining(['MODIFY', 'CANCEL']));
+		expect(run.updates().map((i) => i.request)).toEqual(
+			expect.arrayContaining(['MODIFY', 'CANCEL']),
+		);
 		expect(run.updates().every((i) => i.request === 'MODIFY' || i.request === 'CANCEL')).toBe(true);
 	});
 
@@ -178,21 +263,32 @@ describe('Nubra Trigger refuses unusable settings at activation', () => {
 	test.each([
 		['tag', { tags: ['ok', '(unclosed'], tagMatch: 'regex' }, '(unclosed'],
 		['symbol', { symbols: ['NIFTY[0-9'], symbolMatch: 'regex' }, 'NIFTY[0-9'],
-	])('an invalid %s regular expression rejects trigger() naming the pattern', async (what, filters, pattern) => {
-		const error = await fixture.start(new NubraTrigger(), { filters, options: FAST_OPTIONS }).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(NodeOperationError);
-		const nodeError = error as NodeOperationError;
-		expect(nodeError.message).toBe(`The ${what} filter "${pattern}" is not a valid regular expression`);
-		expect(nodeError.description).toEqual(expect.stringContaining('Fix the pattern or choose another match mode'));
-		expect(nodeError.node?.name).toBe('Nubra Trigger');
-		expect(fixture.requests).toEqual([]);
-	});
+	])(
+		'an invalid %s regular expression rejects trigger() naming the pattern',
+		async (what, filters, pattern) => {
+			const error = await fixture
+				.start(new NubraTrigger(), { filters, options: FAST_OPTIONS })
+				.catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(NodeOperationError);
+			const nodeError = error as NodeOperationError;
+			expect(nodeError.message).toBe(
+				`The ${what} filter "${pattern}" is not a valid regular expression`,
+			);
+			expect(nodeError.description).toEqual(
+				expect.stringContaining('Fix the pattern or choose another match mode'),
+			);
+			expect(nodeError.node?.name).toBe('Nubra Trigger');
+			expect(fixture.requests).toEqual([]);
+		},
+	);
 
 	test('no event selected', async () => {
 		const error = await fixture.start(new NubraTrigger(), { events: [] }).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).message).toBe('Choose at least one event to listen for');
-		expect((error as NodeOperationError).description).toEqual(expect.stringContaining('Order Updates'));
+		expect((error as NodeOperationError).description).toEqual(
+			expect.stringContaining('Order Updates'),
+		);
 		expect(fixture.requests).toEqual([]);
 	});
 
@@ -205,8 +301,12 @@ describe('Nubra Trigger refuses unusable settings at activation', () => {
 			.start(new NubraTrigger(), { options: { socket: 'explicit', ...socketUrl } })
 			.catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect((error as NodeOperationError).message).toBe('The socket URL must start with ws:// or wss://');
-		expect((error as NodeOperationError).description).toEqual(expect.stringContaining('Socket URL'));
+		expect((error as NodeOperationError).message).toBe(
+			'The socket URL must start with ws:// or wss://',
+		);
+		expect((error as NodeOperationError).description).toEqual(
+			expect.stringContaining('Socket URL'),
+		);
 		expect(fixture.requests).toEqual([]);
 	});
 });

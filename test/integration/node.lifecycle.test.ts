@@ -48,8 +48,14 @@ function asNodeError(error: unknown): NodeOperationError {
 describe('activation fails with a NodeOperationError that says what to do', () => {
 	test('wrong MPIN: trigger() rejects before any socket is opened', async () => {
 		const credentials = { ...simulatorCredentials(fixture.sim), mpin: '1111' };
-		const error = asNodeError(await fixture.start(new NubraTrigger(), { options: FAST_OPTIONS }, { credentials }).catch((e: unknown) => e));
-		expect(error.message).toMatch(/^Nubra accepted the TOTP code but refused the MPIN \(HTTP 401\)/);
+		const error = asNodeError(
+			await fixture
+				.start(new NubraTrigger(), { options: FAST_OPTIONS }, { credentials })
+				.catch((e: unknown) => e),
+		);
+		expect(error.message).toMatch(
+			/^Nubra accepted the TOTP code but refused the MPIN \(HTTP 401\)/,
+		);
 		expect(error.message).not.toContain('1111');
 		expect(error.description).toEqual(expect.stringContaining('MPIN'));
 		expect(fixture.sim.control.connections()).toEqual([]);
@@ -57,9 +63,16 @@ describe('activation fails with a NodeOperationError that says what to do', () =
 
 	test('unreachable REST base: trigger() rejects naming the host', async () => {
 		const port = await closedPort();
-		const credentials = { ...simulatorCredentials(fixture.sim), restBaseUrl: `http://127.0.0.1:${port}` };
+		const credentials = {
+			...simulatorCredentials(fixture.sim),
+			restBaseUrl: `http://127.0.0.1:${port}`,
+		};
 		const started = Date.now();
-		const error = asNodeError(await fixture.start(new NubraTrigger(), { options: FAST_OPTIONS }, { credentials }).catch((e: unknown) => e));
+		const error = asNodeError(
+			await fixture
+				.start(new NubraTrigger(), { options: FAST_OPTIONS }, { credentials })
+				.catch((e: unknown) => e),
+		);
 		expect(Date.now() - started).toBeLessThan(5_000);
 		expect(`${error.message} ${error.description ?? ''}`).toContain(`127.0.0.1:${port}`);
 		expect(error.description).toMatch(/[Cc]heck/);
@@ -67,9 +80,15 @@ describe('activation fails with a NodeOperationError that says what to do', () =
 
 	test('manual mode: trigger() resolves, manualTriggerFunction rejects with the same help', async () => {
 		const credentials = { ...simulatorCredentials(fixture.sim), mpin: '1111' };
-		const run = await fixture.start(new NubraTrigger(), { options: FAST_OPTIONS }, { credentials, mode: 'manual' });
+		const run = await fixture.start(
+			new NubraTrigger(),
+			{ options: FAST_OPTIONS },
+			{ credentials, mode: 'manual' },
+		);
 		expect(run.response.manualTriggerFunction).toEqual(expect.any(Function));
-		const error = asNodeError(await run.response.manualTriggerFunction?.().catch((e: unknown) => e));
+		const error = asNodeError(
+			await run.response.manualTriggerFunction?.().catch((e: unknown) => e),
+		);
 		expect(error.message).toMatch(/refused the MPIN/);
 		expect(error.description).toEqual(expect.stringContaining('MPIN'));
 	});
@@ -78,7 +97,9 @@ describe('activation fails with a NodeOperationError that says what to do', () =
 describe('after a good start, a lost feed is reported through emitError', () => {
 	test('a feed that cannot be restored: one emitError with a helpful description, trigger() had resolved', async () => {
 		const control = fixture.sim.control;
-		const run = await fixture.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, maxReconnectAttempts: 2 } });
+		const run = await fixture.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, maxReconnectAttempts: 2 },
+		});
 		control.dropAfter(0);
 		control.refuseConnections(100);
 		await run.waitFor(() => run.errors.length > 0, 'emitError', 10_000);
@@ -91,7 +112,9 @@ describe('after a good start, a lost feed is reported through emitError', () => 
 
 	test('the credential is read again on reconnect: a changed MPIN ends in emitError naming the MPIN', async () => {
 		const control = fixture.sim.control;
-		const run = await fixture.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, maxReconnectAttempts: 2 } });
+		const run = await fixture.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, maxReconnectAttempts: 2 },
+		});
 		run.setCredentials({ ...simulatorCredentials(fixture.sim), mpin: '9999' });
 		control.expireSessions();
 		control.sendInvalidToken();
@@ -119,7 +142,17 @@ describe('manual mode ("Listen for test event")', () => {
 		control.applyStep(order.id, { type: 'fill' });
 
 		const data = await run.response.manualTriggerResponse;
-		expect(data).toEqual([[{ json: expect.objectContaining({ order_id: Number(order.id), status: 'FILLED', recovered: false }) }]]);
+		expect(data).toEqual([
+			[
+				{
+					json: expect.objectContaining({
+						order_id: Number(order.id),
+						status: 'FILLED',
+						recovered: false,
+					}),
+				},
+			],
+		]);
 		// A manual test has no catch-up and keeps no order states.
 		expect(fixture.requests.filter((r) => r.path === '/sentinel/orders')).toEqual([]);
 		expect(run.staticData).toEqual({});
@@ -128,13 +161,19 @@ describe('manual mode ("Listen for test event")', () => {
 	});
 
 	test('no update within the listen timeout: emitError with the "within N seconds" message', async () => {
-		const run = await fixture.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, manualTimeoutSeconds: 5 } }, { mode: 'manual' });
+		const run = await fixture.start(
+			new NubraTrigger(),
+			{ options: { ...FAST_OPTIONS, manualTimeoutSeconds: 5 } },
+			{ mode: 'manual' },
+		);
 		const started = Date.now();
 		await run.response.manualTriggerFunction?.();
 		const error = asNodeError(await run.response.manualTriggerResponse?.catch((e: unknown) => e));
 		const elapsed = Date.now() - started;
 		expect(error.message).toBe('No Nubra update passed the filters within 5 seconds');
-		expect(error.description).toEqual(expect.stringContaining('check the Events and Filters settings'));
+		expect(error.description).toEqual(
+			expect.stringContaining('check the Events and Filters settings'),
+		);
 		expect(elapsed).toBeGreaterThanOrEqual(4_900);
 		expect(elapsed).toBeLessThan(7_000);
 		await run.close();
@@ -142,7 +181,11 @@ describe('manual mode ("Listen for test event")', () => {
 	});
 
 	test('closeFunction stops the socket and the listen timer', async () => {
-		const run = await fixture.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, manualTimeoutSeconds: 5 } }, { mode: 'manual' });
+		const run = await fixture.start(
+			new NubraTrigger(),
+			{ options: { ...FAST_OPTIONS, manualTimeoutSeconds: 5 } },
+			{ mode: 'manual' },
+		);
 		await run.response.manualTriggerFunction?.();
 		await fixture.sim.control.waitForSubscribers(1);
 		await run.close();
@@ -186,10 +229,16 @@ describe('closeFunction', () => {
 
 	test('is bounded while the feed is down and waiting to reconnect', async () => {
 		const control = fixture.sim.control;
-		const run = await fixture.start(new NubraTrigger(), { events: ['order', 'connection'], options: FAST_OPTIONS });
+		const run = await fixture.start(new NubraTrigger(), {
+			events: ['order', 'connection'],
+			options: FAST_OPTIONS,
+		});
 		control.refuseConnections(100);
 		control.dropAfter(0);
-		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'disconnected'), 'the drop');
+		await run.waitFor(
+			() => run.connectionItems().some((i) => i.state === 'disconnected'),
+			'the drop',
+		);
 		const started = Date.now();
 		await run.response.closeFunction?.();
 		expect(Date.now() - started).toBeLessThan(1_000);

@@ -6,7 +6,12 @@
 import { NodeOperationError, type IDataObject } from 'n8n-workflow';
 
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture, type TriggerRun } from '../helpers/trigger-context';
+import {
+	FAST_OPTIONS,
+	startNodeFixture,
+	type NodeFixture,
+	type TriggerRun,
+} from '../helpers/trigger-context';
 
 jest.setTimeout(20_000);
 
@@ -16,7 +21,9 @@ afterEach(async () => {
 	fixture = undefined;
 });
 
-async function withFixture(options: Parameters<typeof startNodeFixture>[0] = {}): Promise<NodeFixture> {
+async function withFixture(
+	options: Parameters<typeof startNodeFixture>[0] = {},
+): Promise<NodeFixture> {
 	fixture = await startNodeFixture(options);
 	return fixture;
 }
@@ -38,7 +45,12 @@ describe('output', () => {
 		const fx = await withFixture();
 		const run = await fx.start(new NubraTrigger(), { options: FAST_OPTIONS });
 		const [accepted, partial] = await threeUpdates(fx, run);
-		expect(accepted).toMatchObject({ event: 'order', order_price: 245_005, display_name: 'RELIANCE', tags: ['manual'] });
+		expect(accepted).toMatchObject({
+			event: 'order',
+			order_price: 245_005,
+			display_name: 'RELIANCE',
+			tags: ['manual'],
+		});
 		expect(partial).toMatchObject({ event: 'trade', trade_price: 245_005, trade_qty: 4 });
 		for (const item of run.updates()) {
 			expect(item).not.toHaveProperty('message');
@@ -49,11 +61,19 @@ describe('output', () => {
 
 	test('full message: the decoded protobuf message under "message" beside the identifying fields', async () => {
 		const fx = await withFixture();
-		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, output: 'full' } });
+		const run = await fx.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, output: 'full' },
+		});
 		const items = await threeUpdates(fx, run);
 		const orderId = fx.sim.control.ledger[0].orderId;
 		for (const item of items) {
-			expect(Object.keys(item).sort()).toEqual(['api_version', 'event', 'message', 'order_id', 'status']);
+			expect(Object.keys(item).sort()).toEqual([
+				'api_version',
+				'event',
+				'message',
+				'order_id',
+				'status',
+			]);
 			expect(String(item.order_id)).toBe(orderId);
 			expect(item.message).toEqual(expect.any(Object));
 			expect(JSON.stringify(item.message)).toContain(orderId);
@@ -63,16 +83,28 @@ describe('output', () => {
 
 	test('rupee amounts beside the paise fields', async () => {
 		const fx = await withFixture();
-		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, addRupeeAmounts: true } });
+		const run = await fx.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, addRupeeAmounts: true },
+		});
 		const [accepted, partial, filled] = await threeUpdates(fx, run);
-		expect(accepted).toMatchObject({ order_price: 245_005, order_price_rupees: 2450.05, trade_price_rupees: null });
-		expect(partial).toMatchObject({ trade_price: 245_005, trade_price_rupees: 2450.05, avg_price_rupees: 2450.05 });
+		expect(accepted).toMatchObject({
+			order_price: 245_005,
+			order_price_rupees: 2450.05,
+			trade_price_rupees: null,
+		});
+		expect(partial).toMatchObject({
+			trade_price: 245_005,
+			trade_price_rupees: 2450.05,
+			avg_price_rupees: 2450.05,
+		});
 		expect(filled).toMatchObject({ order_price_rupees: 2450.05 });
 	});
 
 	test('metadata: received_at, recovered and a dedup_key per item', async () => {
 		const fx = await withFixture();
-		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, includeMetadata: true } });
+		const run = await fx.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, includeMetadata: true },
+		});
 		const items = await threeUpdates(fx, run);
 		for (const item of items) {
 			expect(new Date(String(item.received_at)).toISOString()).toBe(item.received_at);
@@ -84,7 +116,9 @@ describe('output', () => {
 });
 
 describe('catch-up after reconnect', () => {
-	async function missAnUpdate(catchUp: boolean): Promise<{ run: TriggerRun; fx: NodeFixture; snapshotsAfterStart: number }> {
+	async function missAnUpdate(
+		catchUp: boolean,
+	): Promise<{ run: TriggerRun; fx: NodeFixture; snapshotsAfterStart: number }> {
 		const fx = await withFixture();
 		const control = fx.sim.control;
 		const run = await fx.start(new NubraTrigger(), {
@@ -104,8 +138,15 @@ describe('catch-up after reconnect', () => {
 		// A live update after the reconnect: once it is out, a catch-up would have been too.
 		const later = control.placeOrder({ tag: 'after-reconnect' });
 		control.applyStep(later.id, { type: 'accept' });
-		await run.waitFor(() => run.updates().some((i) => i.tag === 'after-reconnect'), 'the live update after the reconnect');
-		if (catchUp) await run.waitFor(() => run.connectionItems().some((i) => i.state === 'recovered'), 'the catch-up');
+		await run.waitFor(
+			() => run.updates().some((i) => i.tag === 'after-reconnect'),
+			'the live update after the reconnect',
+		);
+		if (catchUp)
+			await run.waitFor(
+				() => run.connectionItems().some((i) => i.state === 'recovered'),
+				'the catch-up',
+			);
 		return { run, fx, snapshotsAfterStart };
 	}
 
@@ -135,15 +176,23 @@ describe('catch-up after reconnect', () => {
 describe('socket', () => {
 	test('user socket (the default) is the one /userinfo announces', async () => {
 		const fx = await withFixture();
-		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, socket: 'user' } });
-		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'user', subscribed: true })]);
+		const run = await fx.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, socket: 'user' },
+		});
+		expect(fx.sim.control.connections()).toEqual([
+			expect.objectContaining({ channel: 'user', subscribed: true }),
+		]);
 		await threeUpdates(fx, run);
 	});
 
 	test('order-service socket', async () => {
 		const fx = await withFixture();
-		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, socket: 'orderService' } });
-		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'order-service', subscribed: true })]);
+		const run = await fx.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, socket: 'orderService' },
+		});
+		expect(fx.sim.control.connections()).toEqual([
+			expect.objectContaining({ channel: 'order-service', subscribed: true }),
+		]);
 		await threeUpdates(fx, run);
 	});
 
@@ -151,19 +200,29 @@ describe('socket', () => {
 	// path: activation must not succeed on a socket that never sends an update.
 	test("order-service socket not announced (UAT sends an empty URL): the environment's /oms-socket-latest/ws", async () => {
 		const fx = await withFixture({ orderServiceWsUrl: '' });
-		const run = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, socket: 'orderService' } }, { waitMs: 3_000 });
-		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'order-service', subscribed: true })]);
+		const run = await fx.start(
+			new NubraTrigger(),
+			{ options: { ...FAST_OPTIONS, socket: 'orderService' } },
+			{ waitMs: 3_000 },
+		);
+		expect(fx.sim.control.connections()).toEqual([
+			expect.objectContaining({ channel: 'order-service', subscribed: true }),
+		]);
 		await threeUpdates(fx, run);
 	});
 
 	test('explicit URL wins over what /userinfo announces', async () => {
 		// The announced user socket is a dead port: only the explicit URL can work.
 		const fx = await withFixture({ userWsUrl: 'ws://127.0.0.1:9/ws' });
-		const refused = await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS } }).catch((e: unknown) => e);
+		const refused = await fx
+			.start(new NubraTrigger(), { options: { ...FAST_OPTIONS } })
+			.catch((e: unknown) => e);
 		expect(refused).toBeInstanceOf(NodeOperationError);
 		// n8n swaps the message for its generic ECONNREFUSED sentence; the node keeps the socket
 		// and the hint in the description.
-		expect((refused as NodeOperationError).message).toBe('The service refused the connection - perhaps it is offline');
+		expect((refused as NodeOperationError).message).toBe(
+			'The service refused the connection - perhaps it is offline',
+		);
 		expect((refused as NodeOperationError).description).toMatch(
 			/^Could not open the Nubra order socket at ws:\/\/127\.0\.0\.1:9\/ws: .*ECONNREFUSED.*\. Check the environment or socket URL/,
 		);
@@ -171,7 +230,9 @@ describe('socket', () => {
 		const run = await fx.start(new NubraTrigger(), {
 			options: { ...FAST_OPTIONS, socket: 'explicit', socketUrl: ` ${fx.sim.wsUrl} ` },
 		});
-		expect(fx.sim.control.connections()).toEqual([expect.objectContaining({ channel: 'user', subscribed: true })]);
+		expect(fx.sim.control.connections()).toEqual([
+			expect.objectContaining({ channel: 'user', subscribed: true }),
+		]);
 		await threeUpdates(fx, run);
 	});
 });
@@ -182,7 +243,9 @@ describe('heartbeat and reconnect limits', () => {
 		const pings: number[] = [];
 		fx.sim.control.on('ping', () => pings.push(Date.now()));
 		const started = Date.now();
-		await fx.start(new NubraTrigger(), { options: { ...FAST_OPTIONS, heartbeatIntervalSeconds: 1 } });
+		await fx.start(new NubraTrigger(), {
+			options: { ...FAST_OPTIONS, heartbeatIntervalSeconds: 1 },
+		});
 		await fx.until(() => pings.length >= 2, 'two pings', ['ping'], 4_000);
 		// The default (20 s) would not have pinged at all by now.
 		expect(pings[0] - started).toBeLessThan(2_500);
@@ -198,10 +261,15 @@ describe('heartbeat and reconnect limits', () => {
 		let subscriptions = 0;
 		fx.sim.control.on('subscribed', () => subscriptions++);
 		fx.sim.control.halfOpen();
-		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'recovered'), 'the reconnect and its catch-up');
+		await run.waitFor(
+			() => run.connectionItems().some((i) => i.state === 'recovered'),
+			'the reconnect and its catch-up',
+		);
 		await fx.until(() => subscriptions === 1, 'the new subscription', ['subscribed']);
 		const disconnected = run.connectionItems().find((i) => i.state === 'disconnected');
-		expect(disconnected?.reason).toBe('no pong within 1000 ms of a ping: the connection is half-open');
+		expect(disconnected?.reason).toBe(
+			'no pong within 1000 ms of a ping: the connection is half-open',
+		);
 		await threeUpdates(fx, run);
 		expect(run.errors).toEqual([]);
 	});
@@ -215,7 +283,9 @@ describe('heartbeat and reconnect limits', () => {
 		fx.sim.control.refuseConnections(100);
 		fx.sim.control.dropAfter(0);
 		await run.waitFor(() => run.errors.length > 0, 'emitError', 10_000);
-		expect(run.errors[0].message).toMatch(/^The Nubra order feed could not be restored after 2 attempts/);
+		expect(run.errors[0].message).toMatch(
+			/^The Nubra order feed could not be restored after 2 attempts/,
+		);
 		const disconnects = run.connectionItems().filter((i) => i.state === 'disconnected');
 		expect(disconnects.length).toBeGreaterThanOrEqual(2);
 		expect(disconnects.at(-1)?.reason).toEqual(expect.stringContaining('503'));

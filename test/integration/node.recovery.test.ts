@@ -9,7 +9,12 @@ import type { NubraEvent } from '../../client/types';
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 import { generateScenario, type ScenarioStep, type SimulatorControl } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture, type TriggerRun } from '../helpers/trigger-context';
+import {
+	FAST_OPTIONS,
+	startNodeFixture,
+	type NodeFixture,
+	type TriggerRun,
+} from '../helpers/trigger-context';
 
 jest.setTimeout(30_000);
 
@@ -35,13 +40,16 @@ function isEventItem(item: IDataObject): item is IDataObject & NubraEvent {
 
 /** The emitted items as the stream delivered them, for `compareWithLedger`. */
 function delivered(run: TriggerRun): DeliveredEvent[] {
-	return run.items().filter(isEventItem).map((event) => ({
-		event,
-		recovered: event.recovered === true,
-		receivedAt: new Date(String(event.received_at)),
-		dedupKey: String(event.dedup_key),
-		receivedAtMono: 0,
-	}));
+	return run
+		.items()
+		.filter(isEventItem)
+		.map((event) => ({
+			event,
+			recovered: event.recovered === true,
+			receivedAt: new Date(String(event.received_at)),
+			dedupKey: String(event.dedup_key),
+			receivedAtMono: 0,
+		}));
 }
 
 /**
@@ -88,9 +96,15 @@ describe('exactly once', () => {
 		control.refuseConnections(1_000);
 		control.dropAfter(5);
 		await player.play(steps.slice(0, 2 * third));
-		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'disconnected'), 'the drop');
+		await run.waitFor(
+			() => run.connectionItems().some((i) => i.state === 'disconnected'),
+			'the drop',
+		);
 		control.refuseConnections(0);
-		await run.waitFor(() => run.connectionItems().some((i) => i.state === 'recovered'), 'the catch-up');
+		await run.waitFor(
+			() => run.connectionItems().some((i) => i.state === 'recovered'),
+			'the catch-up',
+		);
 		await control.waitForSubscribers(1);
 		await player.play(steps.slice(2 * third));
 
@@ -121,7 +135,11 @@ describe('restart through static data', () => {
 		const old = control.placeOrder({ tag: 'before' });
 		control.applyStep(old.id, { type: 'accept' });
 
-		const first = await fixture.start(new NubraTrigger(), { options: WITH_METADATA }, { staticData });
+		const first = await fixture.start(
+			new NubraTrigger(),
+			{ options: WITH_METADATA },
+			{ staticData },
+		);
 		const [a, b, c] = ['a', 'b', 'c'].map((tag) => control.placeOrder({ tag, qty: 10 }));
 		for (const order of [a, b, c]) control.applyStep(order.id, { type: 'accept' });
 		await first.waitFor(() => first.updates().length === 3, 'three accepts');
@@ -146,16 +164,28 @@ describe('restart through static data', () => {
 			{ events: ['order', 'trade', 'connection'], options: WITH_METADATA },
 			{ staticData },
 		);
-		await second.waitFor(() => second.connectionItems().some((i) => i.state === 'recovered'), 'the catch-up');
+		await second.waitFor(
+			() => second.connectionItems().some((i) => i.state === 'recovered'),
+			'the catch-up',
+		);
 		expect(second.connectionItems().find((i) => i.state === 'recovered')?.recovered_count).toBe(4);
 		expect(labels(second)).toEqual(
-			[`${a.id}|FILLED|true`, `${c.id}|CANCELLED|true`, `${d.id}|OPEN|true`, `${e.id}|REJECTED|true`].sort(),
+			[
+				`${a.id}|FILLED|true`,
+				`${c.id}|CANCELLED|true`,
+				`${d.id}|OPEN|true`,
+				`${e.id}|REJECTED|true`,
+			].sort(),
 		);
 
 		// And live updates carry on, without repeating the recovered states.
 		control.applyStep(b.id, { type: 'fill' });
 		await second.waitFor(() => second.updates().length === 5, 'the live fill');
-		expect(second.updates().at(-1)).toMatchObject({ order_id: Number(b.id), status: 'FILLED', recovered: false });
+		expect(second.updates().at(-1)).toMatchObject({
+			order_id: Number(b.id),
+			status: 'FILLED',
+			recovered: false,
+		});
 	});
 
 	// A restored snapshot that holds no orders (nothing happened before the restart) is still a
@@ -163,13 +193,21 @@ describe('restart through static data', () => {
 	test('a restart after a quiet first activation still emits the orders placed while down', async () => {
 		const control = fixture.sim.control;
 		const staticData: IDataObject = {};
-		const first = await fixture.start(new NubraTrigger(), { options: WITH_METADATA }, { staticData });
+		const first = await fixture.start(
+			new NubraTrigger(),
+			{ options: WITH_METADATA },
+			{ staticData },
+		);
 		await first.close();
 		expect(staticData.nubraOrderStates).toEqual({ v: 1, orders: {} });
 
 		const order = control.placeOrder();
 		control.applyStep(order.id, { type: 'accept' });
-		const second = await fixture.start(new NubraTrigger(), { options: WITH_METADATA }, { staticData });
+		const second = await fixture.start(
+			new NubraTrigger(),
+			{ options: WITH_METADATA },
+			{ staticData },
+		);
 		await second.waitFor(() => second.updates().length === 1, 'the order placed while down', 3_000);
 		expect(second.updates()[0]).toMatchObject({ order_id: Number(order.id), recovered: true });
 	});

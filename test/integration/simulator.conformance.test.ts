@@ -3,7 +3,13 @@
  * fields Nubra's own client requires and is routed by that client as the ledger says. The rules
  * live once in `../helpers/nubra-sdk-rules.ts`, taken from the protocol reference.
  */
-import { expectedEvent, generateScenario, startSimulator, type NubraApiVersion, type RunningSimulator } from '../../simulator';
+import {
+	expectedEvent,
+	generateScenario,
+	startSimulator,
+	type NubraApiVersion,
+	type RunningSimulator,
+} from '../../simulator';
 import { encodeWith, wrapInEnvelope } from '../../simulator/encode';
 import { loadNubraSchema, MESSAGE_NAMES } from '../../client/schema';
 import {
@@ -27,7 +33,8 @@ const FRAME_KINDS: Record<SdkGeneration, string[]> = {
 
 function frameKind(generation: SdkGeneration, message: SdkMessage): string {
 	const route = sdkRoute(generation, message);
-	if (generation === 'v1') return route !== 'basket' && message.basket_id !== undefined ? `strategy-leg ${route}` : route;
+	if (generation === 'v1')
+		return route !== 'basket' && message.basket_id !== undefined ? `strategy-leg ${route}` : route;
 	const strategy =
 		generation === 'v2'
 			? message.basket_params !== undefined
@@ -58,10 +65,16 @@ describe('simulator frames conform to what Nubra’s SDK requires', () => {
 	});
 
 	it('every frame of a seeded scenario carries the required fields and routes as the ledger says', async () => {
-		const received = { v1: await subscribe('v1'), v2: await subscribe('v2'), v3: await subscribe('v3') };
+		const received = {
+			v1: await subscribe('v1'),
+			v2: await subscribe('v2'),
+			v3: await subscribe('v3'),
+		};
 		await sim.control.play(generateScenario({ seed: 11, orders: 80 }));
 		const { ledger } = sim.control;
-		await Promise.all(GENERATIONS.map((generation) => received[generation].waitForMessages(ledger.length)));
+		await Promise.all(
+			GENERATIONS.map((generation) => received[generation].waitForMessages(ledger.length)),
+		);
 
 		const problems: string[] = [];
 		for (const generation of GENERATIONS) {
@@ -71,10 +84,14 @@ describe('simulator frames conform to what Nubra’s SDK requires', () => {
 				const kind = frameKind(generation, decoded.message);
 				kinds.add(kind);
 				const missing = missingSdkFields(generation, decoded.message);
-				if (missing.length > 0) problems.push(`${generation} frame ${index} (${kind}) lacks ${missing.join(', ')}`);
+				if (missing.length > 0)
+					problems.push(`${generation} frame ${index} (${kind}) lacks ${missing.join(', ')}`);
 				const expected = expectedEvent(ledger[index], generation).event;
 				const route = sdkRoute(generation, decoded.message);
-				if (route !== expected) problems.push(`${generation} frame ${index} routes as ${route}, the ledger says ${expected}`);
+				if (route !== expected)
+					problems.push(
+						`${generation} frame ${index} routes as ${route}, the ledger says ${expected}`,
+					);
 			});
 			expect([generation, [...kinds].sort()]).toEqual([generation, FRAME_KINDS[generation]]);
 		}
@@ -86,8 +103,30 @@ describe('simulator frames conform to what Nubra’s SDK requires', () => {
 		const basket = sim.control.placeOrder({
 			displayName: 'NIFTY STRADDLE',
 			legs: [
-				{ displayName: 'NIFTY 25DEC 24000 CE', exchange: 'NSE', refId: 4200101, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', optionType: 'CE', side: 'SELL', qty: 75, price: 12050 },
-				{ displayName: 'NIFTY 25DEC 24000 PE', exchange: 'NSE', refId: 4200102, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', optionType: 'PE', side: 'SELL', qty: 75, price: 9835 },
+				{
+					displayName: 'NIFTY 25DEC 24000 CE',
+					exchange: 'NSE',
+					refId: 4200101,
+					lotSize: 75,
+					asset: 'NIFTY',
+					derivativeType: 'OPT',
+					optionType: 'CE',
+					side: 'SELL',
+					qty: 75,
+					price: 12050,
+				},
+				{
+					displayName: 'NIFTY 25DEC 24000 PE',
+					exchange: 'NSE',
+					refId: 4200102,
+					lotSize: 75,
+					asset: 'NIFTY',
+					derivativeType: 'OPT',
+					optionType: 'PE',
+					side: 'SELL',
+					qty: 75,
+					price: 9835,
+				},
 			],
 		});
 		sim.control.applyStep(basket.id, { type: 'accept' });
@@ -99,21 +138,27 @@ describe('simulator frames conform to what Nubra’s SDK requires', () => {
 		expect(missingSdkFields('v1', legFill)).toEqual([]);
 		const withoutStrategyType = { ...legFill };
 		delete withoutStrategyType.strategy_type;
-		const stripped = decodeForSdk(wrapInEnvelope(MESSAGE_NAMES.v1, encodeWith(loadNubraSchema().order, withoutStrategyType))).message;
+		const stripped = decodeForSdk(
+			wrapInEnvelope(MESSAGE_NAMES.v1, encodeWith(loadNubraSchema().order, withoutStrategyType)),
+		).message;
 		expect(missingSdkFields('v1', stripped)).toEqual(['strategy_type']);
 	});
 
 	it('the encoder refuses a field or enum name the .proto files do not have', () => {
 		const { order, executions } = loadNubraSchema();
-		expect(() => encodeWith(executions, { id: 1, execution_status: 'EXECUTION_STATUS_REJECTED' })).toThrow(
+		expect(() =>
+			encodeWith(executions, { id: 1, execution_status: 'EXECUTION_STATUS_REJECTED' }),
+		).toThrow(
 			'protos.zanskarsecurities.nubrafrontend.ExecutionStatus has no value EXECUTION_STATUS_REJECTED',
 		);
-		expect(() => encodeWith(executions, { id: 1, order_params: { option_type: 'OPTION_TYPE_CALL' } })).toThrow(
-			/OptionType has no value OPTION_TYPE_CALL/,
-		);
+		expect(() =>
+			encodeWith(executions, { id: 1, order_params: { option_type: 'OPTION_TYPE_CALL' } }),
+		).toThrow(/OptionType has no value OPTION_TYPE_CALL/);
 		expect(() => encodeWith(order, { order_id: 1, strategy: 'STRATEGY_TYPE_LIMIT' })).toThrow(
 			'protos.zanskarsecurities.nubrafrontend.Order has no field strategy',
 		);
-		expect(encodeWith(executions, { id: 1, execution_status: 'EXECUTION_SATUS_REJECTED' }).length).toBeGreaterThan(0);
+		expect(
+			encodeWith(executions, { id: 1, execution_status: 'EXECUTION_SATUS_REJECTED' }).length,
+		).toBeGreaterThan(0);
 	});
 });

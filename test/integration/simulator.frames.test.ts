@@ -31,15 +31,56 @@ describe('simulator frames', () => {
 	}
 
 	const legs: LegSpec[] = [
-		{ displayName: 'NIFTY 25DEC 24000 CE', exchange: 'NSE', refId: 4200101, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', optionType: 'CE', side: 'SELL', qty: 75, price: 12050 },
-		{ displayName: 'NIFTY 25DEC 24000 PE', exchange: 'NSE', refId: 4200102, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', optionType: 'PE', side: 'SELL', qty: 75, price: 9835 },
-		{ displayName: 'NIFTY 25DEC 24200 CE', exchange: 'NSE', refId: 4200103, lotSize: 75, asset: 'NIFTY', derivativeType: 'OPT', optionType: 'CE', side: 'BUY', qty: 75, price: 6420 },
+		{
+			displayName: 'NIFTY 25DEC 24000 CE',
+			exchange: 'NSE',
+			refId: 4200101,
+			lotSize: 75,
+			asset: 'NIFTY',
+			derivativeType: 'OPT',
+			optionType: 'CE',
+			side: 'SELL',
+			qty: 75,
+			price: 12050,
+		},
+		{
+			displayName: 'NIFTY 25DEC 24000 PE',
+			exchange: 'NSE',
+			refId: 4200102,
+			lotSize: 75,
+			asset: 'NIFTY',
+			derivativeType: 'OPT',
+			optionType: 'PE',
+			side: 'SELL',
+			qty: 75,
+			price: 9835,
+		},
+		{
+			displayName: 'NIFTY 25DEC 24200 CE',
+			exchange: 'NSE',
+			refId: 4200103,
+			lotSize: 75,
+			asset: 'NIFTY',
+			derivativeType: 'OPT',
+			optionType: 'CE',
+			side: 'BUY',
+			qty: 75,
+			price: 6420,
+		},
 	];
 
 	/** accept, partial fill, modify, fill; a rejected order; a cancelled and an expired one. */
 	function singleOrderStory(): void {
 		const { control } = sim;
-		const order = control.placeOrder({ displayName: 'INFY', refId: 1594, asset: 'INFY', qty: 20, price: 150_215, tag: 'momentum-1', side: 'SELL' });
+		const order = control.placeOrder({
+			displayName: 'INFY',
+			refId: 1594,
+			asset: 'INFY',
+			qty: 20,
+			price: 150_215,
+			tag: 'momentum-1',
+			side: 'SELL',
+		});
 		control.applyStep(order.id, { type: 'accept' });
 		control.applyStep(order.id, { type: 'partialFill', qty: 5 });
 		control.applyStep(order.id, { type: 'modify', price: 150_300 });
@@ -75,7 +116,12 @@ describe('simulator frames', () => {
 
 	it('V3: NubraToClientIntentUpdate through the lifecycle', async () => {
 		const frames = await framesFor('v3', singleOrderStory);
-		expect(frames.every((frame) => frame.typeUrl === 'type.googleapis.com/nubra.trading.v3.NubraToClientIntentUpdate')).toBe(true);
+		expect(
+			frames.every(
+				(frame) =>
+					frame.typeUrl === 'type.googleapis.com/nubra.trading.v3.NubraToClientIntentUpdate',
+			),
+		).toBe(true);
 		const rows = frames.map(({ message }) => {
 			const response = message.intent_order_response as Record<string, unknown>;
 			return [
@@ -116,21 +162,46 @@ describe('simulator frames', () => {
 		const nowNs = BigInt(Date.now()) * 1_000_000n;
 		expect(BigInt(timestamps.last_modified_at)).toBeLessThanOrEqual(nowNs);
 		expect(BigInt(timestamps.last_modified_at)).toBeGreaterThan(nowNs - 60_000_000_000n);
-		expect(frames[4].message.intent_order_response).toMatchObject({ rejection_msg: 'RMS: Insufficient margin' });
+		expect(frames[4].message.intent_order_response).toMatchObject({
+			rejection_msg: 'RMS: Insufficient margin',
+		});
 		expect(frames[8].message.intent_order_response).toMatchObject({
 			intent_order_type: 'INTENT_ORDER_TYPE_TRIGGER',
-			exit_triggers: [{ kind: 'INTENT_EXIT_TRIGGER_KIND_STOPLOSS', trigger_price: '246000', status: 'INTENT_EXIT_TRIGGER_STATUS_TRIGGERED' }],
+			exit_triggers: [
+				{
+					kind: 'INTENT_EXIT_TRIGGER_KIND_STOPLOSS',
+					trigger_price: '246000',
+					status: 'INTENT_EXIT_TRIGGER_STATUS_TRIGGERED',
+				},
+			],
 		});
 	});
 
 	it('V3: a strategy order carries is_multi, signed legs and the traded leg in trade_fill', async () => {
 		const frames = await framesFor('v3', basketStory);
-		const responses = frames.map((frame) => frame.message.intent_order_response as Record<string, unknown>);
-		expect(responses[0]).toMatchObject({ is_multi: true, intent_order_type: 'INTENT_ORDER_TYPE_FLEXI', order_qty: '225' });
-		expect((responses[0].legs as Record<string, unknown>[]).map((leg) => leg.unit_qty)).toEqual([-75, -75, 75]);
-		expect(responses[1].trade_fill).toEqual({ trade_qty: '75', trade_price: '12050', ref_id: '4200101' });
-		expect(frames[2].message.intent_order_response_type).toBe('INTENT_ORDER_RESPONSE_TYPE_EXECUTED');
-		expect(responses[2]).toMatchObject({ order_status: 'INTENT_ORDER_STATUS_EXECUTED', filled_qty: '225' });
+		const responses = frames.map(
+			(frame) => frame.message.intent_order_response as Record<string, unknown>,
+		);
+		expect(responses[0]).toMatchObject({
+			is_multi: true,
+			intent_order_type: 'INTENT_ORDER_TYPE_FLEXI',
+			order_qty: '225',
+		});
+		expect((responses[0].legs as Record<string, unknown>[]).map((leg) => leg.unit_qty)).toEqual([
+			-75, -75, 75,
+		]);
+		expect(responses[1].trade_fill).toEqual({
+			trade_qty: '75',
+			trade_price: '12050',
+			ref_id: '4200101',
+		});
+		expect(frames[2].message.intent_order_response_type).toBe(
+			'INTENT_ORDER_RESPONSE_TYPE_EXECUTED',
+		);
+		expect(responses[2]).toMatchObject({
+			order_status: 'INTENT_ORDER_STATUS_EXECUTED',
+			filled_qty: '225',
+		});
 		expect(responses[2].trade_fill).toBeUndefined();
 	});
 
@@ -138,7 +209,9 @@ describe('simulator frames', () => {
 		const frames = await framesFor('v1', singleOrderStory);
 		expect(frames.every((frame) => frame.typeUrl.endsWith('nubrafrontend.Order'))).toBe(true);
 		const rows = frames.map(({ message }) =>
-			[message.response_type, message.order_status, message.request_type].map((value) => String(value).replace(/^ORDER_(STATUS_|REQUEST_)?/, '')).join('/'),
+			[message.response_type, message.order_status, message.request_type]
+				.map((value) => String(value).replace(/^ORDER_(STATUS_|REQUEST_)?/, ''))
+				.join('/'),
 		);
 		expect(rows).toEqual([
 			'ACCEPTED/OPEN/NEW',
@@ -167,15 +240,25 @@ describe('simulator frames', () => {
 			last_modified: expect.stringMatching(/^\d{19}$/),
 		});
 		expect(frames[0].message.trade_qty).toBeUndefined();
-		expect(frames[4].message).toMatchObject({ exch: 'EXCH_BSE', update_msg: 'RMS: Insufficient margin' });
-		expect(frames[8].message).toMatchObject({ order_type: 'ORDER_TYPE_STOPLOSS', trigger_price: 246000 });
+		expect(frames[4].message).toMatchObject({
+			exch: 'EXCH_BSE',
+			update_msg: 'RMS: Insufficient margin',
+		});
+		expect(frames[8].message).toMatchObject({
+			order_type: 'ORDER_TYPE_STOPLOSS',
+			trigger_price: 246000,
+		});
 		expect(frames[9].message.update_msg).toMatch(/expired/);
 	});
 
 	it('V1: basket updates are sparse frames; leg fills are full Order frames with basket_id', async () => {
 		const frames = await framesFor('v1', basketStory);
 		const basketId = sim.control.ledger[0].orderId;
-		expect(frames[0].message).toEqual({ basket_id: basketId, last_modified: expect.any(String), response_type: 'ORDER_ACCEPTED' });
+		expect(frames[0].message).toEqual({
+			basket_id: basketId,
+			last_modified: expect.any(String),
+			response_type: 'ORDER_ACCEPTED',
+		});
 		expect(frames[1].message).toMatchObject({
 			basket_id: basketId,
 			order_id: sim.control.ledger[1].legOrderId,
@@ -183,14 +266,33 @@ describe('simulator frames', () => {
 			trade_qty: '75',
 			display_name: 'NIFTY 25DEC 24000 CE',
 		});
-		expect(frames[2].message).toEqual({ basket_id: basketId, last_modified: expect.any(String), response_type: 'BASKET_FILLED' });
+		expect(frames[2].message).toEqual({
+			basket_id: basketId,
+			last_modified: expect.any(String),
+			response_type: 'BASKET_FILLED',
+		});
 	});
 
 	it('V2: Executions with execution_status and trade_qty in order_params', async () => {
 		const frames = await framesFor('v2', singleOrderStory);
 		expect(frames.every((frame) => frame.suffix === 'Executions')).toBe(true);
-		expect(frames.map((frame) => String(frame.message.execution_status).replace(/^EXECUTION_(STATUS|SATUS)_/, ''))).toEqual([
-			'OPEN', 'OPEN', 'OPEN', 'FILLED', 'REJECTED', 'OPEN', 'CANCELLED', 'OPEN', 'TRIGGERED', 'CANCELLED', 'OPEN', 'CANCELLED',
+		expect(
+			frames.map((frame) =>
+				String(frame.message.execution_status).replace(/^EXECUTION_(STATUS|SATUS)_/, ''),
+			),
+		).toEqual([
+			'OPEN',
+			'OPEN',
+			'OPEN',
+			'FILLED',
+			'REJECTED',
+			'OPEN',
+			'CANCELLED',
+			'OPEN',
+			'TRIGGERED',
+			'CANCELLED',
+			'OPEN',
+			'CANCELLED',
 		]);
 		expect(frames[1].message).toMatchObject({
 			id: sim.control.ledger[0].orderId,
@@ -207,10 +309,20 @@ describe('simulator frames', () => {
 
 	it('V2: FLEXI baskets put the legs in basket_params.order_params, trade_qty on the traded leg', async () => {
 		const frames = await framesFor('v2', basketStory);
-		expect(frames[0].message).toMatchObject({ execution_type: 'EXECUTION_TYPE_FLEXI', basket_params: { basket_type_name: 'NIFTY IRON FLY' } });
-		const fillLegs = (frames[1].message.basket_params as { order_params: Record<string, unknown>[] }).order_params;
+		expect(frames[0].message).toMatchObject({
+			execution_type: 'EXECUTION_TYPE_FLEXI',
+			basket_params: { basket_type_name: 'NIFTY IRON FLY' },
+		});
+		const fillLegs = (
+			frames[1].message.basket_params as { order_params: Record<string, unknown>[] }
+		).order_params;
 		expect(fillLegs.map((leg) => leg.trade_qty)).toEqual(['75', undefined, undefined]);
-		expect(fillLegs[2]).toMatchObject({ side: 'ORDER_SIDE_BUY', option_type: 'CALL', strike_price: '2420000', lot_size: '75' });
+		expect(fillLegs[2]).toMatchObject({
+			side: 'ORDER_SIDE_BUY',
+			option_type: 'CALL',
+			strike_price: '2420000',
+			lot_size: '75',
+		});
 	});
 
 	it('the ledger matches what each generation received, frame for frame', async () => {
@@ -221,7 +333,10 @@ describe('simulator frames', () => {
 		const { ledger } = sim.control;
 		await Promise.all([v1, v2, v3].map((socket) => socket.waitForMessages(ledger.length)));
 
-		const ids = sim.control.connections().map((connection) => connection.id).sort();
+		const ids = sim.control
+			.connections()
+			.map((connection) => connection.id)
+			.sort();
 		for (const entry of ledger) expect([...entry.deliveredTo].sort()).toEqual(ids);
 		expect(new Set(ledger.map((entry) => entry.seq)).size).toBe(ledger.length);
 
@@ -256,7 +371,14 @@ describe('simulator frames', () => {
 		expect(ledger.every((entry) => entry.deliveredTo.length === 0)).toBe(true);
 		const last = new Map<string, string>();
 		for (const entry of ledger) {
-			const state = JSON.stringify([entry.status, entry.filledQty, entry.orderQty, entry.orderPrice, entry.request, entry.responseType]);
+			const state = JSON.stringify([
+				entry.status,
+				entry.filledQty,
+				entry.orderQty,
+				entry.orderPrice,
+				entry.request,
+				entry.responseType,
+			]);
 			expect(last.get(entry.orderId)).not.toBe(state);
 			last.set(entry.orderId, state);
 		}

@@ -1,5 +1,11 @@
 import { loadNubraSchema } from '../../client/schema';
-import { generateScenario, INVALID_TOKEN_TEXT, ONE_MIB, startSimulator, type RunningSimulator } from '../../simulator';
+import {
+	generateScenario,
+	INVALID_TOKEN_TEXT,
+	ONE_MIB,
+	startSimulator,
+	type RunningSimulator,
+} from '../../simulator';
 import { decodeFrame, login, RecordingSocket } from '../helpers/simulator-client';
 
 /** The subscribe handshake and every socket fault, seen from a plain `ws` client. */
@@ -40,7 +46,11 @@ describe('simulator socket', () => {
 			const socket = open();
 			const subscribed = new Promise((resolve) => sim.control.on('subscribed', resolve));
 			await socket.subscribe(sessionToken);
-			await expect(subscribed).resolves.toMatchObject({ apiVersion: 'v3', channel: 'user', subscribed: true });
+			await expect(subscribed).resolves.toMatchObject({
+				apiVersion: 'v3',
+				channel: 'user',
+				subscribed: true,
+			});
 			expect(sim.control.subscriberCount).toBe(1);
 
 			acceptedOrder();
@@ -55,7 +65,9 @@ describe('simulator socket', () => {
 			await socket.waitForMessages(1);
 			expect(socket.texts).toEqual([INVALID_TOKEN_TEXT]);
 			expect(socket.ws.readyState).toBe(socket.ws.OPEN);
-			expect(sim.control.connections()).toEqual([{ id: expect.any(Number), apiVersion: 'v3', subscribed: false, channel: 'user' }]);
+			expect(sim.control.connections()).toEqual([
+				{ id: expect.any(Number), apiVersion: 'v3', subscribed: false, channel: 'user' },
+			]);
 
 			acceptedOrder();
 			expect(sim.control.ledger[0].deliveredTo).toEqual([]);
@@ -75,7 +87,10 @@ describe('simulator socket', () => {
 			const socket = open(`${sim.orderServiceWsUrl}?token=${sessionToken}`);
 			await socket.subscribe(sessionToken, 'direct_intent notification');
 			await sim.control.waitForSubscribers(1);
-			expect(sim.control.connections()[0]).toMatchObject({ channel: 'order-service', subscribed: true });
+			expect(sim.control.connections()[0]).toMatchObject({
+				channel: 'order-service',
+				subscribed: true,
+			});
 
 			const mismatched = open(`${sim.orderServiceWsUrl}?token=other`);
 			await mismatched.subscribe(sessionToken, 'direct_intent notification');
@@ -221,7 +236,10 @@ describe('simulator socket', () => {
 		it.each([
 			['garbage', (frame: Buffer) => expect(() => decodeFrame(frame)).toThrow()],
 			['truncated', (frame: Buffer) => expect(() => decodeFrame(frame)).toThrow()],
-			['unknown-type', (frame: Buffer) => expect(decodeFrame(frame).suffix).toBe('FutureIntentUpdate')],
+			[
+				'unknown-type',
+				(frame: Buffer) => expect(decodeFrame(frame).suffix).toBe('FutureIntentUpdate'),
+			],
 			['portfolio', (frame: Buffer) => expect(decodeFrame(frame).suffix).toBe('PortfolioResponse')],
 			[
 				'oversize',
@@ -230,14 +248,17 @@ describe('simulator socket', () => {
 					expect(decodeFrame(frame).suffix).toBe('NubraToClientIntentUpdate');
 				},
 			],
-		] as const)('sendMalformed(%s) sends a binary frame outside the ledger', async (kind, check) => {
-			const socket = await subscriber();
-			sim.control.sendMalformed(kind);
-			await socket.waitForMessages(1);
-			expect(socket.frames).toHaveLength(1);
-			check(socket.frames[0]);
-			expect(sim.control.ledger).toEqual([]);
-		});
+		] as const)(
+			'sendMalformed(%s) sends a binary frame outside the ledger',
+			async (kind, check) => {
+				const socket = await subscriber();
+				sim.control.sendMalformed(kind);
+				await socket.waitForMessages(1);
+				expect(socket.frames).toHaveLength(1);
+				check(socket.frames[0]);
+				expect(sim.control.ledger).toEqual([]);
+			},
+		);
 
 		it('corruptNext(n) cuts the next n order frames in half; the ledger still has their changes', async () => {
 			const socket = await subscriber();
@@ -295,14 +316,17 @@ describe('simulator socket', () => {
 		it('close() leaves no listener or timer behind, even mid-play', async () => {
 			// Node lists a closed server handle until a later loop turn, so the port is checked
 			// instead; jest --detectOpenHandles covers the rest.
-			const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+			const timers = () =>
+				process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 			const timersBefore = timers();
 			const other = await startSimulator({ singleSession: false });
 			const socket = new RecordingSocket(other.wsUrl);
 			await socket.subscribe(other.control.issueSession().sessionToken);
 			other.control.slowHandshake(60_000);
 			await new RecordingSocket(other.wsUrl).subscribe(other.control.issueSession().sessionToken);
-			const playing = other.control.play(generateScenario({ seed: 1, orders: 50 }), { ratePerSecond: 1 });
+			const playing = other.control.play(generateScenario({ seed: 1, orders: 50 }), {
+				ratePerSecond: 1,
+			});
 			await other.close();
 			await playing;
 			await socket.closed;
@@ -322,7 +346,13 @@ describe('simulator socket', () => {
 			await bad.subscribe('wrong-token-value');
 			await bad.waitForMessages(1);
 			expect(lines.length).toBeGreaterThan(3);
-			for (const secret of [authToken, sessionToken, 'wrong-token-value', sim.credentials.mpin, sim.credentials.totpSecret]) {
+			for (const secret of [
+				authToken,
+				sessionToken,
+				'wrong-token-value',
+				sim.credentials.mpin,
+				sim.credentials.totpSecret,
+			]) {
 				expect(lines.filter((line) => line.includes(secret))).toEqual([]);
 			}
 		});
@@ -332,7 +362,12 @@ describe('simulator socket', () => {
 			await subscriber();
 			sim.control.setApiVersion('v2');
 			await subscriber();
-			expect(sim.control.connections().map((connection) => connection.apiVersion).sort()).toEqual(['v1', 'v2']);
+			expect(
+				sim.control
+					.connections()
+					.map((connection) => connection.apiVersion)
+					.sort(),
+			).toEqual(['v1', 'v2']);
 			expect(() => sim.control.setApiVersion('v9' as 'v1')).toThrow(RangeError);
 		});
 	});

@@ -4,7 +4,12 @@
  * no duplicates, nothing invented, every order's final state delivered (live or recovered).
  */
 import { NUBRA_ERROR_CODES } from '../../client/errors';
-import { generateScenario, startSimulator, type MalformedKind, type RunningSimulator } from '../../simulator';
+import {
+	generateScenario,
+	startSimulator,
+	type MalformedKind,
+	type RunningSimulator,
+} from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
 import { startRestGate } from '../helpers/rest-gate';
 import {
@@ -44,11 +49,15 @@ describe('NubraStream against simulator faults', () => {
 
 	/** Waits until every order's final state arrived, then checks exactly-once delivery. */
 	const expectExactlyOnce = async (stream: StreamUnderTest) => {
-		await waitFor(() => finalStatesDelivered(sim, stream.events), WAIT_MS, 'every final state to be delivered').catch(
-			(error: Error) => {
-				throw new Error(`${error.message}\nstatuses: ${JSON.stringify(stream.statuses)}\nlog:\n${stream.logger.text()}`);
-			},
-		);
+		await waitFor(
+			() => finalStatesDelivered(sim, stream.events),
+			WAIT_MS,
+			'every final state to be delivered',
+		).catch((error: Error) => {
+			throw new Error(
+				`${error.message}\nstatuses: ${JSON.stringify(stream.statuses)}\nlog:\n${stream.logger.text()}`,
+			);
+		});
 		const report = compareWithLedger(sim.control.ledger, stream.events);
 		expect(report.duplicates).toEqual([]);
 		expect(report.invented).toEqual([]);
@@ -60,7 +69,10 @@ describe('NubraStream against simulator faults', () => {
 	/** Attempts wait at least half, at most all of min(max, initial × 2^(attempt-1)). */
 	const expectBackoffBounds = (stream: StreamUnderTest) => {
 		for (const status of stream.statusesOf('reconnecting')) {
-			const step = Math.min(FAST_TIMINGS.reconnectMaxDelayMs, FAST_TIMINGS.reconnectInitialDelayMs * 2 ** (status.attempt - 1));
+			const step = Math.min(
+				FAST_TIMINGS.reconnectMaxDelayMs,
+				FAST_TIMINGS.reconnectInitialDelayMs * 2 ** (status.attempt - 1),
+			);
 			expect(status.inMs).toBeGreaterThanOrEqual(Math.floor(step / 2));
 			expect(status.inMs).toBeLessThanOrEqual(step);
 		}
@@ -74,7 +86,12 @@ describe('NubraStream against simulator faults', () => {
 			expect(report.skippedIntermediate).toBe(0);
 			expect(report.recoveredCount).toBe(0);
 			expect(s.statuses.map((status) => status.state)).toEqual(['connecting', 'connected']);
-			expect(s.stream.stats).toMatchObject({ connections: 1, malformedFrames: 0, duplicatesSuppressed: 0, droppedEvents: 0 });
+			expect(s.stream.stats).toMatchObject({
+				connections: 1,
+				malformedFrames: 0,
+				duplicatesSuppressed: 0,
+				droppedEvents: 0,
+			});
 			expect(s.stream.stats.eventsDelivered).toBe(s.events.length);
 		});
 	});
@@ -87,7 +104,11 @@ describe('NubraStream against simulator faults', () => {
 		const order = sim.control.placeOrder({ qty: 10, price: 250_000 });
 		sim.control.applyStep(order.id, { type: 'accept' });
 		sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
-		await waitFor(() => s.events.some((e) => e.event.filled_qty === 4), WAIT_MS, 'the live partial fill');
+		await waitFor(
+			() => s.events.some((e) => e.event.filled_qty === 4),
+			WAIT_MS,
+			'the live partial fill',
+		);
 		sim.control.refuseConnections(1_000);
 		sim.control.dropAfter(0);
 		await sim.control.waitForDisconnect();
@@ -103,7 +124,11 @@ describe('NubraStream against simulator faults', () => {
 			});
 			sim.control.dropAfter(5);
 			await sim.control.play(generateScenario({ seed: 12, orders: 6 }));
-			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up after the drop');
+			await waitFor(
+				() => s.statusesOf('recovered').length > 0,
+				WAIT_MS,
+				'the catch-up after the drop',
+			);
 
 			const report = await expectExactlyOnce(s);
 			expect(s.events.filter((e) => !e.recovered).length).toBeGreaterThanOrEqual(5);
@@ -137,7 +162,10 @@ describe('NubraStream against simulator faults', () => {
 			const recovered = s.events.filter((e) => e.recovered);
 			expect(recovered).toHaveLength(1);
 			const missedQty = missed.reduce((total, entry) => total + (entry.tradeQty ?? 0), 0);
-			const missedValue = missed.reduce((total, entry) => total + (entry.tradeQty ?? 0) * (entry.tradePrice ?? 0), 0);
+			const missedValue = missed.reduce(
+				(total, entry) => total + (entry.tradeQty ?? 0) * (entry.tradePrice ?? 0),
+				0,
+			);
 			expect(recovered[0].event).toMatchObject({
 				event: 'trade',
 				status: 'PARTIALLY_FILLED',
@@ -145,7 +173,9 @@ describe('NubraStream against simulator faults', () => {
 				trade_qty: missedQty,
 			});
 			// Nubra's average price is whole paise: derived back, the price is within a paisa.
-			expect(Math.abs(Number(recovered[0].event.trade_price) - missedValue / missedQty)).toBeLessThan(1);
+			expect(
+				Math.abs(Number(recovered[0].event.trade_price) - missedValue / missedQty),
+			).toBeLessThan(1);
 
 			sim.control.applyStep(order.id, { type: 'fill' });
 			await expectExactlyOnce(s);
@@ -155,7 +185,9 @@ describe('NubraStream against simulator faults', () => {
 			const gate = await startRestGate(sim.restUrl);
 			try {
 				const running = sim;
-				const s = await start({ credentials: () => simulatorCredentials(running, { restBaseUrl: gate.url }) });
+				const s = await start({
+					credentials: () => simulatorCredentials(running, { restBaseUrl: gate.url }),
+				});
 				const order = await partlyFilledThenDown(s);
 				sim.control.applyStep(order.id, { type: 'modify', price: 250_700 });
 				sim.control.applyStep(order.id, { type: 'partialFill', qty: 3 });
@@ -164,12 +196,26 @@ describe('NubraStream against simulator faults', () => {
 				await waitFor(() => gate.held === 1, WAIT_MS, 'the catch-up to be held');
 				// Subscribed, catch-up pending: this fill's frame arrives first.
 				sim.control.applyStep(order.id, { type: 'partialFill', qty: 2 });
-				await waitFor(() => s.events.some((e) => e.event.filled_qty === 9), WAIT_MS, 'the overtaking fill');
+				await waitFor(
+					() => s.events.some((e) => e.event.filled_qty === 9),
+					WAIT_MS,
+					'the overtaking fill',
+				);
 				gate.release();
 				await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up');
 
-				const afterReconnect = s.events.slice(s.events.findIndex((e) => e.event.filled_qty === 4) + 1);
-				expect(afterReconnect.map((e) => [e.event.event, e.event.status, e.event.filled_qty, e.event.trade_qty, e.recovered])).toEqual([
+				const afterReconnect = s.events.slice(
+					s.events.findIndex((e) => e.event.filled_qty === 4) + 1,
+				);
+				expect(
+					afterReconnect.map((e) => [
+						e.event.event,
+						e.event.status,
+						e.event.filled_qty,
+						e.event.trade_qty,
+						e.recovered,
+					]),
+				).toEqual([
 					['trade', 'PARTIALLY_FILLED', 7, 3, true],
 					['trade', 'PARTIALLY_FILLED', 9, 2, false],
 				]);
@@ -197,11 +243,19 @@ describe('NubraStream against simulator faults', () => {
 			sim.control.halfOpen();
 			// Changes made while half-open never reach the client: only the catch-up can bring them.
 			const lost = fillOrdersNow(sim, 2);
-			await waitFor(() => s.statusesOf('disconnected').length > 0, WAIT_MS, 'the half-open connection to be noticed');
-			const index = s.statuses.findIndex((status, i) => i >= before && status.state === 'disconnected');
+			await waitFor(
+				() => s.statusesOf('disconnected').length > 0,
+				WAIT_MS,
+				'the half-open connection to be noticed',
+			);
+			const index = s.statuses.findIndex(
+				(status, i) => i >= before && status.state === 'disconnected',
+			);
 			const detectedMs = s.statusTimes[index] - t0;
 			const budget = FAST_TIMINGS.heartbeatIntervalMs + FAST_TIMINGS.heartbeatTimeoutMs;
-			console.info(`half-open detected after ${detectedMs.toFixed(1)} ms (interval + timeout = ${budget} ms)`);
+			console.info(
+				`half-open detected after ${detectedMs.toFixed(1)} ms (interval + timeout = ${budget} ms)`,
+			);
 
 			const [disconnected] = s.statusesOf('disconnected');
 			expect(disconnected.reason).toMatch(/no pong within 200 ms/);
@@ -224,7 +278,11 @@ describe('NubraStream against simulator faults', () => {
 
 			const { requests, stop } = recordRequests(sim);
 			sim.control.sendInvalidToken();
-			await waitFor(() => s.statusesOf('recovered').length === 1, WAIT_MS, 'the catch-up after the reconnect');
+			await waitFor(
+				() => s.statusesOf('recovered').length === 1,
+				WAIT_MS,
+				'the catch-up after the reconnect',
+			);
 			await sim.control.waitForSubscribers(1);
 			stop();
 			await sim.control.play(generateScenario({ seed: 15, orders: 4 }));
@@ -235,7 +293,11 @@ describe('NubraStream against simulator faults', () => {
 			expect(lines).not.toContain('POST /totp/login 201');
 			expect(lines).toContain('GET /sentinel/orders 200');
 			expect(s.statusesOf('disconnected')).toEqual([
-				{ state: 'disconnected', reason: 'the server said Invalid Token', code: NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED },
+				{
+					state: 'disconnected',
+					reason: 'the server said Invalid Token',
+					code: NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED,
+				},
 			]);
 			expect(s.logger.lines.map((line) => line.message)).toContain(
 				'Nubra rejected the session token on the socket; refreshing the session',
@@ -253,7 +315,11 @@ describe('NubraStream against simulator faults', () => {
 			});
 			// Expiry ends the subscribed socket too: it hears Invalid Token and is closed.
 			sim.control.expireSessions();
-			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up after the re-login');
+			await waitFor(
+				() => s.statusesOf('recovered').length > 0,
+				WAIT_MS,
+				'the catch-up after the re-login',
+			);
 			stop();
 			await expectExactlyOnce(s);
 
@@ -264,8 +330,15 @@ describe('NubraStream against simulator faults', () => {
 				'POST /verifypin 200',
 				'GET /userinfo 200',
 			]);
-			expect(s.events.filter((e) => e.recovered).map((e) => String(e.event.order_id)).sort()).toEqual([...missed].sort());
-			expect(s.statusesOf('disconnected').map((status) => status.reason)).toContain('the server said Invalid Token');
+			expect(
+				s.events
+					.filter((e) => e.recovered)
+					.map((e) => String(e.event.order_id))
+					.sort(),
+			).toEqual([...missed].sort());
+			expect(s.statusesOf('disconnected').map((status) => status.reason)).toContain(
+				'the server said Invalid Token',
+			);
 			expect(s.statusesOf('connected')).toHaveLength(2);
 		});
 	});
@@ -281,38 +354,44 @@ describe('NubraStream against simulator faults', () => {
 			['text-info', 'framesReceived', null],
 		];
 
-		it.each(survives)('%s: skipped and counted, the stream stays on the same connection', async (kind, counter, warning) => {
-			const s = await start();
-			sim.control.sendMalformed(kind);
-			sim.control.sendMalformed(kind);
-			await sim.control.play(generateScenario({ seed: 16, orders: 3 }));
-			const report = await expectExactlyOnce(s);
-			expect(report.skippedIntermediate).toBe(0);
+		it.each(survives)(
+			'%s: skipped and counted, the stream stays on the same connection',
+			async (kind, counter, warning) => {
+				const s = await start();
+				sim.control.sendMalformed(kind);
+				sim.control.sendMalformed(kind);
+				await sim.control.play(generateScenario({ seed: 16, orders: 3 }));
+				const report = await expectExactlyOnce(s);
+				expect(report.skippedIntermediate).toBe(0);
 
-			const { stats } = s.stream;
-			const binary = kind !== 'text-error' && kind !== 'text-info';
-			if (counter !== 'framesReceived') expect(stats[counter]).toBe(2);
-			// Text frames are not binary frames: only the order frames are counted as received.
-			expect(stats.framesReceived).toBe(sim.control.ledger.length + (binary ? 2 : 0));
-			expect(stats.malformedFrames).toBe(counter === 'malformedFrames' ? 2 : 0);
-			expect(stats.unknownFrames).toBe(counter === 'unknownFrames' ? 2 : 0);
+				const { stats } = s.stream;
+				const binary = kind !== 'text-error' && kind !== 'text-info';
+				if (counter !== 'framesReceived') expect(stats[counter]).toBe(2);
+				// Text frames are not binary frames: only the order frames are counted as received.
+				expect(stats.framesReceived).toBe(sim.control.ledger.length + (binary ? 2 : 0));
+				expect(stats.malformedFrames).toBe(counter === 'malformedFrames' ? 2 : 0);
+				expect(stats.unknownFrames).toBe(counter === 'unknownFrames' ? 2 : 0);
 
-			const warnings = s.statusesOf('warning');
-			if (warning === null) {
-				expect(warnings).toEqual([]);
-			} else {
-				expect(warnings).toHaveLength(2);
-				for (const w of warnings) expect(w.code).toBe(warning);
-			}
-			if (kind === 'text-error') expect(warnings[0].message).toContain('Error: internal failure');
-			if (kind === 'garbage') expect(warnings[0].message).toMatch(/malformed frame of 7 bytes/);
-			// A new message type may be a new kind of order update: said once, in the log.
-			const unknownTypeLines = s.logger.lines.filter((line) => line.level === 'warn' && /unknown type/.test(line.message));
-			expect(unknownTypeLines).toHaveLength(kind === 'unknown-type' ? 1 : 0);
-			if (kind === 'unknown-type') expect(unknownTypeLines[0].message).toContain('nubra.trading.v4.FutureIntentUpdate');
-			expect(s.statusesOf('disconnected')).toEqual([]);
-			expect(stats.connections).toBe(1);
-		});
+				const warnings = s.statusesOf('warning');
+				if (warning === null) {
+					expect(warnings).toEqual([]);
+				} else {
+					expect(warnings).toHaveLength(2);
+					for (const w of warnings) expect(w.code).toBe(warning);
+				}
+				if (kind === 'text-error') expect(warnings[0].message).toContain('Error: internal failure');
+				if (kind === 'garbage') expect(warnings[0].message).toMatch(/malformed frame of 7 bytes/);
+				// A new message type may be a new kind of order update: said once, in the log.
+				const unknownTypeLines = s.logger.lines.filter(
+					(line) => line.level === 'warn' && /unknown type/.test(line.message),
+				);
+				expect(unknownTypeLines).toHaveLength(kind === 'unknown-type' ? 1 : 0);
+				if (kind === 'unknown-type')
+					expect(unknownTypeLines[0].message).toContain('nubra.trading.v4.FutureIntentUpdate');
+				expect(s.statusesOf('disconnected')).toEqual([]);
+				expect(stats.connections).toBe(1);
+			},
+		);
 
 		it('a corrupted order frame: warns, reads the order book on the same connection, recovers the update', async () => {
 			const s = await start();
@@ -321,13 +400,27 @@ describe('NubraStream against simulator faults', () => {
 			await waitFor(() => s.events.length === 1, WAIT_MS, 'the accept');
 			sim.control.corruptNext(1);
 			const lost = sim.control.applyStep(order.id, { type: 'partialFill', qty: 4 });
-			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up after the bad frame');
+			await waitFor(
+				() => s.statusesOf('recovered').length > 0,
+				WAIT_MS,
+				'the catch-up after the bad frame',
+			);
 
-			expect(s.statusesOf('warning').map((w) => w.code)).toEqual([NUBRA_ERROR_CODES.DECODE_MALFORMED]);
-			expect(s.statusesOf('warning')[0].message).toMatch(/catching up from the order book/);
-			expect(s.events.slice(1).map((e) => [e.event.event, e.event.status, e.event.filled_qty, e.event.trade_qty, e.recovered])).toEqual([
-				['trade', 'PARTIALLY_FILLED', 4, lost.tradeQty, true],
+			expect(s.statusesOf('warning').map((w) => w.code)).toEqual([
+				NUBRA_ERROR_CODES.DECODE_MALFORMED,
 			]);
+			expect(s.statusesOf('warning')[0].message).toMatch(/catching up from the order book/);
+			expect(
+				s.events
+					.slice(1)
+					.map((e) => [
+						e.event.event,
+						e.event.status,
+						e.event.filled_qty,
+						e.event.trade_qty,
+						e.recovered,
+					]),
+			).toEqual([['trade', 'PARTIALLY_FILLED', 4, lost.tradeQty, true]]);
 			expect(s.statusesOf('recovered')[0].count).toBe(1);
 			expect(s.stream.stats).toMatchObject({ connections: 1, malformedFrames: 1 });
 			expect(s.statusesOf('disconnected')).toEqual([]);
@@ -343,13 +436,20 @@ describe('NubraStream against simulator faults', () => {
 				missed = fillOrdersNow(sim, 2);
 			});
 			sim.control.sendMalformed('oversize');
-			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up after the oversize frame');
+			await waitFor(
+				() => s.statusesOf('recovered').length > 0,
+				WAIT_MS,
+				'the catch-up after the oversize frame',
+			);
 			await sim.control.waitForSubscribers(1);
 			await sim.control.play(generateScenario({ seed: 17, orders: 3 }));
 			await expectExactlyOnce(s);
 
 			expect(s.statusesOf('warning')).toEqual([
-				expect.objectContaining({ code: NUBRA_ERROR_CODES.FRAME_TOO_LARGE, message: expect.stringContaining('1048576 bytes') }),
+				expect.objectContaining({
+					code: NUBRA_ERROR_CODES.FRAME_TOO_LARGE,
+					message: expect.stringContaining('1048576 bytes'),
+				}),
 			]);
 			expect(s.statusesOf('disconnected')[0]).toEqual({
 				state: 'disconnected',
@@ -357,7 +457,12 @@ describe('NubraStream against simulator faults', () => {
 				code: NUBRA_ERROR_CODES.FRAME_TOO_LARGE,
 			});
 			expect(s.statusesOf('recovered')[0].count).toBe(2);
-			expect(s.events.filter((e) => e.recovered).map((e) => String(e.event.order_id)).sort()).toEqual([...missed].sort());
+			expect(
+				s.events
+					.filter((e) => e.recovered)
+					.map((e) => String(e.event.order_id))
+					.sort(),
+			).toEqual([...missed].sort());
 			expect(s.stream.stats.connections).toBe(2);
 		});
 	});
@@ -375,18 +480,29 @@ describe('NubraStream against simulator faults', () => {
 			});
 			sim.control.refuseConnections(3);
 			sim.control.dropAfter(0);
-			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the recovery after the refusals');
+			await waitFor(
+				() => s.statusesOf('recovered').length > 0,
+				WAIT_MS,
+				'the recovery after the refusals',
+			);
 			await expectExactlyOnce(s);
 
 			const reasons = s.statusesOf('disconnected').map((status) => status.reason);
 			expect(reasons).toHaveLength(4);
 			expect(reasons[0]).toMatch(/server closed the connection/);
-			for (const reason of reasons.slice(1)) expect(reason).toMatch(/HTTP 503 on the websocket upgrade/);
-			for (const status of s.statusesOf('disconnected').slice(1)) expect(status.code).toBe(NUBRA_ERROR_CODES.UNREACHABLE);
+			for (const reason of reasons.slice(1))
+				expect(reason).toMatch(/HTTP 503 on the websocket upgrade/);
+			for (const status of s.statusesOf('disconnected').slice(1))
+				expect(status.code).toBe(NUBRA_ERROR_CODES.UNREACHABLE);
 			expect(s.statusesOf('reconnecting').map((status) => status.attempt)).toEqual([1, 2, 3, 4]);
 			expectBackoffBounds(s);
 			expect(s.statusesOf('connected')).toHaveLength(2);
-			expect(s.events.filter((e) => e.recovered).map((e) => String(e.event.order_id)).sort()).toEqual([...missed].sort());
+			expect(
+				s.events
+					.filter((e) => e.recovered)
+					.map((e) => String(e.event.order_id))
+					.sort(),
+			).toEqual([...missed].sort());
 		});
 	});
 

@@ -35,7 +35,9 @@ function errorText(error: unknown, depth = 0): string {
 }
 
 function statusText(status: StreamStatus): string {
-	return JSON.stringify(status, (_key, value: unknown) => (value instanceof Error ? errorText(value) : value));
+	return JSON.stringify(status, (_key, value: unknown) =>
+		value instanceof Error ? errorText(value) : value,
+	);
 }
 
 /**
@@ -93,7 +95,12 @@ describe('secrets in stream output', () => {
 			during?: (outputs: Outputs) => Promise<void>;
 		} = {},
 	): Promise<Outputs> {
-		const outputs: Outputs = { logger: new RecordingLogger(), statuses: [], events: [], errors: [] };
+		const outputs: Outputs = {
+			logger: new RecordingLogger(),
+			statuses: [],
+			events: [],
+			errors: [],
+		};
 		let stream;
 		try {
 			stream = await createNubraStream({
@@ -119,15 +126,17 @@ describe('secrets in stream output', () => {
 		return outputs;
 	}
 
-	const creds = (overrides: Partial<NubraCredentials> = {}) => (): NubraCredentials => ({
-		environment: 'custom',
-		restBaseUrl: sim.restUrl,
-		authentication: 'totp',
-		phone: sim.credentials.phone,
-		mpin: MPIN,
-		totpSecret: sim.credentials.totpSecret,
-		...overrides,
-	});
+	const creds =
+		(overrides: Partial<NubraCredentials> = {}) =>
+		(): NubraCredentials => ({
+			environment: 'custom',
+			restBaseUrl: sim.restUrl,
+			authentication: 'totp',
+			phone: sim.credentials.phone,
+			mpin: MPIN,
+			totpSecret: sim.credentials.totpSecret,
+			...overrides,
+		});
 
 	const expectClean = (what: string, outputs: Outputs) => {
 		const text = everything(outputs);
@@ -136,13 +145,17 @@ describe('secrets in stream output', () => {
 	};
 
 	it('the scanner finds planted secrets (so a leak would fail these tests)', () => {
-		const clean = 'Nubra refused the MPIN (HTTP 401). Nubra said: "Invalid MPIN" INTENT_ORDER_RESPONSE_TYPE_EXIT_SL_TRIGGERED';
+		const clean =
+			'Nubra refused the MPIN (HTTP 401). Nubra said: "Invalid MPIN" INTENT_ORDER_RESPONSE_TYPE_EXIT_SL_TRIGGERED';
 		expect(findSecrets(clean, [MPIN])).toEqual([]);
 		expect(findSecrets(`${clean} ${MPIN}`, [MPIN])).toEqual([MPIN]);
 		const session = sim.control.issueSession();
 		expect(findSecrets(`subscribe ${session.sessionToken}`, [])).toEqual([session.sessionToken]);
 		expect(findSecrets(`Bearer ${session.authToken}`, [])).toEqual([session.authToken]);
-		const status: StreamStatus = { state: 'disconnected', reason: `x ${sim.credentials.totpSecret}` };
+		const status: StreamStatus = {
+			state: 'disconnected',
+			reason: `x ${sim.credentials.totpSecret}`,
+		};
 		expect(findSecrets(statusText(status), [sim.credentials.totpSecret])).toHaveLength(1);
 		const nested = new Error('outer', { cause: new Error(`inner ${MPIN}`) });
 		expect(findSecrets(errorText(nested), [MPIN])).toEqual([MPIN]);
@@ -166,7 +179,14 @@ describe('secrets in stream output', () => {
 		const { sessionToken } = sim.control.issueSession();
 		secrets.push(sessionToken);
 		sim.control.expireSessions();
-		const outputs = await run(creds({ authentication: 'sessionToken', sessionToken, mpin: undefined, totpSecret: undefined }));
+		const outputs = await run(
+			creds({
+				authentication: 'sessionToken',
+				sessionToken,
+				mpin: undefined,
+				totpSecret: undefined,
+			}),
+		);
 		expect(outputs.errors).toHaveLength(1);
 		expect(errorText(outputs.errors[0])).toMatch(/session token/);
 		expectClean('expired pasted token', outputs);
@@ -179,7 +199,11 @@ describe('secrets in stream output', () => {
 				await sim.control.play(generateScenario({ seed: 31, orders: 3 }));
 				await waitFor(() => finalStatesDelivered(sim, o.events), WAIT_MS, 'the first orders');
 				sim.control.sendInvalidToken();
-				await waitFor(() => o.statuses.filter((s) => s.state === 'connected').length === 2, WAIT_MS, 'the reconnect');
+				await waitFor(
+					() => o.statuses.filter((s) => s.state === 'connected').length === 2,
+					WAIT_MS,
+					'the reconnect',
+				);
 				await sim.control.waitForSubscribers(1);
 				await sim.control.play(generateScenario({ seed: 32, orders: 3 }));
 				await waitFor(() => finalStatesDelivered(sim, o.events), WAIT_MS, 'the later orders');
@@ -193,14 +217,26 @@ describe('secrets in stream output', () => {
 	it('Invalid Token on a pasted session token: the refresh fails and the stream gives up, token unquoted', async () => {
 		const { sessionToken } = sim.control.issueSession();
 		secrets.push(sessionToken);
-		const outputs = await run(creds({ authentication: 'sessionToken', sessionToken, mpin: undefined, totpSecret: undefined }), {
-			maxReconnectAttempts: 2,
-			during: async (o) => {
-				await sim.control.waitForSubscribers(1);
-				sim.control.sendInvalidToken();
-				await waitFor(() => o.statuses.some((s) => s.state === 'gave-up'), WAIT_MS, 'the stream to give up');
+		const outputs = await run(
+			creds({
+				authentication: 'sessionToken',
+				sessionToken,
+				mpin: undefined,
+				totpSecret: undefined,
+			}),
+			{
+				maxReconnectAttempts: 2,
+				during: async (o) => {
+					await sim.control.waitForSubscribers(1);
+					sim.control.sendInvalidToken();
+					await waitFor(
+						() => o.statuses.some((s) => s.state === 'gave-up'),
+						WAIT_MS,
+						'the stream to give up',
+					);
+				},
 			},
-		});
+		);
 		expect(outputs.errors).toEqual([]);
 		expectClean('Invalid Token, pasted token', outputs);
 	});
@@ -208,19 +244,33 @@ describe('secrets in stream output', () => {
 	it('order-service socket (?token= in the URL): connects, and a refused upgrade is reported without the token', async () => {
 		const { sessionToken } = sim.control.issueSession();
 		secrets.push(sessionToken, encodeURIComponent(sessionToken));
-		const outputs = await run(creds({ authentication: 'sessionToken', sessionToken, mpin: undefined, totpSecret: undefined }), {
-			socket: { kind: 'order-service' },
-			during: async (o) => {
-				await sim.control.waitForSubscribers(1);
-				await sim.control.play(generateScenario({ seed: 33, orders: 2 }));
-				await waitFor(() => finalStatesDelivered(sim, o.events), WAIT_MS, 'the orders');
-				sim.control.refuseConnections(100);
-				sim.control.dropAfter(0);
-				await waitFor(() => o.statuses.some((s) => s.state === 'gave-up'), WAIT_MS, 'the stream to give up');
+		const outputs = await run(
+			creds({
+				authentication: 'sessionToken',
+				sessionToken,
+				mpin: undefined,
+				totpSecret: undefined,
+			}),
+			{
+				socket: { kind: 'order-service' },
+				during: async (o) => {
+					await sim.control.waitForSubscribers(1);
+					await sim.control.play(generateScenario({ seed: 33, orders: 2 }));
+					await waitFor(() => finalStatesDelivered(sim, o.events), WAIT_MS, 'the orders');
+					sim.control.refuseConnections(100);
+					sim.control.dropAfter(0);
+					await waitFor(
+						() => o.statuses.some((s) => s.state === 'gave-up'),
+						WAIT_MS,
+						'the stream to give up',
+					);
+				},
 			},
-		});
+		);
 		const reasons = outputs.statuses.flatMap((s) => (s.state === 'disconnected' ? [s.reason] : []));
-		expect(reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket-latest/ws'))).toBe(true);
+		expect(
+			reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket-latest/ws')),
+		).toBe(true);
 		expectClean('order-service socket', outputs);
 	});
 
@@ -228,13 +278,29 @@ describe('secrets in stream output', () => {
 		const { sessionToken } = sim.control.issueSession();
 		const planted = sim.control.issueSession().sessionToken;
 		secrets.push(sessionToken, planted);
-		const outputs = await run(creds({ authentication: 'sessionToken', sessionToken, mpin: undefined, totpSecret: undefined }), {
-			socket: { kind: 'explicit', url: `${sim.orderServiceWsUrl}?token=${planted}`, channel: 'order-service' },
-			maxReconnectAttempts: 2,
-			during: async (o) => {
-				await waitFor(() => o.statuses.some((s) => s.state === 'gave-up'), WAIT_MS, 'the stream to give up');
+		const outputs = await run(
+			creds({
+				authentication: 'sessionToken',
+				sessionToken,
+				mpin: undefined,
+				totpSecret: undefined,
+			}),
+			{
+				socket: {
+					kind: 'explicit',
+					url: `${sim.orderServiceWsUrl}?token=${planted}`,
+					channel: 'order-service',
+				},
+				maxReconnectAttempts: 2,
+				during: async (o) => {
+					await waitFor(
+						() => o.statuses.some((s) => s.state === 'gave-up'),
+						WAIT_MS,
+						'the stream to give up',
+					);
+				},
 			},
-		});
+		);
 		expectClean('explicit URL with a token', outputs);
 	});
 

@@ -11,7 +11,11 @@ import { generateScenario, startSimulator, type RunningSimulator } from '../../s
 import { compareWithLedger } from '../helpers/exactly-once';
 import { nubraRejection } from '../helpers/rejection';
 import { simulatorCredentials } from '../helpers/simulator-credentials';
-import { finalStatesDelivered, startStreamAgainst, type StreamUnderTest } from '../helpers/stream-harness';
+import {
+	finalStatesDelivered,
+	startStreamAgainst,
+	type StreamUnderTest,
+} from '../helpers/stream-harness';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(15_000);
@@ -38,7 +42,10 @@ async function startTlsRelay(targetPort: number): Promise<TlsRelay> {
 		close: async () => undefined,
 	};
 	const server: TlsServer = createTlsServer(
-		{ key: readFileSync(join(TLS_FIXTURES, 'key.pem')), cert: readFileSync(join(TLS_FIXTURES, 'cert.pem')) },
+		{
+			key: readFileSync(join(TLS_FIXTURES, 'key.pem')),
+			cert: readFileSync(join(TLS_FIXTURES, 'cert.pem')),
+		},
 		(client) => {
 			relay.secured++;
 			const upstream = connect(targetPort, '127.0.0.1');
@@ -101,10 +108,16 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 	});
 
 	it('refuses the socket by default even when REST is plain HTTP', async () => {
-		t = await startStreamAgainst(sim, { credentials: () => overTls(false, 'plain'), noStart: true, maxReconnectAttempts: 1 });
+		t = await startStreamAgainst(sim, {
+			credentials: () => overTls(false, 'plain'),
+			noStart: true,
+			maxReconnectAttempts: 1,
+		});
 		const error = await nubraRejection(t.stream.start());
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
-		expect(error.message).toMatch(/order socket at wss:\/\/127\.0\.0\.1:\d+\/ws: .*self-signed certificate/);
+		expect(error.message).toMatch(
+			/order socket at wss:\/\/127\.0\.0\.1:\d+\/ws: .*self-signed certificate/,
+		);
 		expect(error.hint).toContain('Ignore SSL Issues');
 		expect(sim.control.subscriberCount).toBe(0);
 		expect(relay.secured).toBe(0);
@@ -116,7 +129,11 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 		expect(relay.secured).toBeGreaterThanOrEqual(2);
 		await sim.control.play(generateScenario({ seed: 41, orders: 12 }));
 		const stream = t;
-		await waitFor(() => finalStatesDelivered(sim, stream.events), 4_000, 'every final state over TLS');
+		await waitFor(
+			() => finalStatesDelivered(sim, stream.events),
+			4_000,
+			'every final state over TLS',
+		);
 		expect(compareWithLedger(sim.control.ledger, stream.events)).toMatchObject({
 			duplicates: [],
 			invented: [],
@@ -126,7 +143,10 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 
 	it('reads "Ignore SSL Issues" again on every reconnect', async () => {
 		let allowUnauthorizedCerts = true;
-		t = await startStreamAgainst(sim, { credentials: () => overTls(allowUnauthorizedCerts, 'plain'), maxReconnectAttempts: 0 });
+		t = await startStreamAgainst(sim, {
+			credentials: () => overTls(allowUnauthorizedCerts, 'plain'),
+			maxReconnectAttempts: 0,
+		});
 		const stream = t;
 		const connects = () => stream.statusesOf('connected').length;
 		expect(connects()).toBe(1);
@@ -134,15 +154,26 @@ describe('a custom endpoint behind TLS with a self-signed certificate', () => {
 		allowUnauthorizedCerts = false;
 		relay.dropAll();
 		await waitFor(
-			() => stream.statuses.some((status) => JSON.stringify(status).includes('self-signed certificate')),
+			() =>
+				stream.statuses.some((status) =>
+					JSON.stringify(status).includes('self-signed certificate'),
+				),
 			4_000,
 			'a reconnect refused for the certificate',
 		);
 		expect(connects()).toBe(1);
 
 		allowUnauthorizedCerts = true;
-		await waitFor(() => connects() === 2, 4_000, 'a reconnect once the credential allows the certificate');
+		await waitFor(
+			() => connects() === 2,
+			4_000,
+			'a reconnect once the credential allows the certificate',
+		);
 		await sim.control.play(generateScenario({ seed: 42, orders: 6 }));
-		await waitFor(() => finalStatesDelivered(sim, stream.events), 4_000, 'updates after the reconnect');
+		await waitFor(
+			() => finalStatesDelivered(sim, stream.events),
+			4_000,
+			'updates after the reconnect',
+		);
 	});
 });

@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { createNubraStream } from '../../client/connect';
 import { NUBRA_ERROR_CODES, NubraError } from '../../client/errors';
 import type { DeliveredEvent } from '../../client/stream';
-import { generateScenario, startSimulator, type NubraApiVersion, type RunningSimulator } from '../../simulator';
+import {
+	generateScenario,
+	startSimulator,
+	type NubraApiVersion,
+	type RunningSimulator,
+} from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
 import {
 	FAST_TIMINGS,
@@ -36,11 +41,13 @@ describe('NubraStream variants', () => {
 	});
 
 	const expectExactlyOnce = async (running: RunningSimulator, stream: StreamUnderTest) => {
-		await waitFor(() => finalStatesDelivered(running, stream.events), WAIT_MS, 'every final state to be delivered').catch(
-			(error: Error) => {
-				throw new Error(`${error.message}\nstatuses: ${JSON.stringify(stream.statuses)}`);
-			},
-		);
+		await waitFor(
+			() => finalStatesDelivered(running, stream.events),
+			WAIT_MS,
+			'every final state to be delivered',
+		).catch((error: Error) => {
+			throw new Error(`${error.message}\nstatuses: ${JSON.stringify(stream.statuses)}`);
+		});
 		const report = compareWithLedger(running.control.ledger, stream.events);
 		expect(report.duplicates).toEqual([]);
 		expect(report.invented).toEqual([]);
@@ -58,26 +65,37 @@ describe('NubraStream variants', () => {
 		const LEGACY_MIX = { basket: 0, expire: 0 };
 		const mixFor = (version: NubraApiVersion) => (version === 'v3' ? undefined : LEGACY_MIX);
 
-		it.each<NubraApiVersion>(['v1', 'v2', 'v3'])('%s frames deliver the whole scenario once each', async (version) => {
-			sim = await startSimulator();
-			sim.control.setApiVersion(version);
-			t = await startStreamAgainst(sim);
-			expect(sim.control.connections()[0].apiVersion).toBe(version);
-			await sim.control.play(generateScenario({ seed: 21, orders: 20, mix: mixFor(version) }));
-			const report = await expectExactlyOnce(sim, t);
-			expect(report.skippedIntermediate).toBe(0);
-			expect(new Set(t.events.map((e) => e.event.api_version))).toEqual(new Set([version]));
-			expect(t.stream.stats.malformedFrames + t.stream.stats.unknownFrames).toBe(0);
-		});
+		it.each<NubraApiVersion>(['v1', 'v2', 'v3'])(
+			'%s frames deliver the whole scenario once each',
+			async (version) => {
+				sim = await startSimulator();
+				sim.control.setApiVersion(version);
+				t = await startStreamAgainst(sim);
+				expect(sim.control.connections()[0].apiVersion).toBe(version);
+				await sim.control.play(generateScenario({ seed: 21, orders: 20, mix: mixFor(version) }));
+				const report = await expectExactlyOnce(sim, t);
+				expect(report.skippedIntermediate).toBe(0);
+				expect(new Set(t.events.map((e) => e.event.api_version))).toEqual(new Set([version]));
+				expect(t.stream.stats.malformedFrames + t.stream.stats.unknownFrames).toBe(0);
+			},
+		);
 
 		it('follows a generation change across a reconnect and catches up in between', async () => {
 			sim = await startSimulator();
 			t = await startStreamAgainst(sim);
 			await sim.control.play(generateScenario({ seed: 22, orders: 4 }));
-			await waitFor(() => finalStatesDelivered(sim as RunningSimulator, (t as StreamUnderTest).events), WAIT_MS, 'v3 orders');
+			await waitFor(
+				() => finalStatesDelivered(sim as RunningSimulator, (t as StreamUnderTest).events),
+				WAIT_MS,
+				'v3 orders',
+			);
 			sim.control.setApiVersion('v1');
 			sim.control.dropAfter(0);
-			await waitFor(() => (t as StreamUnderTest).statusesOf('recovered').length === 1, WAIT_MS, 'the reconnect');
+			await waitFor(
+				() => (t as StreamUnderTest).statusesOf('recovered').length === 1,
+				WAIT_MS,
+				'the reconnect',
+			);
 			await sim.control.waitForSubscribers(1);
 			await sim.control.play(generateScenario({ seed: 23, orders: 4, mix: LEGACY_MIX }));
 			await expectExactlyOnce(sim, t);
@@ -89,7 +107,9 @@ describe('NubraStream variants', () => {
 		it('subscribes with direct_intent on the announced order-service URL, token in the query', async () => {
 			sim = await startSimulator();
 			t = await startStreamAgainst(sim, { socket: { kind: 'order-service' } });
-			expect(sim.control.connections()).toEqual([expect.objectContaining({ channel: 'order-service', subscribed: true })]);
+			expect(sim.control.connections()).toEqual([
+				expect.objectContaining({ channel: 'order-service', subscribed: true }),
+			]);
 			// The token never reaches the status, only the redacted URL does.
 			expect(t.statusesOf('connected')[0].url).toBe(sim.orderServiceWsUrl);
 			await sim.control.play(generateScenario({ seed: 24, orders: 6 }));
@@ -99,8 +119,12 @@ describe('NubraStream variants', () => {
 		it("uses the environment's /oms-socket-latest/ws when /userinfo announces an empty URL (UAT), never ''", async () => {
 			sim = await startSimulator({ orderServiceWsUrl: '' });
 			t = await startStreamAgainst(sim, { socket: { kind: 'order-service' } });
-			expect(sim.control.connections()).toEqual([expect.objectContaining({ channel: 'order-service', subscribed: true })]);
-			expect(t.statusesOf('connected')[0].url).toBe(`${sim.restUrl.replace('http', 'ws')}/oms-socket-latest/ws`);
+			expect(sim.control.connections()).toEqual([
+				expect.objectContaining({ channel: 'order-service', subscribed: true }),
+			]);
+			expect(t.statusesOf('connected')[0].url).toBe(
+				`${sim.restUrl.replace('http', 'ws')}/oms-socket-latest/ws`,
+			);
 			await sim.control.play(generateScenario({ seed: 25, orders: 6 }));
 			await expectExactlyOnce(sim, t);
 		});
@@ -123,9 +147,18 @@ describe('NubraStream variants', () => {
 			});
 			await sim.control.play(generateScenario({ seed: 26, orders: 25 }));
 			const stream = t;
-			await waitFor(() => finalStatesDelivered(sim as RunningSimulator, handled), 8_000, 'the slow handler to catch up');
+			await waitFor(
+				() => finalStatesDelivered(sim as RunningSimulator, handled),
+				8_000,
+				'the slow handler to catch up',
+			);
 			const report = compareWithLedger(sim.control.ledger, handled);
-			expect(report).toMatchObject({ duplicates: [], invented: [], missingFinal: [], skippedIntermediate: 0 });
+			expect(report).toMatchObject({
+				duplicates: [],
+				invented: [],
+				missingFinal: [],
+				skippedIntermediate: 0,
+			});
 			expect(handled.map((d) => d.dedupKey)).toEqual(stream.events.map((d) => d.dedupKey));
 			expect(maxInFlight).toBe(1);
 			expect(stream.stream.stats.droppedEvents).toBe(0);
@@ -147,7 +180,9 @@ describe('NubraStream variants', () => {
 			release();
 			// One is with the handler, two wait in the queue: seven are dropped.
 			expect(stream.stream.stats.droppedEvents).toBe(7);
-			expect(stream.statusesOf('warning')[0]).toMatchObject({ code: NUBRA_ERROR_CODES.QUEUE_OVERFLOW });
+			expect(stream.statusesOf('warning')[0]).toMatchObject({
+				code: NUBRA_ERROR_CODES.QUEUE_OVERFLOW,
+			});
 		});
 	});
 
@@ -160,7 +195,11 @@ describe('NubraStream variants', () => {
 			await waitFor(() => stream.events.length === 2, WAIT_MS, 'the first order');
 			sim.control.refuseConnections(100);
 			sim.control.dropAfter(0);
-			await waitFor(() => stream.statusesOf('gave-up').length === 1, WAIT_MS, 'the stream to give up');
+			await waitFor(
+				() => stream.statusesOf('gave-up').length === 1,
+				WAIT_MS,
+				'the stream to give up',
+			);
 
 			const [{ error }] = stream.statusesOf('gave-up');
 			expect(error).toBeInstanceOf(NubraError);
@@ -171,7 +210,9 @@ describe('NubraStream variants', () => {
 			expect(error.cause).toMatchObject({ code: NUBRA_ERROR_CODES.UNREACHABLE });
 			expect(stream.statusesOf('reconnecting').map((s) => s.attempt)).toEqual([1, 2, 3]);
 			expect(stream.statuses.at(-1)?.state).toBe('gave-up');
-			expect(stream.logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([error.message]);
+			expect(stream.logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+				error.message,
+			]);
 			await sim.control.waitForDisconnect();
 		});
 
@@ -186,9 +227,19 @@ describe('NubraStream variants', () => {
 			});
 			await t.stream.start();
 			const stream = t;
-			await waitFor(() => stream.statusesOf('gave-up').length === 1, WAIT_MS, 'the stream to give up');
-			expect(stream.statusesOf('gave-up')[0].error.message).toMatch(/after 3 attempts\. Last error: the server said Invalid Token/);
-			expect(stream.statusesOf('disconnected').every((s) => s.code === NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED)).toBe(true);
+			await waitFor(
+				() => stream.statusesOf('gave-up').length === 1,
+				WAIT_MS,
+				'the stream to give up',
+			);
+			expect(stream.statusesOf('gave-up')[0].error.message).toMatch(
+				/after 3 attempts\. Last error: the server said Invalid Token/,
+			);
+			expect(
+				stream
+					.statusesOf('disconnected')
+					.every((s) => s.code === NUBRA_ERROR_CODES.AUTH_SESSION_EXPIRED),
+			).toBe(true);
 		});
 	});
 
@@ -208,15 +259,27 @@ describe('NubraStream variants', () => {
 			mpin = '0000';
 			running.control.dropAfter(0);
 			await waitFor(
-				() => stream.statusesOf('disconnected').some((s) => s.code === NUBRA_ERROR_CODES.AUTH_MPIN_REJECTED),
+				() =>
+					stream
+						.statusesOf('disconnected')
+						.some((s) => s.code === NUBRA_ERROR_CODES.AUTH_MPIN_REJECTED),
 				WAIT_MS,
 				'a reconnect refused for the wrong MPIN',
 			);
 			const missed = fillOrdersNow(running, 2);
 			mpin = running.credentials.mpin;
-			await waitFor(() => stream.statusesOf('recovered').length === 1, WAIT_MS, 'recovery with the fixed MPIN');
+			await waitFor(
+				() => stream.statusesOf('recovered').length === 1,
+				WAIT_MS,
+				'recovery with the fixed MPIN',
+			);
 			await expectExactlyOnce(running, stream);
-			expect(stream.events.filter((e) => e.recovered).map((e) => String(e.event.order_id)).sort()).toEqual([...missed].sort());
+			expect(
+				stream.events
+					.filter((e) => e.recovered)
+					.map((e) => String(e.event.order_id))
+					.sort(),
+			).toEqual([...missed].sort());
 			expect(stream.statusesOf('connected')).toHaveLength(2);
 			expect(stream.stream.closed).toBe(false);
 		});
@@ -246,12 +309,19 @@ describe('NubraStream variants', () => {
 
 		it('while reconnecting: cancels the wait and ends without another attempt', async () => {
 			sim = await startSimulator();
-			t = await startStreamAgainst(sim, { reconnectInitialDelayMs: 5_000, reconnectMaxDelayMs: 5_000 });
+			t = await startStreamAgainst(sim, {
+				reconnectInitialDelayMs: 5_000,
+				reconnectMaxDelayMs: 5_000,
+			});
 			const stream = t;
 			fillOrdersNow(sim, 1);
 			await waitFor(() => stream.events.length === 2, WAIT_MS, 'the first order');
 			sim.control.dropAfter(0);
-			await waitFor(() => stream.statusesOf('reconnecting').length === 1, WAIT_MS, 'the reconnect wait');
+			await waitFor(
+				() => stream.statusesOf('reconnecting').length === 1,
+				WAIT_MS,
+				'the reconnect wait',
+			);
 			const started = performance.now();
 			await stream.stream.close();
 			expect(performance.now() - started).toBeLessThan(500);
@@ -274,7 +344,11 @@ describe('NubraStream variants', () => {
 					socket: { kind: 'explicit', url: `ws://127.0.0.1:${port}/ws` },
 				});
 				const starting = stream.start();
-				await waitFor(() => held.length === 1, WAIT_MS, 'the upgrade request to reach the silent listener');
+				await waitFor(
+					() => held.length === 1,
+					WAIT_MS,
+					'the upgrade request to reach the silent listener',
+				);
 				const started = performance.now();
 				await stream.close();
 				await expect(starting).rejects.toThrow(/closed/);

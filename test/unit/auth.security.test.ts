@@ -20,8 +20,16 @@ interface Recorded {
 
 function recordingLogger(into: Recorded[]): NubraLogger {
 	const record = (level: string) => (message: string, meta?: Record<string, unknown>) =>
-		into.push({ where: `log.${level}`, text: `${message} ${JSON.stringify(meta ?? {})} ${inspect(meta, { depth: 10 })}` });
-	return { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+		into.push({
+			where: `log.${level}`,
+			text: `${message} ${JSON.stringify(meta ?? {})} ${inspect(meta, { depth: 10 })}`,
+		});
+	return {
+		debug: record('debug'),
+		info: record('info'),
+		warn: record('warn'),
+		error: record('error'),
+	};
 }
 
 function everythingAbout(error: unknown): string {
@@ -48,7 +56,12 @@ function everythingAbout(error: unknown): string {
 
 /** Every secret the server saw or issued: bearer tokens, issued tokens, TOTP codes, MPIN, secret. */
 function secretsSeen(stub: RestStub, issued: Set<string>, extra: string[]): string[] {
-	const secrets = new Set<string>([STUB_ACCOUNT.mpin, STUB_ACCOUNT.totpSecret, ...issued, ...extra]);
+	const secrets = new Set<string>([
+		STUB_ACCOUNT.mpin,
+		STUB_ACCOUNT.totpSecret,
+		...issued,
+		...extra,
+	]);
 	for (const request of stub.requests) {
 		if (request.bearer) secrets.add(request.bearer);
 		const body = request.body as { totp?: unknown; pin?: unknown } | undefined;
@@ -79,10 +92,19 @@ describe('no secret leaks from the auth client', () => {
 	let credential: NubraCredentials;
 
 	const run = async (action: (client: NubraAuthClient) => Promise<unknown>) => {
-		const client = new NubraAuthClient({ credentials: () => credential, logger: recordingLogger(recorded) });
+		const client = new NubraAuthClient({
+			credentials: () => credential,
+			logger: recordingLogger(recorded),
+		});
 		try {
 			const result = await action(client);
-			recorded.push({ where: 'result', text: inspect(result, { depth: 10 }).replace(/sessionToken: '[^']*'|authToken: '[^']*'/g, '') });
+			recorded.push({
+				where: 'result',
+				text: inspect(result, { depth: 10 }).replace(
+					/sessionToken: '[^']*'|authToken: '[^']*'/g,
+					'',
+				),
+			});
 		} catch (error) {
 			recorded.push({ where: 'thrown', text: everythingAbout(error) });
 		}
@@ -101,18 +123,25 @@ describe('no secret leaks from the auth client', () => {
 		issued = new Set();
 		// Remember every token the server hands out, even ones a test later expires.
 		const track = (request: StubRequest) => {
-			for (const set of [stub.authTokens, stub.sessionTokens]) for (const token of set) issued.add(token);
+			for (const set of [stub.authTokens, stub.sessionTokens])
+				for (const token of set) issued.add(token);
 			return request;
 		};
 		stub.route('GET /track', (request) => (track(request), { status: 204 }));
-		credential = { environment: 'custom', restBaseUrl: stub.url, authentication: 'totp', ...STUB_ACCOUNT };
+		credential = {
+			environment: 'custom',
+			restBaseUrl: stub.url,
+			authentication: 'totp',
+			...STUB_ACCOUNT,
+		};
 	});
 	afterEach(async () => {
 		await stub.close();
 	});
 
 	const snapshotIssued = () => {
-		for (const set of [stub.authTokens, stub.sessionTokens]) for (const token of set) issued.add(token);
+		for (const set of [stub.authTokens, stub.sessionTokens])
+			for (const token of set) issued.add(token);
 	};
 
 	it('on success (login, userinfo, sentinel orders, refresh, logout)', async () => {
@@ -170,7 +199,10 @@ describe('no secret leaks from the auth client', () => {
 	it('when the host is unreachable or times out', async () => {
 		const silent = http.createServer(() => undefined);
 		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-		credential = { ...credential, restBaseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` };
+		credential = {
+			...credential,
+			restBaseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+		};
 		const client = new NubraAuthClient({
 			credentials: () => credential,
 			logger: recordingLogger(recorded),
@@ -192,7 +224,9 @@ describe('no secret leaks from the auth client', () => {
 	it('when the server echoes secrets back in its error texts', async () => {
 		stub.route('POST /totp/login', (request) => ({
 			status: 401,
-			body: { error: `Invalid TOTP ${JSON.stringify(request.body)} for secret ${STUB_ACCOUNT.totpSecret}` },
+			body: {
+				error: `Invalid TOTP ${JSON.stringify(request.body)} for secret ${STUB_ACCOUNT.totpSecret}`,
+			},
 		}));
 		await run((client) => client.getSession());
 
@@ -205,7 +239,10 @@ describe('no secret leaks from the auth client', () => {
 		snapshotIssued();
 
 		stub.reset('POST /verifypin');
-		stub.route('GET /userinfo', (request) => ({ status: 502, body: { message: `upstream rejected ${request.bearer ?? ''}` } }));
+		stub.route('GET /userinfo', (request) => ({
+			status: 502,
+			body: { message: `upstream rejected ${request.bearer ?? ''}` },
+		}));
 		await run((client) => client.userInfo());
 		snapshotIssued();
 

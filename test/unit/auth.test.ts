@@ -34,7 +34,11 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			const [login, pin] = stub.requests;
 			expect(login.path).toBe('/totp/login');
 			expect(login.headers['x-device-id']).toBe('dev-test');
-			expect(login.body).toEqual({ phone: STUB_ACCOUNT.phone, totp: Number(totp(STUB_ACCOUNT.totpSecret, now)), otp: '' });
+			expect(login.body).toEqual({
+				phone: STUB_ACCOUNT.phone,
+				totp: Number(totp(STUB_ACCOUNT.totpSecret, now)),
+				otp: '',
+			});
 			expect(pin.path).toBe('/verifypin');
 			expect(pin.bearer).toBeDefined();
 			expect(stub.authTokens.has(pin.bearer as string)).toBe(true);
@@ -89,7 +93,9 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			credential = { ...credential, mpin: '000000' };
 			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe('NUBRA_AUTH_MPIN_REJECTED');
-			expect(error.message).toBe('Nubra accepted the TOTP code but refused the MPIN (HTTP 401). Nubra said: "Invalid MPIN"');
+			expect(error.message).toBe(
+				'Nubra accepted the TOTP code but refused the MPIN (HTTP 401). Nubra said: "Invalid MPIN"',
+			);
 			expect(error.hint).toContain('MPIN');
 		});
 
@@ -97,21 +103,30 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			stub.route('POST /totp/login', () => ({ status: 404, text: '<h1>Not Found</h1>' }));
 			const notFound = await nubraRejection(client().getSession());
 			expect(notFound.code).toBe('NUBRA_UNEXPECTED_RESPONSE');
-			expect(notFound.message).toBe('Nubra answered HTTP 404 to POST /totp/login (not a JSON answer)');
+			expect(notFound.message).toBe(
+				'Nubra answered HTTP 404 to POST /totp/login (not a JSON answer)',
+			);
 			expect(notFound.hint).toContain('REST Base URL');
 
 			stub.route('POST /totp/login', () => ({ status: 200, text: '<html>a web site</html>' }));
 			const website = await nubraRejection(client().getSession());
-			expect(website.message).toBe('Nubra answered POST /totp/login (HTTP 200) without an auth token');
+			expect(website.message).toBe(
+				'Nubra answered POST /totp/login (HTTP 200) without an auth token',
+			);
 			expect(website.hint).toContain('REST Base URL');
 		});
 
 		it('passes server errors on as NUBRA_UNEXPECTED_RESPONSE with status and text', async () => {
-			stub.route('POST /verifypin', () => ({ status: 503, body: { error: 'Maintenance window', nubra_error_code: '' } }));
+			stub.route('POST /verifypin', () => ({
+				status: 503,
+				body: { error: 'Maintenance window', nubra_error_code: '' },
+			}));
 			const error = await nubraRejection(client().getSession());
 			expect(error.code).toBe('NUBRA_UNEXPECTED_RESPONSE');
 			expect(error.httpStatus).toBe(503);
-			expect(error.message).toBe('Nubra answered HTTP 503 to POST /verifypin. Nubra said: "Maintenance window"');
+			expect(error.message).toBe(
+				'Nubra answered HTTP 503 to POST /verifypin. Nubra said: "Maintenance window"',
+			);
 		});
 
 		it('fails before any request when the credential is incomplete', async () => {
@@ -158,7 +173,9 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			await c.getSession();
 			let refusals = 1;
 			stub.route('GET /userinfo', () =>
-				refusals-- > 0 ? { status: 401, body: { error: 'Unauthorized' } } : { status: 200, body: { env_info: {} } },
+				refusals-- > 0
+					? { status: 401, body: { error: 'Unauthorized' } }
+					: { status: 200, body: { env_info: {} } },
 			);
 			await expect(c.userInfo()).resolves.toEqual({});
 			expect(stub.count('GET /userinfo')).toBe(2);
@@ -170,7 +187,9 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			stub.route('GET /userinfo', () => ({ status: 440 }));
 			const error = await nubraRejection(c.userInfo());
 			expect(error.code).toBe('NUBRA_AUTH_SESSION_EXPIRED');
-			expect(error.message).toBe('Nubra refused a freshly issued session (HTTP 440 on GET /userinfo)');
+			expect(error.message).toBe(
+				'Nubra refused a freshly issued session (HTTP 440 on GET /userinfo)',
+			);
 			expect(error.hint).toContain('one session per account');
 			expect(stub.count('GET /userinfo')).toBe(2);
 			// The refused session is dropped, so the next caller starts with a new login.
@@ -225,7 +244,12 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 	describe('session-token mode', () => {
 		beforeEach(() => {
-			credential = { environment: 'custom', restBaseUrl: stub.url, authentication: 'sessionToken', sessionToken: 'pasted-0001' };
+			credential = {
+				environment: 'custom',
+				restBaseUrl: stub.url,
+				authentication: 'sessionToken',
+				sessionToken: 'pasted-0001',
+			};
 			stub.sessionTokens.add('pasted-0001');
 		});
 
@@ -243,7 +267,9 @@ describe('NubraAuthClient against a scripted REST server', () => {
 			stub.sessionTokens.clear();
 			const error = await nubraRejection(client().userInfo());
 			expect(error.code).toBe('NUBRA_AUTH_SESSION_EXPIRED');
-			expect(error.message).toBe('The pasted Nubra session token has expired or is no longer valid');
+			expect(error.message).toBe(
+				'The pasted Nubra session token has expired or is no longer valid',
+			);
 			expect(error.hint).toBe('Paste a new session token or switch the credential to TOTP login.');
 			expect(stub.count('GET /userinfo')).toBe(1);
 		});
@@ -286,7 +312,10 @@ describe('NubraAuthClient against a scripted REST server', () => {
 		});
 
 		it('ignores an announced URL that is not a websocket URL', async () => {
-			stub.route('GET /userinfo', () => ({ status: 200, body: { env_info: { user_ws_url: 'https://x/ws' } } }));
+			stub.route('GET /userinfo', () => ({
+				status: 200,
+				body: { env_info: { user_ws_url: 'https://x/ws' } },
+			}));
 			await expect(client().userInfo()).resolves.toEqual({});
 		});
 
@@ -298,15 +327,28 @@ describe('NubraAuthClient against a scripted REST server', () => {
 	});
 
 	describe('fetchSentinelOrders', () => {
-		const row = (id: number, status: string) => ({ intentOrderId: id, status, refData: { displayName: 'NIFTY' } });
+		const row = (id: number, status: string) => ({
+			intentOrderId: id,
+			status,
+			refData: { displayName: 'NIFTY' },
+		});
 
 		it('returns typed buckets, passes the filters, and flattens all rows', async () => {
 			stub.route('GET /sentinel/orders', () => ({
 				status: 200,
-				body: { orders: { open: [row(1, 'OPEN')], executed: [row(2, 'EXECUTED'), null], rejected: [row(3, 'REJECTED')] } },
+				body: {
+					orders: {
+						open: [row(1, 'OPEN')],
+						executed: [row(2, 'EXECUTED'), null],
+						rejected: [row(3, 'REJECTED')],
+					},
+				},
 			}));
 			const c = client();
-			const orders = await c.fetchSentinelOrders(undefined, { intentOrderIds: [1, '2'], stratTags: ['a-b', 'c-d'] });
+			const orders = await c.fetchSentinelOrders(undefined, {
+				intentOrderIds: [1, '2'],
+				stratTags: ['a-b', 'c-d'],
+			});
 			const request = stub.requests.at(-1);
 			expect(request?.query.get('intentOrderId')).toBe('1,2');
 			expect(request?.query.get('stratTags')).toBe('a-b,c-d');
@@ -324,7 +366,9 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 		it('refuses an answer without orders', async () => {
 			stub.route('GET /sentinel/orders', () => ({ status: 200, body: [] }));
-			await expect(client().fetchSentinelOrders()).rejects.toMatchObject({ code: 'NUBRA_UNEXPECTED_RESPONSE' });
+			await expect(client().fetchSentinelOrders()).rejects.toMatchObject({
+				code: 'NUBRA_UNEXPECTED_RESPONSE',
+			});
 		});
 	});
 
@@ -367,12 +411,15 @@ describe('NubraAuthClient against a scripted REST server', () => {
 
 describe('redactSecrets', () => {
 	it('from a server: removes known secrets and token-shaped text, drops markup and caps the length', () => {
-		const serverText = (text: string, secrets: string[] = []) => redactSecrets(text, secrets, { fromServer: true });
+		const serverText = (text: string, secrets: string[] = []) =>
+			redactSecrets(text, secrets, { fromServer: true });
 		const text = serverText(
 			'bad token Bearer abc.def for 4f1e2d3c-1111-2222-3333-444455556666 jwt eyJhbGciOi.eyJzdWIi.sig pin 482619 key JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
 			['482619'],
 		);
-		expect(text).toBe('bad token Bearer [redacted] for [redacted] jwt [redacted] pin [redacted] key [redacted]');
+		expect(text).toBe(
+			'bad token Bearer [redacted] for [redacted] jwt [redacted] pin [redacted] key [redacted]',
+		);
 		expect(serverText('x'.repeat(20).split('').join(' ').repeat(30))).toHaveLength(200);
 		expect(serverText('<html><body>Bad   gateway</body></html>')).toBe('Bad gateway');
 	});

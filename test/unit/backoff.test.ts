@@ -32,7 +32,9 @@ describe('backoffDelay', () => {
 		const draws = [0, 0.25, 0.5, 0.75];
 		let i = 0;
 		const random = () => draws[i++];
-		expect(draws.map(() => backoffDelay(3, DEFAULTS, random))).toEqual([2_000, 2_500, 3_000, 3_500]);
+		expect(draws.map(() => backoffDelay(3, DEFAULTS, random))).toEqual([
+			2_000, 2_500, 3_000, 3_500,
+		]);
 	});
 
 	it('stays inside [step/2, step] for random draws', () => {
@@ -53,7 +55,9 @@ describe('backoffDelay', () => {
 
 	it('honours other bounds (the fast timings of the integration tests)', () => {
 		const fast = { initialDelayMs: 50, maxDelayMs: 200 };
-		expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, fast, high))).toEqual([50, 100, 200, 200]);
+		expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, fast, high))).toEqual([
+			50, 100, 200, 200,
+		]);
 	});
 
 	it('uses Math.random when no source is given', () => {

@@ -160,10 +160,7 @@ describe('enum tables come from the loaded schema, not from copies', () => {
 		expect(root.lookupEnum('protos.zanskarsecurities.oms.ExchangeType').valuesById[2]).toBe(
 			'EXCH_BSE',
 		);
-		const { event } = decodeWith(
-			PATHS.find((path) => path.key === 'v1:exch') as EnumFieldPath,
-			2,
-		);
+		const { event } = decodeWith(PATHS.find((path) => path.key === 'v1:exch') as EnumFieldPath, 2);
 		expect(event.exchange).toBe('BSE');
 	});
 });

@@ -115,9 +115,7 @@ describe('routing on the inner type-URL suffix', () => {
 
 	it('the outer type URL is ignored', () => {
 		const { any } = loadNubraSchema();
-		const inner = any
-			.encode({ type_url: defaultTypeUrl('v1'), value: bodies.v1 })
-			.finish();
+		const inner = any.encode({ type_url: defaultTypeUrl('v1'), value: bodies.v1 }).finish();
 		const reference = decodeFrame(wrapAny(defaultTypeUrl('v1'), bodies.v1));
 		const outerUrls = ['', 'nonsense', 'type.googleapis.com/Executions', 'x.PortfolioResponse'];
 		for (const outerUrl of outerUrls) {
@@ -166,18 +164,15 @@ describe('unknown fields are ignored', () => {
 			const cases = numbers.flatMap((n) =>
 				unknownFieldSamples(n).map((s) => [n, s.label, s.bytes] as const),
 			);
-			it.each(cases)(
-				'field %i as %s, appended and prepended',
-				(_n, _wire, bytes) => {
-					for (const withUnknown of [concatBytes(body, bytes), concatBytes(bytes, body)]) {
-						const decoded = decodeFrameDetailed(
-							frameWithTypeUrl(defaultTypeUrl(generation), withUnknown),
-							{ includeMessage: true },
-						);
-						expect(decoded).toEqual(reference);
-					}
-				},
-			);
+			it.each(cases)('field %i as %s, appended and prepended', (_n, _wire, bytes) => {
+				for (const withUnknown of [concatBytes(body, bytes), concatBytes(bytes, body)]) {
+					const decoded = decodeFrameDetailed(
+						frameWithTypeUrl(defaultTypeUrl(generation), withUnknown),
+						{ includeMessage: true },
+					);
+					expect(decoded).toEqual(reference);
+				}
+			});
 		},
 	);
 
@@ -201,7 +196,10 @@ describe('unknown fields are ignored', () => {
 		const legType = root.lookupType('nubra.trading.v3.IntentLeg');
 		const legPayload = { ref_id: 5, unit_qty: -2, order_qty: 2 };
 		const leg = legType.encode(legType.fromObject(legPayload)).finish();
-		const legWithUnknown = concatBytes(leg, unknownFieldSamples(77).flatMap((s) => s.bytes));
+		const legWithUnknown = concatBytes(
+			leg,
+			unknownFieldSamples(77).flatMap((s) => s.bytes),
+		);
 		const responseField = 1;
 		const legsField = 5;
 		const response = concatBytes(tag(legsField, 2), varint(legWithUnknown.length), legWithUnknown);

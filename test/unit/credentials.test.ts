@@ -60,9 +60,17 @@ describe('resolveEndpoints', () => {
 	it.each([
 		['http://127.0.0.1:8080', 'http://127.0.0.1:8080', 'ws://127.0.0.1:8080'],
 		['http://127.0.0.1:8080/', 'http://127.0.0.1:8080', 'ws://127.0.0.1:8080'],
-		['https://relay.example.com/nubra/', 'https://relay.example.com/nubra', 'wss://relay.example.com/nubra'],
+		[
+			'https://relay.example.com/nubra/',
+			'https://relay.example.com/nubra',
+			'wss://relay.example.com/nubra',
+		],
 	])('derives both sockets from a custom REST URL %s', (input, rest, socketBase) => {
-		const endpoints = resolveEndpoints({ ...totpCredential, environment: 'custom', restBaseUrl: input });
+		const endpoints = resolveEndpoints({
+			...totpCredential,
+			environment: 'custom',
+			restBaseUrl: input,
+		});
 		expect(endpoints.restBaseUrl).toBe(rest);
 		expect(endpoints.defaultSocketUrl).toBe(`${socketBase}/ws`);
 		expect(endpoints.defaultOrderServiceSocketUrl).toBe(`${socketBase}/oms-socket-latest/ws`);
@@ -87,7 +95,10 @@ describe('resolveEndpoints', () => {
 		[{ restBaseUrl: 'ftp://host' }, 'must start with http:// or https://'],
 		[{ restBaseUrl: 'wss://host/ws' }, 'must start with http:// or https://'],
 		[{ restBaseUrl: 'https://user:s3cretpass@host' }, 'must not contain a user name or password'],
-		[{ restBaseUrl: 'http://host', socketUrl: 'http://host/ws' }, 'Socket URL of the Nubra credential must start with ws:// or wss://'],
+		[
+			{ restBaseUrl: 'http://host', socketUrl: 'http://host/ws' },
+			'Socket URL of the Nubra credential must start with ws:// or wss://',
+		],
 	])('refuses a bad custom URL %j', (fields, message) => {
 		const error = configError({ ...totpCredential, environment: 'custom', ...fields });
 		expect(error.code).toBe('NUBRA_AUTH_CONFIG');
@@ -100,7 +111,11 @@ describe('resolveEndpoints', () => {
 
 describe('validateCredentials', () => {
 	it('normalises a TOTP credential and applies the default device id', () => {
-		const result = validateCredentials({ ...totpCredential, phone: ' 98765 43210 ', deviceId: '  ' });
+		const result = validateCredentials({
+			...totpCredential,
+			phone: ' 98765 43210 ',
+			deviceId: '  ',
+		});
 		expect(result.phone).toBe('9876543210');
 		expect(result.deviceId).toBe(DEFAULT_DEVICE_ID);
 		expect(result.endpoints.restBaseUrl).toBe('https://api.nubra.io');
@@ -122,8 +137,14 @@ describe('validateCredentials', () => {
 
 	it('requires the session token in session-token mode, and only it', () => {
 		const error = configError({ environment: 'production', authentication: 'sessionToken' });
-		expect(error.message).toBe('The Nubra credential has no Session Token, which session-token login needs');
-		const ok = validateCredentials({ environment: 'uat', authentication: 'sessionToken', sessionToken: ' abc123 ' });
+		expect(error.message).toBe(
+			'The Nubra credential has no Session Token, which session-token login needs',
+		);
+		const ok = validateCredentials({
+			environment: 'uat',
+			authentication: 'sessionToken',
+			sessionToken: ' abc123 ',
+		});
 		expect(ok.sessionToken).toBe('abc123');
 	});
 
@@ -134,7 +155,11 @@ describe('validateCredentials', () => {
 			sessionToken: 'Bearer tok-9f8e7d6c',
 		});
 		expect(ok.sessionToken).toBe('tok-9f8e7d6c');
-		const error = configError({ environment: 'production', authentication: 'sessionToken', sessionToken: 'tok 9f8e7d6c' });
+		const error = configError({
+			environment: 'production',
+			authentication: 'sessionToken',
+			sessionToken: 'tok 9f8e7d6c',
+		});
 		expect(error.message).toContain('contains spaces');
 		expect(error.message).not.toContain('9f8e7d6c');
 	});
@@ -156,7 +181,9 @@ describe('validateCredentials', () => {
 	});
 
 	it('refuses unknown environments and authentication methods', () => {
-		expect(configError({ ...totpCredential, environment: 'staging' as 'uat' }).message).toContain('unknown environment');
+		expect(configError({ ...totpCredential, environment: 'staging' as 'uat' }).message).toContain(
+			'unknown environment',
+		);
 		expect(configError({ ...totpCredential, authentication: 'oauth' as 'totp' }).message).toContain(
 			'unknown authentication method',
 		);
@@ -165,7 +192,9 @@ describe('validateCredentials', () => {
 
 describe('credentialsFromRecord', () => {
 	it('copies n8n credential data field by field, defaulting to Production + TOTP', () => {
-		expect(credentialsFromRecord({ phone: 9876543210, mpin: '1234', allowUnauthorizedCerts: 'yes' })).toEqual({
+		expect(
+			credentialsFromRecord({ phone: 9876543210, mpin: '1234', allowUnauthorizedCerts: 'yes' }),
+		).toEqual({
 			environment: 'production',
 			authentication: 'totp',
 			phone: '9876543210',
@@ -181,7 +210,11 @@ describe('credentialsFromRecord', () => {
 	});
 
 	it('reads every field the n8n credential type declares', () => {
-		const declared = new NubraApi().properties.map((p) => p.name).sort();
+		// Hidden fields hold the shared session (client/sharedSession.ts), not credential input.
+		const declared = new NubraApi().properties
+			.filter((p) => p.type !== 'hidden')
+			.map((p) => p.name)
+			.sort();
 		const read = Object.keys(credentialsFromRecord({})).sort();
 		expect(read).toEqual(declared);
 	});
@@ -191,9 +224,15 @@ describe('credentialFingerprint', () => {
 	it('changes with any field that affects the session and is not the secret itself', () => {
 		const base = credentialFingerprint(validateCredentials(totpCredential));
 		expect(credentialFingerprint(validateCredentials({ ...totpCredential }))).toBe(base);
-		expect(credentialFingerprint(validateCredentials({ ...totpCredential, mpin: '111111' }))).not.toBe(base);
-		expect(credentialFingerprint(validateCredentials({ ...totpCredential, deviceId: 'other' }))).not.toBe(base);
-		expect(credentialFingerprint(validateCredentials({ ...totpCredential, environment: 'uat' }))).not.toBe(base);
+		expect(
+			credentialFingerprint(validateCredentials({ ...totpCredential, mpin: '111111' })),
+		).not.toBe(base);
+		expect(
+			credentialFingerprint(validateCredentials({ ...totpCredential, deviceId: 'other' })),
+		).not.toBe(base);
+		expect(
+			credentialFingerprint(validateCredentials({ ...totpCredential, environment: 'uat' })),
+		).not.toBe(base);
 		expect(base).not.toContain(totpCredential.mpin);
 		expect(base).toMatch(/^[0-9a-f]{64}$/);
 	});
@@ -203,8 +242,12 @@ describe('resolveSocketUrl', () => {
 	const endpoints = resolveEndpoints(totpCredential);
 	it('prefers a custom override, then the announced URL, then the default', () => {
 		expect(resolveSocketUrl(endpoints)).toBe('wss://api.nubra.io/ws');
-		expect(resolveSocketUrl(endpoints, 'wss://api-latest.nubra.io/ws')).toBe('wss://api-latest.nubra.io/ws');
-		expect(resolveSocketUrl({ ...endpoints, socketUrlOverride: 'ws://relay/ws' }, 'wss://x/ws')).toBe('ws://relay/ws');
+		expect(resolveSocketUrl(endpoints, 'wss://api-latest.nubra.io/ws')).toBe(
+			'wss://api-latest.nubra.io/ws',
+		);
+		expect(
+			resolveSocketUrl({ ...endpoints, socketUrlOverride: 'ws://relay/ws' }, 'wss://x/ws'),
+		).toBe('ws://relay/ws');
 	});
 });
 
@@ -234,7 +277,9 @@ describe('NubraApi credential type', () => {
 		for (const name of ['phone', 'mpin', 'totpSecret']) {
 			expect(byName.get(name)?.displayOptions?.show?.authentication).toEqual(['totp']);
 		}
-		expect(byName.get('sessionToken')?.displayOptions?.show?.authentication).toEqual(['sessionToken']);
+		expect(byName.get('sessionToken')?.displayOptions?.show?.authentication).toEqual([
+			'sessionToken',
+		]);
 		expect(byName.get('deviceId')?.default).toBe(DEFAULT_DEVICE_ID);
 		expect(byName.get('deviceId')?.hint).toMatch(/same/);
 	});

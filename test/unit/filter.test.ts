@@ -59,24 +59,44 @@ describe('compileTextMatch', () => {
 		['regex', ['CE$'], true, 'NIFTY 24500 PE', false],
 	];
 
-	it.each(cases)('%s %j (case-sensitive %s) on %j → %s', (mode, patterns, caseSensitive, value, expected) => {
-		expect(compileTextMatch({ mode, patterns, caseSensitive }, 'symbol')(value)).toBe(expected);
-	});
+	it.each(cases)(
+		'%s %j (case-sensitive %s) on %j → %s',
+		(mode, patterns, caseSensitive, value, expected) => {
+			expect(compileTextMatch({ mode, patterns, caseSensitive }, 'symbol')(value)).toBe(expected);
+		},
+	);
 
 	it('matches when any of several patterns matches', () => {
-		const match = compileTextMatch({ mode: 'equals', patterns: ['TCS', 'INFY'], caseSensitive: true }, 'symbol');
+		const match = compileTextMatch(
+			{ mode: 'equals', patterns: ['TCS', 'INFY'], caseSensitive: true },
+			'symbol',
+		);
 		expect(match('INFY')).toBe(true);
 		expect(match('TCS')).toBe(true);
 		expect(match('WIPRO')).toBe(false);
 	});
 
 	it('ignores blank patterns and trims the others; no pattern left matches anything', () => {
-		expect(compileTextMatch({ mode: 'equals', patterns: ['  TCS  ', ''], caseSensitive: true }, 'symbol')('TCS')).toBe(true);
-		expect(compileTextMatch({ mode: 'regex', patterns: [' ', ''], caseSensitive: true }, 'symbol')('anything')).toBe(true);
+		expect(
+			compileTextMatch(
+				{ mode: 'equals', patterns: ['  TCS  ', ''], caseSensitive: true },
+				'symbol',
+			)('TCS'),
+		).toBe(true);
+		expect(
+			compileTextMatch(
+				{ mode: 'regex', patterns: [' ', ''], caseSensitive: true },
+				'symbol',
+			)('anything'),
+		).toBe(true);
 	});
 
 	it('refuses an invalid regular expression with NUBRA_INVALID_FILTER naming the pattern', () => {
-		const compile = () => compileTextMatch({ mode: 'regex', patterns: ['ok', '(unclosed'], caseSensitive: false }, 'symbol');
+		const compile = () =>
+			compileTextMatch(
+				{ mode: 'regex', patterns: ['ok', '(unclosed'], caseSensitive: false },
+				'symbol',
+			);
 		expect(compile).toThrow(NubraError);
 		try {
 			compile();
@@ -91,14 +111,22 @@ describe('compileTextMatch', () => {
 	});
 
 	it('never throws for wildcard patterns, whatever characters they hold', () => {
-		expect(() => compileTextMatch({ mode: 'wildcard', patterns: ['(unclosed[*'], caseSensitive: true }, 'tag')).not.toThrow();
-		expect(compileTextMatch({ mode: 'wildcard', patterns: ['(unclosed[*'], caseSensitive: true }, 'tag')('(unclosed[x')).toBe(true);
+		expect(() =>
+			compileTextMatch({ mode: 'wildcard', patterns: ['(unclosed[*'], caseSensitive: true }, 'tag'),
+		).not.toThrow();
+		expect(
+			compileTextMatch(
+				{ mode: 'wildcard', patterns: ['(unclosed[*'], caseSensitive: true },
+				'tag',
+			)('(unclosed[x'),
+		).toBe(true);
 	});
 });
 
 describe('compileEventFilter', () => {
 	const all = [reliance, niftyCall, basket];
-	const kept = (filter: ReturnType<typeof compileEventFilter>) => all.filter(filter).map((e) => e.order_id);
+	const kept = (filter: ReturnType<typeof compileEventFilter>) =>
+		all.filter(filter).map((e) => e.order_id);
 
 	it('lets everything through with no criteria, or only empty ones', () => {
 		expect(kept(compileEventFilter({}))).toEqual([1001, 2002, 3003]);
@@ -126,9 +154,27 @@ describe('compileEventFilter', () => {
 	});
 
 	it('filters on tags: any tag matching any pattern; untagged events never match', () => {
-		expect(kept(compileEventFilter({ tags: { mode: 'equals', patterns: ['momentum'], caseSensitive: false } }))).toEqual([1001]);
-		expect(kept(compileEventFilter({ tags: { mode: 'equals', patterns: ['momentum'], caseSensitive: true } }))).toEqual([]);
-		expect(kept(compileEventFilter({ tags: { mode: 'wildcard', patterns: ['scalp-*'], caseSensitive: true } }))).toEqual([1001]);
+		expect(
+			kept(
+				compileEventFilter({
+					tags: { mode: 'equals', patterns: ['momentum'], caseSensitive: false },
+				}),
+			),
+		).toEqual([1001]);
+		expect(
+			kept(
+				compileEventFilter({
+					tags: { mode: 'equals', patterns: ['momentum'], caseSensitive: true },
+				}),
+			),
+		).toEqual([]);
+		expect(
+			kept(
+				compileEventFilter({
+					tags: { mode: 'wildcard', patterns: ['scalp-*'], caseSensitive: true },
+				}),
+			),
+		).toEqual([1001]);
 	});
 
 	it('filters on side (BUY/SELL against the wire names); events without a side never match', () => {
@@ -142,9 +188,25 @@ describe('compileEventFilter', () => {
 	});
 
 	it('filters on symbol (display_name); events without one never match', () => {
-		expect(kept(compileEventFilter({ symbols: { mode: 'startsWith', patterns: ['NIFTY'], caseSensitive: true } }))).toEqual([2002]);
-		expect(kept(compileEventFilter({ symbols: { mode: 'contains', patterns: ['e'], caseSensitive: false } }))).toEqual([1001, 2002]);
-		expect(kept(compileEventFilter({ symbols: { mode: 'wildcard', patterns: ['*'], caseSensitive: true } }))).toEqual([1001, 2002]);
+		expect(
+			kept(
+				compileEventFilter({
+					symbols: { mode: 'startsWith', patterns: ['NIFTY'], caseSensitive: true },
+				}),
+			),
+		).toEqual([2002]);
+		expect(
+			kept(
+				compileEventFilter({
+					symbols: { mode: 'contains', patterns: ['e'], caseSensitive: false },
+				}),
+			),
+		).toEqual([1001, 2002]);
+		expect(
+			kept(
+				compileEventFilter({ symbols: { mode: 'wildcard', patterns: ['*'], caseSensitive: true } }),
+			),
+		).toEqual([1001, 2002]);
 	});
 
 	it('filters on request type; events without one never match', () => {
@@ -154,12 +216,19 @@ describe('compileEventFilter', () => {
 
 	it('combines criteria with AND', () => {
 		expect(kept(compileEventFilter({ exchanges: ['NSE'], sides: ['SELL'] }))).toEqual([]);
-		expect(kept(compileEventFilter({ exchanges: ['BSE'], sides: ['SELL'], events: ['trade'] }))).toEqual([2002]);
+		expect(
+			kept(compileEventFilter({ exchanges: ['BSE'], sides: ['SELL'], events: ['trade'] })),
+		).toEqual([2002]);
 	});
 
 	it('fails at compile time, not on the first event, for an invalid tag regex', () => {
-		expect(() => compileEventFilter({ tags: { mode: 'regex', patterns: ['[a-'], caseSensitive: true } })).toThrow(
-			expect.objectContaining({ code: NUBRA_ERROR_CODES.INVALID_FILTER, message: expect.stringContaining('tag filter "[a-"') }),
+		expect(() =>
+			compileEventFilter({ tags: { mode: 'regex', patterns: ['[a-'], caseSensitive: true } }),
+		).toThrow(
+			expect.objectContaining({
+				code: NUBRA_ERROR_CODES.INVALID_FILTER,
+				message: expect.stringContaining('tag filter "[a-"'),
+			}),
 		);
 	});
 });

@@ -26,7 +26,10 @@ describe('httpRequest', () => {
 	});
 
 	it('sends a JSON body with headers and parses a JSON answer', async () => {
-		stub.route('POST /echo', (request) => ({ status: 201, body: { got: request.body, device: request.headers['x-device-id'] } }));
+		stub.route('POST /echo', (request) => ({
+			status: 201,
+			body: { got: request.body, device: request.headers['x-device-id'] },
+		}));
 		const response = await httpRequest({
 			method: 'POST',
 			url: `${stub.url}/echo`,
@@ -41,8 +44,13 @@ describe('httpRequest', () => {
 	it('returns text for a non-JSON answer and undefined for an empty one', async () => {
 		stub.route('GET /html', () => ({ status: 200, text: '<html>hello</html>' }));
 		stub.route('GET /empty', () => ({ status: 440 }));
-		expect((await httpRequest({ method: 'GET', url: `${stub.url}/html` })).body).toBe('<html>hello</html>');
-		stub.route('GET /big', () => ({ status: 200, text: '{"orders":{"open":[{"intentOrderId":9223372036854775807}]}}' }));
+		expect((await httpRequest({ method: 'GET', url: `${stub.url}/html` })).body).toBe(
+			'<html>hello</html>',
+		);
+		stub.route('GET /big', () => ({
+			status: 200,
+			text: '{"orders":{"open":[{"intentOrderId":9223372036854775807}]}}',
+		}));
 		expect((await httpRequest({ method: 'GET', url: `${stub.url}/big` })).body).toEqual({
 			orders: { open: [{ intentOrderId: '9223372036854775807' }] },
 		});
@@ -63,7 +71,9 @@ describe('httpRequest', () => {
 
 	it('reports a refused connection as ECONNREFUSED', async () => {
 		const port = await closedPort();
-		const error = await nubraRejection(httpRequest({ method: 'GET', url: `http://127.0.0.1:${port}/userinfo` }));
+		const error = await nubraRejection(
+			httpRequest({ method: 'GET', url: `http://127.0.0.1:${port}/userinfo` }),
+		);
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
 		expect(error.message).toContain('connection refused (ECONNREFUSED)');
 		expect(error.message).not.toContain('/userinfo');
@@ -79,19 +89,25 @@ describe('httpRequest', () => {
 
 	it('reports an unknown host name', async () => {
 		const error = await nubraRejection(
-			httpRequest({ method: 'GET', url: 'http://nubra-host-that-does-not-exist.invalid/x', timeoutMs: 5_000 }),
+			httpRequest({
+				method: 'GET',
+				url: 'http://nubra-host-that-does-not-exist.invalid/x',
+				timeoutMs: 5_000,
+			}),
 		);
 		expect(error.code).toBe('NUBRA_UNREACHABLE');
-		expect(error.message).toMatch(/nubra-host-that-does-not-exist\.invalid: .*\((ENOTFOUND|EAI_AGAIN|ETIMEDOUT)\)/);
+		expect(error.message).toMatch(
+			/nubra-host-that-does-not-exist\.invalid: .*\((ENOTFOUND|EAI_AGAIN|ETIMEDOUT)\)/,
+		);
 	});
 
 	it('rejects with the abort reason when the signal fires, before or during the request', async () => {
 		stub.route('GET /slow', () => 'hang');
 		const early = new AbortController();
 		early.abort(new Error('closed early'));
-		await expect(httpRequest({ method: 'GET', url: `${stub.url}/slow`, signal: early.signal })).rejects.toThrow(
-			'closed early',
-		);
+		await expect(
+			httpRequest({ method: 'GET', url: `${stub.url}/slow`, signal: early.signal }),
+		).rejects.toThrow('closed early');
 		const late = new AbortController();
 		const pending = httpRequest({ method: 'GET', url: `${stub.url}/slow`, signal: late.signal });
 		await stub.waitForRequest((r) => r.path === '/slow');
@@ -131,7 +147,10 @@ describe('httpRequest over TLS with a self-signed certificate', () => {
 
 	beforeAll(async () => {
 		server = https.createServer(
-			{ key: readFileSync(join(TLS_FIXTURES, 'key.pem')), cert: readFileSync(join(TLS_FIXTURES, 'cert.pem')) },
+			{
+				key: readFileSync(join(TLS_FIXTURES, 'key.pem')),
+				cert: readFileSync(join(TLS_FIXTURES, 'cert.pem')),
+			},
 			(_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
 		);
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

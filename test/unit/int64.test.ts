@@ -4,7 +4,16 @@
  */
 import Long from 'long';
 
-import { epochToIso, isNonZero, optionalInt64, toApproxNumber, toInt64 } from '../../client/int64';
+import {
+	epochToIso,
+	isNonZero,
+	millisToIso,
+	optionalInt64,
+	toApproxNumber,
+	toInt64,
+	WideInt64,
+} from '../../client/int64';
+import { seededRandom } from '../helpers/decoder-schema';
 
 const signed = (digits: string) => Long.fromString(digits, false);
 const unsigned = (digits: string) => Long.fromString(digits, true);
@@ -168,5 +177,76 @@ describe('epochToIso', () => {
 		['null', null],
 	])('%s → null', (_label, value) => {
 		expect(epochToIso(value)).toBeNull();
+	});
+});
+
+describe('WideInt64 (what the wire reader gives beyond 2^53)', () => {
+	const wide = (bits: bigint, unsigned: boolean) =>
+		new WideInt64(
+			Number(BigInt.asIntN(32, bits)),
+			Number(BigInt.asIntN(32, bits >> BigInt(32))),
+			unsigned,
+		);
+
+	it.each([
+		'9007199254740992',
+		'9007199254740993',
+		'-9007199254740993',
+		'9223372036854775807',
+		'-9223372036854775808',
+		'1764500000123456789',
+		'4294967296',
+		'-1',
+		'0',
+	])('signed %s: exact decimal text and approximate number', (digits) => {
+		const value = wide(BigInt(digits), false);
+		expect(value.toString()).toBe(digits);
+		expect(value.toNumber()).toBe(Number(digits));
+		expect(value.toString(16)).toBe(BigInt(digits).toString(16));
+	});
+
+	it.each(['18446744073709551615', '9223372036854775808', '9007199254740993'])(
+		'unsigned %s',
+		(digits) => {
+			const value = wide(BigInt(digits), true);
+			expect(value.toString()).toBe(digits);
+			expect(toInt64(value)).toBe(digits);
+		},
+	);
+
+	it('seeded random 64-bit values print as BigInt prints them', () => {
+		const random = seededRandom(64);
+		for (let i = 0; i < 2000; i++) {
+			const bits =
+				(BigInt(Math.floor(random() * 2 ** 32)) << BigInt(32)) |
+				BigInt(Math.floor(random() * 2 ** 32));
+			const unsigned = i % 2 === 0;
+			const expected = (unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits)).toString();
+			expect(wide(bits, unsigned).toString()).toBe(expected);
+		}
+	});
+});
+
+describe('millisToIso', () => {
+	it.each([
+		0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 1_709_164_800_000, 253_402_300_799_999,
+	])('%i ms is what Date prints', (ms) => {
+		expect(millisToIso(ms)).toBe(new Date(ms).toISOString());
+	});
+
+	it('seeded random instants from 1970 to 9999, and the same instant twice', () => {
+		const random = seededRandom(9);
+		for (let i = 0; i < 5000; i++) {
+			const ms = Math.floor(random() * 253_402_300_800_000);
+			expect(millisToIso(ms)).toBe(new Date(ms).toISOString());
+			expect(millisToIso(ms)).toBe(new Date(ms).toISOString());
+		}
+	});
+
+	it('outside the fast range: what Date prints, or null past its range', () => {
+		expect(millisToIso(-1)).toBe('1969-12-31T23:59:59.999Z');
+		expect(millisToIso(253_402_300_800_000)).toBe('+010000-01-01T00:00:00.000Z');
+		expect(millisToIso(8.64e15 + 1)).toBeNull();
+		expect(millisToIso(1.5)).toBe('1970-01-01T00:00:00.001Z');
 	});
 });

@@ -67,7 +67,12 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 	it('succeeds with a valid pasted session token, checking only /userinfo', async () => {
 		stub.sessionTokens.add('pasted-1234abcd');
 		const result = await testNubraCredential(
-			decrypted({ environment: 'custom', restBaseUrl: stub.url, authentication: 'sessionToken', sessionToken: 'pasted-1234abcd' }),
+			decrypted({
+				environment: 'custom',
+				restBaseUrl: stub.url,
+				authentication: 'sessionToken',
+				sessionToken: 'pasted-1234abcd',
+			}),
 		);
 		expect(result).toEqual({
 			status: 'OK',
@@ -86,9 +91,13 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 	});
 
 	it('wrong TOTP secret: names step 1, the secret and the clock', async () => {
-		const result = await testNubraCredential(decrypted({ ...totpData, totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' }));
+		const result = await testNubraCredential(
+			decrypted({ ...totpData, totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' }),
+		);
 		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(/^Step 1 of 3 \(TOTP login\) failed: Nubra refused the TOTP login \(HTTP 401\)/);
+		expect(result.message).toMatch(
+			/^Step 1 of 3 \(TOTP login\) failed: Nubra refused the TOTP login \(HTTP 401\)/,
+		);
 		expect(result.message).toContain('TOTP Secret');
 		expect(result.message).toContain("n8n host's clock");
 		expect(stub.count('POST /verifypin')).toBe(0);
@@ -96,7 +105,12 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 
 	it('expired pasted token: says to paste a new one or switch to TOTP login', async () => {
 		const result = await testNubraCredential(
-			decrypted({ environment: 'custom', restBaseUrl: stub.url, authentication: 'sessionToken', sessionToken: 'stale-token' }),
+			decrypted({
+				environment: 'custom',
+				restBaseUrl: stub.url,
+				authentication: 'sessionToken',
+				sessionToken: 'stale-token',
+			}),
 		);
 		expect(result).toEqual({
 			status: 'Error',
@@ -107,7 +121,9 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 
 	it('unreachable URL: names the host and what to check', async () => {
 		const port = await closedPort();
-		const result = await testNubraCredential(decrypted({ ...totpData, restBaseUrl: `http://127.0.0.1:${port}` }));
+		const result = await testNubraCredential(
+			decrypted({ ...totpData, restBaseUrl: `http://127.0.0.1:${port}` }),
+		);
 		expect(result.status).toBe('Error');
 		expect(result.message).toBe(
 			`Could not reach 127.0.0.1:${port}: connection refused (ECONNREFUSED). Check the environment (or the custom REST Base URL) in the Nubra API credential, and that the n8n host can reach it.`,
@@ -123,7 +139,9 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 	});
 
 	it('a malformed custom URL: says which field, before any request', async () => {
-		const result = await testNubraCredential(decrypted({ ...totpData, restBaseUrl: 'api.nubra.io' }));
+		const result = await testNubraCredential(
+			decrypted({ ...totpData, restBaseUrl: 'api.nubra.io' }),
+		);
 		expect(result).toEqual({
 			status: 'Error',
 			message:
@@ -145,7 +163,9 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 	});
 
 	it('a missing session token: names the field', async () => {
-		const result = await testNubraCredential(decrypted({ environment: 'uat', authentication: 'sessionToken' }));
+		const result = await testNubraCredential(
+			decrypted({ environment: 'uat', authentication: 'sessionToken' }),
+		);
 		expect(result.message).toBe(
 			'Check the credential: The Nubra credential has no Session Token, which session-token login needs. Open the Nubra API credential and fill in "Session Token".',
 		);
@@ -155,6 +175,8 @@ describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {
 		stub.route('GET /userinfo', () => ({ status: 440 }));
 		const result = await testNubraCredential(decrypted(totpData));
 		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(/^Step 3 of 3 \(session check\) failed: Nubra refused a freshly issued session/);
+		expect(result.message).toMatch(
+			/^Step 3 of 3 \(session check\) failed: Nubra refused a freshly issued session/,
+		);
 	});
 });

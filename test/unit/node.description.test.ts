@@ -4,7 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeConnectionTypes, type INodeProperties, type INodePropertyCollection, type INodePropertyOptions } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type INodeProperties,
+	type INodePropertyCollection,
+	type INodePropertyOptions,
+} from 'n8n-workflow';
 
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 
@@ -42,7 +47,9 @@ describe('Nubra Trigger description', () => {
 	});
 
 	test('uses the nubraApi credential, tested by nubraApiTest, which exists', () => {
-		expect(description.credentials).toEqual([{ name: 'nubraApi', required: true, testedBy: 'nubraApiTest' }]);
+		expect(description.credentials).toEqual([
+			{ name: 'nubraApi', required: true, testedBy: 'nubraApiTest' },
+		]);
 		expect(node.methods.credentialTest.nubraApiTest).toEqual(expect.any(Function));
 	});
 
@@ -73,17 +80,24 @@ describe('Nubra Trigger description', () => {
 		const events = description.properties.find((p) => p.name === 'events');
 		expect(events?.type).toBe('multiOptions');
 		expect(events?.default).toEqual(['order', 'trade']);
-		expect((events?.options ?? []).map((o) => (o as INodePropertyOptions).value).sort()).toEqual(
-			['basket', 'connection', 'order', 'trade'],
-		);
+		expect((events?.options ?? []).map((o) => (o as INodePropertyOptions).value).sort()).toEqual([
+			'basket',
+			'connection',
+			'order',
+			'trade',
+		]);
 	});
 
 	test('every collection lists its entries alphabetically', () => {
-		const collections = allProperties(description.properties).filter((p) => p.type === 'collection');
+		const collections = allProperties(description.properties).filter(
+			(p) => p.type === 'collection',
+		);
 		expect(collections.map((p) => p.name)).toEqual(['filters', 'options']);
 		for (const collection of collections) {
 			const names = (collection.options ?? []).map(label);
-			expect({ [collection.name]: names }).toEqual({ [collection.name]: [...names].sort((a, b) => a.localeCompare(b)) });
+			expect({ [collection.name]: names }).toEqual({
+				[collection.name]: [...names].sort((a, b) => a.localeCompare(b)),
+			});
 		}
 	});
 
@@ -98,7 +112,9 @@ describe('Nubra Trigger description', () => {
 		);
 		for (const list of lists) {
 			const names = (list.options ?? []).map(label);
-			expect({ [list.name]: names }).toEqual({ [list.name]: [...names].sort((a, b) => a.localeCompare(b)) });
+			expect({ [list.name]: names }).toEqual({
+				[list.name]: [...names].sort((a, b) => a.localeCompare(b)),
+			});
 		}
 		for (const name of deliberate) {
 			const list = allProperties(description.properties).find((p) => p.name === name);
@@ -118,7 +134,10 @@ describe('Nubra Trigger description', () => {
 		const properties = allProperties(description.properties);
 		const booleans = properties.filter((p) => p.type === 'boolean');
 		expect(booleans.length).toBeGreaterThanOrEqual(5);
-		for (const property of booleans) expect({ [property.name]: property.description }).toEqual({ [property.name]: expect.stringMatching(/^Whether /) });
+		for (const property of booleans)
+			expect({ [property.name]: property.description }).toEqual({
+				[property.name]: expect.stringMatching(/^Whether /),
+			});
 		for (const property of properties.filter((p) => p.name.endsWith('Seconds'))) {
 			expect({ [property.name]: property.hint }).toEqual({ [property.name]: 'Value in seconds' });
 			expect(property.typeOptions?.minValue).toBeGreaterThanOrEqual(1);

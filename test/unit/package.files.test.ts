@@ -21,7 +21,8 @@ interface PackageJson {
 const packageJson = require(join(ROOT, 'package.json')) as PackageJson;
 
 function packedFiles(): string[] {
-	if (!existsSync(join(ROOT, 'dist', 'nodes'))) throw new Error('dist/ is missing: run `npm run build` first');
+	if (!existsSync(join(ROOT, 'dist', 'nodes')))
+		throw new Error('dist/ is missing: run `npm run build` first');
 	const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
 		cwd: ROOT,
 		encoding: 'utf8',
@@ -65,7 +66,9 @@ describe('the published file list (npm pack --dry-run)', () => {
 			typeof target === 'string' ? [target] : [target.types, target.default],
 		);
 		expect(targets).toContain('./dist/simulator/index.js');
-		expect(targets.map((target) => target.replace(/^\.\//, '')).filter((path) => !files.includes(path))).toEqual([]);
+		expect(
+			targets.map((target) => target.replace(/^\.\//, '')).filter((path) => !files.includes(path)),
+		).toEqual([]);
 	});
 
 	it('resolves the main entry and the simulator subpath by package name, as a user requires them', () => {
@@ -75,17 +78,27 @@ describe('the published file list (npm pack --dry-run)', () => {
 			"console.log(JSON.stringify([require.resolve('n8n-nodes-nubra/simulator'), typeof main.createNubraStream, typeof main.startSimulator, typeof simulator.startSimulator, typeof simulator.createNubraStream]));",
 		].join('');
 		const output = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
-		expect(JSON.parse(output)).toEqual([join(ROOT, 'dist', 'simulator', 'index.js'), 'function', 'function', 'function', 'undefined']);
+		expect(JSON.parse(output)).toEqual([
+			join(ROOT, 'dist', 'simulator', 'index.js'),
+			'function',
+			'function',
+			'function',
+			'undefined',
+		]);
 	});
 
 	it('leaves out sources, tests, bench, demo, scripts and tooling', () => {
 		const unwanted = files.filter(
 			(path) =>
-				/^(test|bench|demo|scripts|tools|dist-tools|client|simulator|nodes|credentials|proto|docs|\.github|\.ci)\//.test(path) ||
+				/^(test|bench|demo|scripts|tools|dist-tools|client|simulator|nodes|credentials|proto|docs|\.github|\.ci)\//.test(
+					path,
+				) ||
 				path.startsWith('dist/bench/') ||
 				path.startsWith('dist/test/') ||
 				(path.endsWith('.ts') && !path.endsWith('.d.ts')) ||
-				/(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|gulpfile\.js|eslint\.config\.mjs|\.prettierrc\.js|package-lock\.json)$/.test(path),
+				/(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|gulpfile\.js|eslint\.config\.mjs|\.prettierrc\.js|package-lock\.json)$/.test(
+					path,
+				),
 		);
 		expect(unwanted).toEqual([]);
 	});

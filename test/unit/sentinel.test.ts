@@ -1,4 +1,9 @@
-import { flattenSentinelOrders, parseSentinelOrders, SENTINEL_BUCKETS, snapshotRows } from '../../client/sentinel';
+import {
+	flattenSentinelOrders,
+	parseSentinelOrders,
+	SENTINEL_BUCKETS,
+	snapshotRows,
+} from '../../client/sentinel';
 
 const row = { intentOrderId: 1, status: 'OPEN' };
 
@@ -10,7 +15,9 @@ describe('snapshotRows', () => {
 	});
 
 	it('tolerates missing buckets, non-arrays and non-object rows', () => {
-		expect(snapshotRows({ orders: { open: [row, null, 'x', [1]], executed: 'no' } })).toEqual([row]);
+		expect(snapshotRows({ orders: { open: [row, null, 'x', [1]], executed: 'no' } })).toEqual([
+			row,
+		]);
 		expect(snapshotRows(null)).toEqual([]);
 		expect(snapshotRows('text')).toEqual([]);
 		expect(snapshotRows({ orders: [] })).toEqual([]);
@@ -19,8 +26,17 @@ describe('snapshotRows', () => {
 
 describe('parseSentinelOrders', () => {
 	it('reads the six buckets of an answer and nothing without an orders object', () => {
-		const orders = parseSentinelOrders({ orders: { executed: [row, null], gtt: 'no', other: [row] } });
-		expect(orders).toEqual({ open: [], executed: [row], cancelled: [], expired: [], rejected: [], gtt: [] });
+		const orders = parseSentinelOrders({
+			orders: { executed: [row, null], gtt: 'no', other: [row] },
+		});
+		expect(orders).toEqual({
+			open: [],
+			executed: [row],
+			cancelled: [],
+			expired: [],
+			rejected: [],
+			gtt: [],
+		});
 		expect(orders && flattenSentinelOrders(orders)).toEqual([row]);
 		expect(parseSentinelOrders({ open: [row] })).toBeUndefined();
 		expect(parseSentinelOrders({ orders: [] })).toBeUndefined();

@@ -14,8 +14,25 @@ function delivered(overrides: Partial<DeliveredEvent> = {}): DeliveredEvent {
 			trigger_price: 249_000,
 			ltp: 250_100,
 			legs: [
-				{ ref_id: 1, display_name: 'NIFTY 24500 CE', exchange: 'NSE', side: 'ORDER_SIDE_BUY', order_qty: 75, filled_qty: 75, order_price: 12_345, avg_price: 12_300, trade_price: 12_300 },
-				{ ref_id: 2, display_name: 'NIFTY 24500 PE', exchange: 'NSE', side: 'ORDER_SIDE_SELL', order_qty: 75, filled_qty: 0 },
+				{
+					ref_id: 1,
+					display_name: 'NIFTY 24500 CE',
+					exchange: 'NSE',
+					side: 'ORDER_SIDE_BUY',
+					order_qty: 75,
+					filled_qty: 75,
+					order_price: 12_345,
+					avg_price: 12_300,
+					trade_price: 12_300,
+				},
+				{
+					ref_id: 2,
+					display_name: 'NIFTY 24500 PE',
+					exchange: 'NSE',
+					side: 'ORDER_SIDE_SELL',
+					order_qty: 75,
+					filled_qty: 0,
+				},
 			],
 		}),
 		recovered: false,
@@ -26,7 +43,11 @@ function delivered(overrides: Partial<DeliveredEvent> = {}): DeliveredEvent {
 	};
 }
 
-const simplified: ItemShapeOptions = { output: 'simplified', addRupeeAmounts: false, includeMetadata: false };
+const simplified: ItemShapeOptions = {
+	output: 'simplified',
+	addRupeeAmounts: false,
+	includeMetadata: false,
+};
 
 describe('shapeEventItem', () => {
 	it('simplified: the flat event as is, prices in paise, no extra fields', () => {
@@ -51,7 +72,12 @@ describe('shapeEventItem', () => {
 		const source = delivered();
 		const item = shapeEventItem(source, { ...simplified, addRupeeAmounts: true });
 		const legs = item.legs as Record<string, unknown>[];
-		expect(legs[0]).toMatchObject({ order_price: 12_345, order_price_rupees: 123.45, avg_price_rupees: 123, trade_price_rupees: 123 });
+		expect(legs[0]).toMatchObject({
+			order_price: 12_345,
+			order_price_rupees: 123.45,
+			avg_price_rupees: 123,
+			trade_price_rupees: 123,
+		});
 		// A leg that never carried a price field gets no rupee field for it.
 		expect(legs[1]).not.toHaveProperty('order_price_rupees');
 		expect(source.event.legs?.[0]).not.toHaveProperty('order_price_rupees');
@@ -59,12 +85,89 @@ describe('shapeEventItem', () => {
 	});
 
 	it('adds received_at, recovered and dedup_key as metadata', () => {
-		const item = shapeEventItem(delivered({ recovered: true }), { ...simplified, includeMetadata: true });
+		const item = shapeEventItem(delivered({ recovered: true }), {
+			...simplified,
+			includeMetadata: true,
+		});
 		expect(item).toMatchObject({
 			received_at: '2025-01-15T09:15:00.000Z',
 			recovered: true,
 			dedup_key: '1001|order|OPEN|0|10|250050|ACCEPT|NEW|',
 		});
+	});
+
+	it('with every option: each event field in its order, extra ones too, then rupees, then metadata', () => {
+		const source = delivered();
+		source.event.position_id = 'POS-1';
+		source.event.execution_mode = 'EXECUTION_MODE_ENTRY';
+		const item = shapeEventItem(source, {
+			output: 'simplified',
+			addRupeeAmounts: true,
+			includeMetadata: true,
+		});
+		expect(Object.keys(item)).toEqual([
+			...Object.keys(source.event),
+			'order_price_rupees',
+			'avg_price_rupees',
+			'trade_price_rupees',
+			'trigger_price_rupees',
+			'ltp_rupees',
+			'received_at',
+			'recovered',
+			'dedup_key',
+		]);
+		expect(item).toMatchObject({
+			position_id: 'POS-1',
+			execution_mode: 'EXECUTION_MODE_ENTRY',
+			legs: expect.any(Array),
+		});
+		const { legs, ...rest } = item;
+		const { legs: sourceLegs, ...sourceRest } = source.event;
+		expect(rest).toMatchObject(sourceRest);
+		expect(legs).toHaveLength(sourceLegs?.length ?? -1);
+	});
+
+	it('copies extra fields wherever the event has them, not only after its core fields', () => {
+		const base = delivered();
+		const event = { position_id: 'POS-2', ...base.event, basket_id: 77 };
+		const item = shapeEventItem({ ...base, event }, { ...simplified, includeMetadata: true });
+		expect(item).toMatchObject({ position_id: 'POS-2', basket_id: 77, order_id: 1001 });
+		expect(Object.keys(item).sort()).toEqual(
+			[...Object.keys(event), 'received_at', 'recovered', 'dedup_key'].sort(),
+		);
+	});
+
+	it('metadata without rupees: the event fields and the metadata, no rupee fields', () => {
+		const source = delivered();
+		const item = shapeEventItem(source, { ...simplified, includeMetadata: true });
+		expect(Object.keys(item)).toEqual([
+			...Object.keys(source.event),
+			'received_at',
+			'recovered',
+			'dedup_key',
+		]);
+		expect(item.legs).toBe(source.event.legs);
+	});
+
+	it("received_at follows each event's own time", () => {
+		const options = { ...simplified, includeMetadata: true };
+		const first = shapeEventItem(
+			delivered({ receivedAt: new Date('2025-01-15T09:15:00.001Z') }),
+			options,
+		);
+		const again = shapeEventItem(
+			delivered({ receivedAt: new Date('2025-01-15T09:15:00.001Z') }),
+			options,
+		);
+		const later = shapeEventItem(
+			delivered({ receivedAt: new Date('2025-01-15T09:15:00.002Z') }),
+			options,
+		);
+		expect([first.received_at, again.received_at, later.received_at]).toEqual([
+			'2025-01-15T09:15:00.001Z',
+			'2025-01-15T09:15:00.001Z',
+			'2025-01-15T09:15:00.002Z',
+		]);
 	});
 
 	it('full: the identifying fields plus the whole decoded message (null for recovered events)', () => {
@@ -76,8 +179,16 @@ describe('shapeEventItem', () => {
 			order_id: 1001,
 			message,
 		});
-		const recovered = shapeEventItem(delivered({ recovered: true }), { output: 'full', addRupeeAmounts: true, includeMetadata: true });
-		expect(recovered).toMatchObject({ message: null, recovered: true, received_at: '2025-01-15T09:15:00.000Z' });
+		const recovered = shapeEventItem(delivered({ recovered: true }), {
+			output: 'full',
+			addRupeeAmounts: true,
+			includeMetadata: true,
+		});
+		expect(recovered).toMatchObject({
+			message: null,
+			recovered: true,
+			received_at: '2025-01-15T09:15:00.000Z',
+		});
 		// Rupee amounts belong to the simplified item only.
 		expect(recovered).not.toHaveProperty('order_price_rupees');
 	});
@@ -85,7 +196,9 @@ describe('shapeEventItem', () => {
 
 describe('shapeConnectionItem', () => {
 	it('connected: the (redacted) URL and the attempt', () => {
-		expect(shapeConnectionItem({ state: 'connected', url: 'wss://api.nubra.io/ws', attempt: 2 }, AT)).toEqual({
+		expect(
+			shapeConnectionItem({ state: 'connected', url: 'wss://api.nubra.io/ws', attempt: 2 }, AT),
+		).toEqual({
 			event: 'connection',
 			state: 'connected',
 			at: '2025-01-15T09:15:00.000Z',
@@ -95,19 +208,31 @@ describe('shapeConnectionItem', () => {
 	});
 
 	it('disconnected: the reason and the code, or null', () => {
-		expect(shapeConnectionItem({ state: 'disconnected', reason: 'no pong', code: NUBRA_ERROR_CODES.UNREACHABLE }, AT)).toMatchObject({
+		expect(
+			shapeConnectionItem(
+				{ state: 'disconnected', reason: 'no pong', code: NUBRA_ERROR_CODES.UNREACHABLE },
+				AT,
+			),
+		).toMatchObject({
 			reason: 'no pong',
 			code: 'NUBRA_UNREACHABLE',
 		});
-		expect(shapeConnectionItem({ state: 'disconnected', reason: 'closed' }, AT)).toMatchObject({ code: null });
+		expect(shapeConnectionItem({ state: 'disconnected', reason: 'closed' }, AT)).toMatchObject({
+			code: null,
+		});
 	});
 
 	it('recovered: how many updates the catch-up delivered', () => {
-		expect(shapeConnectionItem({ state: 'recovered', count: 3 }, AT)).toMatchObject({ state: 'recovered', recovered_count: 3 });
+		expect(shapeConnectionItem({ state: 'recovered', count: 3 }, AT)).toMatchObject({
+			state: 'recovered',
+			recovered_count: 3,
+		});
 	});
 
 	it('gave-up: the error message, code and hint', () => {
-		const error = new NubraError(NUBRA_ERROR_CODES.STREAM_GAVE_UP, 'gave up after 3 attempts', { hint: 'reactivate' });
+		const error = new NubraError(NUBRA_ERROR_CODES.STREAM_GAVE_UP, 'gave up after 3 attempts', {
+			hint: 'reactivate',
+		});
 		expect(shapeConnectionItem({ state: 'gave-up', error }, AT)).toEqual({
 			event: 'connection',
 			state: 'gave-up',

@@ -1,10 +1,17 @@
 import type { SentinelOrderRow } from '../../client/sentinel';
-import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow as normaliseRow } from '../../client/snapshot';
+import {
+	asRecoveredFill,
+	missedFillsBeforeLive,
+	normaliseSnapshotRow as normaliseRow,
+} from '../../client/snapshot';
 import type { NubraApiVersion, NubraEvent } from '../../client/types';
 import { makeEvent } from '../helpers/events';
 
 /** Rows straight from JSON: the reader must survive fields of any type, so they go in untyped. */
-function normaliseSnapshotRow(value: Record<string, unknown>, apiVersion: NubraApiVersion): NubraEvent {
+function normaliseSnapshotRow(
+	value: Record<string, unknown>,
+	apiVersion: NubraApiVersion,
+): NubraEvent {
 	return normaliseRow(value as SentinelOrderRow, apiVersion);
 }
 
@@ -15,7 +22,13 @@ const row = {
 	isMulti: false,
 	legs: [],
 	refId: 2885,
-	refData: { displayName: 'RELIANCE', asset: 'RELIANCE', exchange: 'NSE', derivativeType: 'STOCK', lotSize: 1 },
+	refData: {
+		displayName: 'RELIANCE',
+		asset: 'RELIANCE',
+		exchange: 'NSE',
+		derivativeType: 'STOCK',
+		lotSize: 1,
+	},
 	orderQty: 10,
 	filledQty: 4,
 	filledPrice: 250_000,
@@ -29,7 +42,10 @@ const row = {
 	intentOrderType: 'REGULAR',
 	positionId: 'POS-1',
 	exchangeOrderIds: [1_300_000_012_340_001],
-	timestamps: { lastModifiedAt: '2025-01-15T09:15:00+05:30', lastUpdatedAt: '2025-01-15T09:16:00Z' },
+	timestamps: {
+		lastModifiedAt: '2025-01-15T09:15:00+05:30',
+		lastUpdatedAt: '2025-01-15T09:16:00Z',
+	},
 };
 
 describe('normaliseSnapshotRow', () => {
@@ -83,7 +99,10 @@ describe('normaliseSnapshotRow', () => {
 	});
 
 	it('keeps the prefix when REST already sends the wire name, and ids above 2^53 exact', () => {
-		const event = normaliseSnapshotRow({ ...row, side: 'ORDER_SIDE_SELL', intentOrderId: '9007199254741001' }, 'v3');
+		const event = normaliseSnapshotRow(
+			{ ...row, side: 'ORDER_SIDE_SELL', intentOrderId: '9007199254741001' },
+			'v3',
+		);
 		expect(event.side).toBe('ORDER_SIDE_SELL');
 		expect(event.order_id).toBe('9007199254741001');
 	});
@@ -95,7 +114,14 @@ describe('normaliseSnapshotRow', () => {
 				isMulti: true,
 				side: null,
 				legs: [
-					{ refId: 11, unitQty: 75, orderQty: 75, filledQty: 75, filledPrice: 12_300, refData: { displayName: 'NIFTY 24500 CE', exchange: 'NSE' } },
+					{
+						refId: 11,
+						unitQty: 75,
+						orderQty: 75,
+						filledQty: 75,
+						filledPrice: 12_300,
+						refData: { displayName: 'NIFTY 24500 CE', exchange: 'NSE' },
+					},
 					{ refId: 12, unitQty: -75, orderQty: 75, filledQty: 0, filledPrice: 0, refData: {} },
 				],
 			},
@@ -104,8 +130,26 @@ describe('normaliseSnapshotRow', () => {
 		expect(event.is_multi).toBe(true);
 		expect(event.side).toBeNull();
 		expect(event.legs).toEqual([
-			{ ref_id: 11, display_name: 'NIFTY 24500 CE', exchange: 'NSE', side: 'ORDER_SIDE_BUY', order_qty: 75, filled_qty: 75, unit_qty: 75, avg_price: 12_300 },
-			{ ref_id: 12, display_name: null, exchange: null, side: 'ORDER_SIDE_SELL', order_qty: 75, filled_qty: 0, unit_qty: -75, avg_price: null },
+			{
+				ref_id: 11,
+				display_name: 'NIFTY 24500 CE',
+				exchange: 'NSE',
+				side: 'ORDER_SIDE_BUY',
+				order_qty: 75,
+				filled_qty: 75,
+				unit_qty: 75,
+				avg_price: 12_300,
+			},
+			{
+				ref_id: 12,
+				display_name: null,
+				exchange: null,
+				side: 'ORDER_SIDE_SELL',
+				order_qty: 75,
+				filled_qty: 0,
+				unit_qty: -75,
+				avg_price: null,
+			},
 		]);
 	});
 
@@ -128,7 +172,12 @@ describe('normaliseSnapshotRow', () => {
 
 describe('asRecoveredFill', () => {
 	const recovered = (filled: number, avg: number | null) =>
-		makeEvent({ status: filled >= 10 ? 'FILLED' : 'PARTIALLY_FILLED', filled_qty: filled, avg_price: avg, request: null });
+		makeEvent({
+			status: filled >= 10 ? 'FILLED' : 'PARTIALLY_FILLED',
+			filled_qty: filled,
+			avg_price: avg,
+			request: null,
+		});
 
 	it('turns an order never seen with fills into one trade for all of them, at the average price', () => {
 		expect(asRecoveredFill(recovered(10, 250_000), undefined)).toMatchObject({
@@ -147,15 +196,19 @@ describe('asRecoveredFill', () => {
 		expect(event).toMatchObject({ event: 'trade', trade_qty: 6, trade_price: 251_000 });
 		// Fractions of a paisa are kept to two places.
 		// (7 × 250,001 − 4 × 250,000) ÷ 3 = 250,002.333…
-		expect(asRecoveredFill(recovered(7, 250_001), { filledQty: 4, avgPrice: 250_000 }).trade_price).toBe(250_002.33);
+		expect(
+			asRecoveredFill(recovered(7, 250_001), { filledQty: 4, avgPrice: 250_000 }).trade_price,
+		).toBe(250_002.33);
 	});
 
 	it('leaves the price out when the earlier average is unknown', () => {
-		expect(asRecoveredFill(recovered(10, 250_600), { filledQty: 4, avgPrice: null })).toMatchObject({
-			event: 'trade',
-			trade_qty: 6,
-			trade_price: null,
-		});
+		expect(asRecoveredFill(recovered(10, 250_600), { filledQty: 4, avgPrice: null })).toMatchObject(
+			{
+				event: 'trade',
+				trade_qty: 6,
+				trade_price: null,
+			},
+		);
 	});
 
 	it('keeps an order event when nothing more was filled, and for strategy orders', () => {
@@ -163,7 +216,13 @@ describe('asRecoveredFill', () => {
 		expect(asRecoveredFill(cancelled, { filledQty: 4, avgPrice: 250_000 })).toBe(cancelled);
 		const rejected = makeEvent({ status: 'REJECTED', filled_qty: 0 });
 		expect(asRecoveredFill(rejected, undefined)).toBe(rejected);
-		const strategy = makeEvent({ status: 'FILLED', filled_qty: 1, order_qty: 1, avg_price: 100, is_multi: true });
+		const strategy = makeEvent({
+			status: 'FILLED',
+			filled_qty: 1,
+			order_qty: 1,
+			avg_price: 100,
+			is_multi: true,
+		});
 		expect(asRecoveredFill(strategy, undefined)).toBe(strategy);
 	});
 });
@@ -197,19 +256,36 @@ describe('missedFillsBeforeLive', () => {
 	});
 
 	it('counts an order update (no fill of its own) from its filled quantity', () => {
-		const modified = makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 7, avg_price: 250_457, request: 'MODIFY' });
-		expect(missedFillsBeforeLive(modified, known)).toMatchObject({ filled_qty: 7, trade_qty: 3, trade_price: 251_066.33 });
+		const modified = makeEvent({
+			status: 'PARTIALLY_FILLED',
+			filled_qty: 7,
+			avg_price: 250_457,
+			request: 'MODIFY',
+		});
+		expect(missedFillsBeforeLive(modified, known)).toMatchObject({
+			filled_qty: 7,
+			trade_qty: 3,
+			trade_price: 251_066.33,
+		});
 	});
 
 	it('reports nothing when the live update follows on, and skips orders with legs', () => {
 		expect(missedFillsBeforeLive(liveFill, { filledQty: 7, avgPrice: 250_457.14 })).toBeNull();
-		expect(missedFillsBeforeLive(makeEvent({ status: 'CANCELLED', filled_qty: 4 }), known)).toBeNull();
+		expect(
+			missedFillsBeforeLive(makeEvent({ status: 'CANCELLED', filled_qty: 4 }), known),
+		).toBeNull();
 		expect(missedFillsBeforeLive({ ...liveFill, is_multi: true }, known)).toBeNull();
 		expect(missedFillsBeforeLive({ ...liveFill, legs: [] }, known)).toBeNull();
 	});
 
 	it('still reports the quantity when a price is unknown', () => {
-		expect(missedFillsBeforeLive({ ...liveFill, avg_price: null }, known)).toMatchObject({ trade_qty: 3, trade_price: null });
-		expect(missedFillsBeforeLive(liveFill, { filledQty: 4, avgPrice: null })).toMatchObject({ trade_qty: 3, trade_price: null });
+		expect(missedFillsBeforeLive({ ...liveFill, avg_price: null }, known)).toMatchObject({
+			trade_qty: 3,
+			trade_price: null,
+		});
+		expect(missedFillsBeforeLive(liveFill, { filledQty: 4, avgPrice: null })).toMatchObject({
+			trade_qty: 3,
+			trade_price: null,
+		});
 	});
 });

@@ -46,7 +46,9 @@ describe('TOTP (RFC 6238, SHA-1)', () => {
 
 describe('decodeBase32', () => {
 	it('decodes the RFC 6238 key from its base32 form', () => {
-		expect(decodeBase32('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ').toString('ascii')).toBe('12345678901234567890');
+		expect(decodeBase32('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ').toString('ascii')).toBe(
+			'12345678901234567890',
+		);
 	});
 
 	it.each([

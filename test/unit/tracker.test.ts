@@ -19,7 +19,13 @@ const filled = makeEvent({
 	response_type: 'INTENT_ORDER_RESPONSE_TYPE_FILLED',
 });
 /** What the REST catch-up says about the same order once it is filled (no response type). */
-const filledSnapshot = makeEvent({ status: 'FILLED', filled_qty: 10, response_type: null, request: null, request_type: null });
+const filledSnapshot = makeEvent({
+	status: 'FILLED',
+	filled_qty: 10,
+	response_type: null,
+	request: null,
+	request_type: null,
+});
 const openSnapshot = makeEvent({ response_type: null, request: null, request_type: null });
 
 describe('OrderStateTracker', () => {
@@ -101,19 +107,63 @@ describe('OrderStateTracker', () => {
 		it('never re-opens a final order', () => {
 			const tracker = new OrderStateTracker();
 			tracker.observeLive(makeEvent({ status: 'CANCELLED', request: 'CANCEL' }));
-			expect(tracker.isNewer('1001', { status: 'OPEN', filledQty: 0, orderQty: 10, orderPrice: 250_050 })).toBe(false);
+			expect(
+				tracker.isNewer('1001', {
+					status: 'OPEN',
+					filledQty: 0,
+					orderQty: 10,
+					orderPrice: 250_050,
+				}),
+			).toBe(false);
 			expect(tracker.observeRecovered(openSnapshot)).toBeNull();
 		});
 
 		it('emits a snapshot that is news: unseen orders, more filled, later status, new price', () => {
 			const tracker = new OrderStateTracker();
-			expect(tracker.isNewer('404', { status: 'OPEN', filledQty: 0, orderQty: 1, orderPrice: 1 })).toBe(true);
+			expect(
+				tracker.isNewer('404', { status: 'OPEN', filledQty: 0, orderQty: 1, orderPrice: 1 }),
+			).toBe(true);
 			tracker.observeLive(accepted);
-			expect(tracker.isNewer('1001', { status: 'PARTIALLY_FILLED', filledQty: 4, orderQty: 10, orderPrice: 250_050 })).toBe(true);
-			expect(tracker.isNewer('1001', { status: 'CANCELLED', filledQty: 0, orderQty: 10, orderPrice: 250_050 })).toBe(true);
-			expect(tracker.isNewer('1001', { status: 'OPEN', filledQty: 0, orderQty: 10, orderPrice: 250_100 })).toBe(true);
-			expect(tracker.isNewer('1001', { status: 'OPEN', filledQty: 0, orderQty: 10, orderPrice: 250_050 })).toBe(false);
-			expect(tracker.isNewer('1001', { status: 'PENDING', filledQty: 0, orderQty: 10, orderPrice: 250_050 })).toBe(false);
+			expect(
+				tracker.isNewer('1001', {
+					status: 'PARTIALLY_FILLED',
+					filledQty: 4,
+					orderQty: 10,
+					orderPrice: 250_050,
+				}),
+			).toBe(true);
+			expect(
+				tracker.isNewer('1001', {
+					status: 'CANCELLED',
+					filledQty: 0,
+					orderQty: 10,
+					orderPrice: 250_050,
+				}),
+			).toBe(true);
+			expect(
+				tracker.isNewer('1001', {
+					status: 'OPEN',
+					filledQty: 0,
+					orderQty: 10,
+					orderPrice: 250_100,
+				}),
+			).toBe(true);
+			expect(
+				tracker.isNewer('1001', {
+					status: 'OPEN',
+					filledQty: 0,
+					orderQty: 10,
+					orderPrice: 250_050,
+				}),
+			).toBe(false);
+			expect(
+				tracker.isNewer('1001', {
+					status: 'PENDING',
+					filledQty: 0,
+					orderQty: 10,
+					orderPrice: 250_050,
+				}),
+			).toBe(false);
 		});
 
 		it('baselines known orders without emitting them, and only emits what changes after', () => {
@@ -135,7 +185,9 @@ describe('OrderStateTracker', () => {
 			expect(tracker.size).toBe(3);
 			expect(Object.keys(tracker.snapshot().orders).sort()).toEqual(['1', '3', '4']);
 			// A forgotten order is news again.
-			expect(tracker.isNewer('2', { status: 'OPEN', filledQty: 0, orderQty: 10, orderPrice: 250_050 })).toBe(true);
+			expect(
+				tracker.isNewer('2', { status: 'OPEN', filledQty: 0, orderQty: 10, orderPrice: 250_050 }),
+			).toBe(true);
 		});
 
 		it('stays at maxOrders however many orders pass', () => {
@@ -168,7 +220,9 @@ describe('OrderStateTracker', () => {
 			expect(second.size).toBe(2);
 			expect(second.snapshot()).toEqual(saved);
 			// The snapshot a restart catches up from: only what moved since is news.
-			expect(second.observeRecovered(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4 }))).toBeNull();
+			expect(
+				second.observeRecovered(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4 })),
+			).toBeNull();
 			expect(second.observeRecovered(makeEvent({ order_id: 1002, status: 'REJECTED' }))).toBeNull();
 			expect(second.observeRecovered(filledSnapshot)).toBe(stateKey(filledSnapshot));
 		});
@@ -188,7 +242,10 @@ describe('OrderStateTracker', () => {
 			tracker.restore(undefined);
 			tracker.restore({ v: 2, orders: {} } as unknown as TrackerSnapshot);
 			tracker.restore({ v: 1, orders: null } as unknown as TrackerSnapshot);
-			tracker.restore({ v: 1, orders: { 1001: ['FILLED', 10, 10, 1], 7: 'junk' } } as unknown as TrackerSnapshot);
+			tracker.restore({
+				v: 1,
+				orders: { 1001: ['FILLED', 10, 10, 1], 7: 'junk' },
+			} as unknown as TrackerSnapshot);
 			expect(tracker.snapshot().orders).toEqual({ 1001: ['OPEN', 0, 10, 250_050] });
 		});
 	});
@@ -199,18 +256,26 @@ describe('OrderStateTracker', () => {
 			expect(tracker.knownFill('1001')).toBeUndefined();
 			tracker.observeLive(accepted);
 			expect(tracker.knownFill('1001')).toEqual({ filledQty: 0, avgPrice: null });
-			tracker.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }));
+			tracker.observeLive(
+				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }),
+			);
 			expect(tracker.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
 			// A late frame with less filled changes neither.
-			tracker.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 2, avg_price: 249_000 }));
+			tracker.observeLive(
+				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 2, avg_price: 249_000 }),
+			);
 			expect(tracker.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
-			tracker.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 6, avg_price: null }));
+			tracker.observeLive(
+				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 6, avg_price: null }),
+			);
 			expect(tracker.knownFill('1001')).toEqual({ filledQty: 6, avgPrice: null });
 		});
 
 		it('keeps the average price through a snapshot, and reads snapshots saved without it', () => {
 			const first = new OrderStateTracker();
-			first.observeLive(makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }));
+			first.observeLive(
+				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }),
+			);
 			first.observeLive(makeEvent({ order_id: 1002 }));
 			const saved = JSON.parse(JSON.stringify(first.snapshot())) as TrackerSnapshot;
 			expect(saved.orders).toEqual({

@@ -444,7 +444,8 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		const outcome = await waitFor(
 			async () => {
 				if (exitInfo !== undefined) return 'exited';
-				if (command === 'worker') return logs().includes(WORKER_READY_LOG_LINE) ? 'ready' : undefined;
+				if (command === 'worker')
+					return logs().includes(WORKER_READY_LOG_LINE) ? 'ready' : undefined;
 				if (!logs().includes(READY_LOG_LINE)) return undefined;
 				const response = await fetch(`${baseUrl}/healthz/readiness`);
 				await response.arrayBuffer();

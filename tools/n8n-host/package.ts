@@ -42,7 +42,12 @@ export async function packPackage(): Promise<PackedPackage> {
 		cwd: PACKAGE_ROOT,
 		maxBuffer: 16 * 1024 * 1024,
 	});
-	const [report] = JSON.parse(stdout) as Array<{ name: string; version: string; filename: string; files: Array<{ path: string }> }>;
+	const [report] = JSON.parse(stdout) as Array<{
+		name: string;
+		version: string;
+		filename: string;
+		files: Array<{ path: string }>;
+	}>;
 	return {
 		name: report.name,
 		version: report.version,
@@ -57,18 +62,26 @@ export async function packPackage(): Promise<PackedPackage> {
  * dependencies come from the npm cache when it has them (it does after `npm ci` here).
  * Returns the package's folder.
  */
-export async function installPackedPackage(userFolder: string, packed: PackedPackage): Promise<string> {
+export async function installPackedPackage(
+	userFolder: string,
+	packed: PackedPackage,
+): Promise<string> {
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	const packageDir = join(nodesDir, 'node_modules', packed.name);
 	mkdirSync(packageDir, { recursive: true });
 	writeFileSync(
 		join(nodesDir, 'package.json'),
-		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [packed.name]: packed.version } }, null, 2),
+		JSON.stringify(
+			{ name: 'installed-nodes', private: true, dependencies: { [packed.name]: packed.version } },
+			null,
+			2,
+		),
 	);
 	await run('tar', ['-xzf', packed.tarball, '-C', packageDir, '--strip-components=1']);
 	const manifestPath = join(packageDir, 'package.json');
 	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
-	for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[key];
+	for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies'])
+		delete manifest[key];
 	writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 	await run('npm', ['install', ...N8N_NPM_INSTALL_ARGS, '--prefer-offline'], {
 		cwd: packageDir,

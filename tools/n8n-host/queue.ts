@@ -7,7 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 
-import { createUserFolder, resolveHost, startN8n, type N8nInstance, type StartN8nOptions } from './n8n';
+import {
+	createUserFolder,
+	resolveHost,
+	startN8n,
+	type N8nInstance,
+	type StartN8nOptions,
+} from './n8n';
 import { startPostgres, startRedis, type RunningPostgres, type RunningService } from './services';
 import { startN8nWith, type StartedN8n, type StartN8nWithOptions } from './start';
 
@@ -22,7 +28,11 @@ const QUEUE_RECOVERY_MINUTES = 1;
 const POSTGRES_POOL_SIZE = 10;
 
 /** The environment every process of one queue-mode setup shares (main, workers and CLI). */
-export function queueModeEnv(redis: RunningService, postgres: RunningPostgres, encryptionKey: string): Record<string, string> {
+export function queueModeEnv(
+	redis: RunningService,
+	postgres: RunningPostgres,
+	encryptionKey: string,
+): Record<string, string> {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: redis.host,
@@ -43,7 +53,10 @@ export function queueModeEnv(redis: RunningService, postgres: RunningPostgres, e
 	};
 }
 
-export interface QueueModeOptions extends Omit<StartN8nWithOptions, 'userFolder' | 'keepUserFolder'> {
+export interface QueueModeOptions extends Omit<
+	StartN8nWithOptions,
+	'userFolder' | 'keepUserFolder'
+> {
 	/** How many workers. Default 2. */
 	workers?: number;
 	/** Extra environment per process: `main`, `worker-1`, `worker-2`, … */
@@ -76,8 +89,14 @@ export async function startQueueMode(options: QueueModeOptions): Promise<QueueMo
 	};
 	try {
 		const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-		cleanups.push(() => redis.stop(), () => postgres.stop());
-		const env = { ...queueModeEnv(redis, postgres, randomBytes(24).toString('hex')), ...options.env };
+		cleanups.push(
+			() => redis.stop(),
+			() => postgres.stop(),
+		);
+		const env = {
+			...queueModeEnv(redis, postgres, randomBytes(24).toString('hex')),
+			...options.env,
+		};
 		const mainFolder = createUserFolder();
 		let mainStopped: Promise<void> = Promise.resolve();
 		const shared: StartN8nOptions = {
@@ -100,7 +119,9 @@ export async function startQueueMode(options: QueueModeOptions): Promise<QueueMo
 				env: { ...env, ...processEnv('main') },
 				userFolder: mainFolder,
 				keepUserFolder: true,
-				...(first ? {} : { credentials: [], workflows: [], owner: { ...options.owner, existing: true } }),
+				...(first
+					? {}
+					: { credentials: [], workflows: [], owner: { ...options.owner, existing: true } }),
 			});
 			return main;
 		};
@@ -109,7 +130,9 @@ export async function startQueueMode(options: QueueModeOptions): Promise<QueueMo
 			rmSync(mainFolder, { recursive: true, force: true });
 		});
 		let current = await startMain(true);
-		const workers = await Promise.all(Array.from({ length: workerCount }, (_, i) => startWorker(i + 1)));
+		const workers = await Promise.all(
+			Array.from({ length: workerCount }, (_, i) => startWorker(i + 1)),
+		);
 		for (const worker of workers) cleanups.push(() => worker.stop());
 		return {
 			redis,

@@ -96,7 +96,8 @@ async function fetchN8n(url: string, init: RequestInit): Promise<Response> {
 	const deadline = Date.now() + DATABASE_NOT_READY_WAIT_MS;
 	for (;;) {
 		const response = await fetch(url, init);
-		if (response.status !== 503 || (init.method ?? 'GET') !== 'GET' || Date.now() > deadline) return response;
+		if (response.status !== 503 || (init.method ?? 'GET') !== 'GET' || Date.now() > deadline)
+			return response;
 		await response.arrayBuffer();
 		await pause(500);
 	}
@@ -179,7 +180,13 @@ export class N8nSession {
 		const response = await this.fetch('GET', `/rest/workflows/${id}/publication-status`);
 		const text = await readBody(response);
 		if (response.status === 404) return undefined;
-		if (!response.ok) throw new N8nHttpError('GET', `/rest/workflows/${id}/publication-status`, response.status, text);
+		if (!response.ok)
+			throw new N8nHttpError(
+				'GET',
+				`/rest/workflows/${id}/publication-status`,
+				response.status,
+				text,
+			);
 		return (JSON.parse(text) as Wrapped<PublicationStatus>).data;
 	}
 
@@ -206,7 +213,11 @@ export class N8nSession {
 
 	/** Unpublishes the workflow and returns once its triggers are stopped (n8n 2.41: via the outbox). */
 	async deactivateWorkflow(id: string): Promise<WorkflowSummary> {
-		const workflow = await this.request<WorkflowSummary>('POST', `/rest/workflows/${id}/deactivate`, {});
+		const workflow = await this.request<WorkflowSummary>(
+			'POST',
+			`/rest/workflows/${id}/deactivate`,
+			{},
+		);
 		await this.waitForPublication(id, UNPUBLISHED);
 		return workflow;
 	}
@@ -328,7 +339,10 @@ export class N8nPublicApi {
 		const executions: ExecutionWithData[] = [];
 		let cursor: string | undefined;
 		for (;;) {
-			const query = new URLSearchParams({ limit: '250', includeData: String(filter.includeData ?? false) });
+			const query = new URLSearchParams({
+				limit: '250',
+				includeData: String(filter.includeData ?? false),
+			});
 			if (filter.workflowId !== undefined) query.set('workflowId', filter.workflowId);
 			if (cursor) query.set('cursor', cursor);
 			const page = await this.request<{ data: ExecutionWithData[]; nextCursor?: string | null }>(

@@ -5,7 +5,16 @@
  * Debian package creates it) and the data folder is handed to that user.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+	chownSync,
+	closeSync,
+	existsSync,
+	mkdtempSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -30,7 +39,8 @@ export interface RunningPostgres extends RunningService {
 	database: string;
 }
 
-const INSTALL_HINT = 'install it with `apt-get install -y redis-server postgresql` (.ci/run does when missing)';
+const INSTALL_HINT =
+	'install it with `apt-get install -y redis-server postgresql` (.ci/run does when missing)';
 
 /** An executable on PATH, else in one of `extraDirs`; undefined when nowhere. */
 function findExecutable(name: string, extraDirs: string[] = []): string | undefined {
@@ -178,7 +188,11 @@ async function runService(options: {
 				if (exitInfo !== undefined) throw new Error(`${name} exited during start-up (${exitInfo})`);
 				return options.ready(logs());
 			},
-			{ timeoutMs: 60_000, intervalMs: 100, description: `${name} to accept connections on port ${port}` },
+			{
+				timeoutMs: 60_000,
+				intervalMs: 100,
+				description: `${name} to accept connections on port ${port}`,
+			},
 		);
 	} catch (error) {
 		const log = logs().split('\n').slice(-30).join('\n');
@@ -196,7 +210,20 @@ export async function startRedis(): Promise<RunningService> {
 	return await runService({
 		name: 'redis-server',
 		command,
-		args: ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+		args: [
+			'--bind',
+			'127.0.0.1',
+			'--port',
+			String(port),
+			'--dir',
+			dir,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+		],
 		dir,
 		port,
 		logFile: join(dir, 'redis.log'),
@@ -210,7 +237,9 @@ export async function startRedis(): Promise<RunningService> {
  * A PostgreSQL cluster made by `initdb` in a fresh folder, trust authentication for `user`
  * on 127.0.0.1 only, tuned for throwaway data (no fsync).
  */
-export async function startPostgres(options: { user?: string; database?: string } = {}): Promise<RunningPostgres> {
+export async function startPostgres(
+	options: { user?: string; database?: string } = {},
+): Promise<RunningPostgres> {
 	const binDirs = postgresBinDirs();
 	const initdb = requireExecutable('initdb', binDirs);
 	const postgres = requireExecutable('postgres', binDirs);
@@ -228,20 +257,29 @@ export async function startPostgres(options: { user?: string; database?: string 
 	if (init.status !== 0) {
 		rmSync(dir, { recursive: true, force: true });
 		const output = `${init.stdout ?? ''}${init.stderr ?? ''}${init.error?.message ?? ''}`.trim();
-		throw new Error(`initdb failed (${init.signal ?? `exit ${init.status}`}): ${output.split('\n').slice(-10).join('\n')}`);
+		throw new Error(
+			`initdb failed (${init.signal ?? `exit ${init.status}`}): ${output.split('\n').slice(-10).join('\n')}`,
+		);
 	}
 	const port = await getFreePort();
 	const service = await runService({
 		name: 'postgres',
 		command: postgres,
 		args: [
-			'-D', dataDir,
-			'-p', String(port),
-			'-c', 'listen_addresses=127.0.0.1',
-			'-c', `unix_socket_directories=${dir}`,
-			'-c', 'fsync=off',
-			'-c', 'synchronous_commit=off',
-			'-c', 'full_page_writes=off',
+			'-D',
+			dataDir,
+			'-p',
+			String(port),
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			`unix_socket_directories=${dir}`,
+			'-c',
+			'fsync=off',
+			'-c',
+			'synchronous_commit=off',
+			'-c',
+			'full_page_writes=off',
 		],
 		dir,
 		port,

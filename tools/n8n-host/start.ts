@@ -5,7 +5,13 @@
  */
 import { rmSync } from 'node:fs';
 
-import { createUserFolder, resolveHost, startN8n, type N8nInstance, type StartN8nOptions } from './n8n';
+import {
+	createUserFolder,
+	resolveHost,
+	startN8n,
+	type N8nInstance,
+	type StartN8nOptions,
+} from './n8n';
 import { DEFAULT_OWNER, N8nSession, setupOwner, type OwnerAccount } from './rest';
 import {
 	importCredentials,
@@ -58,10 +64,15 @@ export async function startN8nWith(options: StartN8nWithOptions): Promise<Starte
 				? await importCredentials(userFolder, options.credentials, cli)
 				: [];
 		const workflows =
-			typeof options.workflows === 'function' ? options.workflows(credentials) : (options.workflows ?? []);
+			typeof options.workflows === 'function'
+				? options.workflows(credentials)
+				: (options.workflows ?? []);
 		const workflowIds =
 			workflows.length > 0
-				? await importWorkflows(userFolder, workflows, { ...cli, activate: publish === 'before-start' })
+				? await importWorkflows(userFolder, workflows, {
+						...cli,
+						activate: publish === 'before-start',
+					})
 				: [];
 		n8n = await startN8n({ ...options, host, userFolder });
 
@@ -80,7 +91,9 @@ export async function startN8nWith(options: StartN8nWithOptions): Promise<Starte
 				try {
 					await session.activateWorkflow(id);
 				} catch (error) {
-					throw new Error(`publishing "${workflows[index].name}" failed: ${(error as Error).message}`);
+					throw new Error(
+						`publishing "${workflows[index].name}" failed: ${(error as Error).message}`,
+					);
 				}
 			} else if (publish === 'before-start') {
 				// n8n 2.41 starts CLI-published triggers only after it reports ready.

@@ -52,9 +52,7 @@ export function n8nId(): string {
 }
 
 /** Wires `from` -> `to` on main output 0 (for building `connections`). */
-export function connect(
-	pairs: Array<[string, string]>,
-): WorkflowJson['connections'] {
+export function connect(pairs: Array<[string, string]>): WorkflowJson['connections'] {
 	const connections: WorkflowJson['connections'] = {};
 	for (const [from, to] of pairs) {
 		connections[from] ??= { main: [[]] };
@@ -86,9 +84,14 @@ export async function importCredentials(
 	credentials: CredentialJson[],
 	options: ImportOptions = {},
 ): Promise<ImportedCredential[]> {
-	const withIds = credentials.map((credential) => ({ ...credential, id: credential.id ?? n8nId() }));
+	const withIds = credentials.map((credential) => ({
+		...credential,
+		id: credential.id ?? n8nId(),
+	}));
 	const file = writeJson(userFolder, 'credentials', withIds);
-	await n8nCli(userFolder, ['import:credentials', `--input=${file}`], options.env, { host: options.host });
+	await n8nCli(userFolder, ['import:credentials', `--input=${file}`], options.env, {
+		host: options.host,
+	});
 	return withIds;
 }
 

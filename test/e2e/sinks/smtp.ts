@@ -31,11 +31,16 @@ export interface SmtpSink {
 export function decodeWords(value: string): string {
 	return value
 		.replace(/\?=\s+=\?/g, '?==?')
-		.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_match, _charset: string, encoding: string, text: string) => {
-			if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
-			const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => `%${hex}`);
-			return decodeURIComponent(bytes.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
-		});
+		.replace(
+			/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g,
+			(_match, _charset: string, encoding: string, text: string) => {
+				if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+				const bytes = text
+					.replace(/_/g, ' ')
+					.replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => `%${hex}`);
+				return decodeURIComponent(bytes.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+			},
+		);
 }
 
 function decodeQuotedPrintable(text: string): string {
@@ -60,7 +65,8 @@ function splitMessage(raw: string): { headers: Record<string, string>; body: str
 	const headers: Record<string, string> = {};
 	for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
 		const colon = line.indexOf(':');
-		if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+		if (colon > 0)
+			headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
 	return { headers, body };
 }
@@ -72,13 +78,17 @@ function decodeBody(headers: Record<string, string>, body: string): string {
 		const parts = body.split(`--${multipart[1]}`).slice(1, -1);
 		const decoded = parts.map((part) => {
 			const inner = splitMessage(part.replace(/^\r?\n/, ''));
-			return { type: inner.headers['content-type'] ?? 'text/plain', text: decodeBody(inner.headers, inner.body) };
+			return {
+				type: inner.headers['content-type'] ?? 'text/plain',
+				text: decodeBody(inner.headers, inner.body),
+			};
 		});
 		return (decoded.find((part) => part.type.startsWith('text/plain')) ?? decoded[0])?.text ?? '';
 	}
 	const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
 	if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
-	if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+	if (encoding === 'base64')
+		return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
 	return body;
 }
 
