@@ -209,6 +209,10 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 	/** Waits until every entry has reached the sink; returns the posts for them. */
 	async function postsFor(entries: LedgerEntry[], timeoutMs = 120_000): Promise<Post[]> {
 		const wanted = new Set(entries.map(ledgerKey));
+		const missing = (): string[] => {
+			const arrived = new Set(postsOf(sink.received(SINK_PATH)).map((post) => itemKey(post.event)));
+			return [...wanted].filter((key) => !arrived.has(key));
+		};
 		return await waitFor(
 			() => {
 				const posts = postsOf(sink.received(SINK_PATH)).filter((post) =>
@@ -219,7 +223,13 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 					: undefined;
 			},
 			{ timeoutMs, intervalMs: 200, description: `${wanted.size} events at the sink` },
-		);
+		).catch((error: Error) => {
+			const absent = missing();
+			const posted = postsOf(sink.received(SINK_PATH)).map((post) => itemKey(post.event));
+			throw new Error(
+				`${error.message}: ${absent.length} missing (${absent.slice(0, 12).join(', ')}); the sink's last posts: ${posted.slice(-12).join(', ')}`,
+			);
+		});
 	}
 
 	beforeAll(async () => {
