@@ -316,6 +316,36 @@ export interface NodeFixture {
 	close(): Promise<void>;
 }
 
+/**
+ * A fresh fixture for each test of the calling file: started in `beforeEach`, closed in
+ * `afterEach`. The object returned always stands for the running test's fixture.
+ */
+export function nodeFixtureForEachTest(options: SimulatorOptions = {}): NodeFixture {
+	let current: NodeFixture | undefined;
+	const fixture = (): NodeFixture => {
+		if (!current) throw new Error('the node fixture exists only while a test runs');
+		return current;
+	};
+	beforeEach(async () => {
+		current = await startNodeFixture(options);
+	});
+	afterEach(async () => {
+		await current?.close();
+		current = undefined;
+	});
+	return {
+		get sim() {
+			return fixture().sim;
+		},
+		get requests() {
+			return fixture().requests;
+		},
+		start: (...args) => fixture().start(...args),
+		until: (...args) => fixture().until(...args),
+		close: () => fixture().close(),
+	};
+}
+
 export async function startNodeFixture(options: SimulatorOptions = {}): Promise<NodeFixture> {
 	const sim = await startSimulator(options);
 	const pool = new TriggerPool();

@@ -12,17 +12,11 @@ import { NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 import type { LedgerEntry, OrderSpec } from '../../simulator';
 import { instrumentSpec } from '../../simulator/instruments';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture } from '../helpers/trigger-context';
+import { FAST_OPTIONS, nodeFixtureForEachTest, type NodeFixture } from '../helpers/trigger-context';
 
 jest.setTimeout(20_000);
 
-let fixture: NodeFixture;
-beforeEach(async () => {
-	fixture = await startNodeFixture();
-});
-afterEach(async () => {
-	await fixture.close();
-});
+const fixture = nodeFixtureForEachTest();
 
 const NIFTY_CE = instrumentSpec('NIFTY 25DEC 24000 CE');
 const TCS_BSE = instrumentSpec('TCS', 'BSE');
