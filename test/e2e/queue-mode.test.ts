@@ -33,8 +33,15 @@ import {
 	waitFor,
 	type WorkflowJson,
 } from '../../tools/n8n-host';
-import { CUSTOM_TRIGGER_TYPE, simulatorCredential } from './fixtures/examples';
+import { simulatorCredential } from './fixtures/examples';
 import { entriesOf, playOrders, SPECS } from './fixtures/scenario';
+import {
+	chainWorkflow,
+	type CredentialRef,
+	nubraNode,
+	nubraTriggerNode,
+	postJsonNode,
+} from './fixtures/workflows';
 
 jest.setTimeout(600_000);
 
@@ -73,88 +80,32 @@ function counts(keys: string[]): Map<string, number> {
 	return seen;
 }
 
-function queueWorkflow(credential: { id: string; name: string }, sinkUrl: string): WorkflowJson {
-	return {
-		name: 'Queue mode: every Nubra event to the sink',
-		nodes: [
-			{
-				name: 'Nubra Trigger',
-				type: CUSTOM_TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: { events: ['order', 'trade', 'basket'] },
-				credentials: { nubraApi: credential },
-			},
-			{
-				name: 'POST Event',
-				type: 'n8n-nodes-base.httpRequest',
-				typeVersion: 4.2,
-				position: [260, 0],
-				parameters: {
-					method: 'POST',
-					url: `${sinkUrl}${SINK_PATH}`,
-					sendBody: true,
-					contentType: 'json',
-					specifyBody: 'json',
-					jsonBody:
-						'={{ JSON.stringify({ process: $env.NUBRA_E2E_PROCESS, execution: $execution.id, event: $json }) }}',
-					options: {},
-				},
-			},
-		],
-		connections: { 'Nubra Trigger': { main: [[{ node: 'POST Event', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
+function queueWorkflow(credential: CredentialRef, sinkUrl: string): WorkflowJson {
+	return chainWorkflow('Queue mode: every Nubra event to the sink', [
+		nubraTriggerNode({ events: ['order', 'trade', 'basket'] }, credential),
+		postJsonNode(
+			'POST Event',
+			`${sinkUrl}${SINK_PATH}`,
+			'={{ JSON.stringify({ process: $env.NUBRA_E2E_PROCESS, execution: $execution.id, event: $json }) }}',
+		),
+	]);
 }
 
 /** Trigger (orders tagged NODE_TAG) → the Nubra node reads the order → the sink, in a worker. */
-function nodeWorkflow(credential: { id: string; name: string }, sinkUrl: string): WorkflowJson {
-	return {
-		name: 'Queue mode: the Nubra node in a worker',
-		nodes: [
-			{
-				name: 'Nubra Trigger',
-				type: CUSTOM_TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: { events: ['order'], filters: { tags: [NODE_TAG] } },
-				credentials: { nubraApi: credential },
-			},
-			{
-				name: 'Get Order',
-				type: 'CUSTOM.nubra',
-				typeVersion: 1,
-				position: [260, 0],
-				parameters: {
-					environment: 'custom',
-					resource: 'order',
-					operation: 'get',
-					orderId: '={{ $json.order_id }}',
-				},
-				credentials: { nubraApi: credential },
-			},
-			{
-				name: 'POST Order',
-				type: 'n8n-nodes-base.httpRequest',
-				typeVersion: 4.2,
-				position: [520, 0],
-				parameters: {
-					method: 'POST',
-					url: `${sinkUrl}${NODE_SINK_PATH}`,
-					sendBody: true,
-					contentType: 'json',
-					specifyBody: 'json',
-					jsonBody: '={{ JSON.stringify({ process: $env.NUBRA_E2E_PROCESS, order: $json }) }}',
-					options: {},
-				},
-			},
-		],
-		connections: {
-			'Nubra Trigger': { main: [[{ node: 'Get Order', type: 'main', index: 0 }]] },
-			'Get Order': { main: [[{ node: 'POST Order', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-	};
+function nodeWorkflow(credential: CredentialRef, sinkUrl: string): WorkflowJson {
+	return chainWorkflow('Queue mode: the Nubra node in a worker', [
+		nubraTriggerNode({ events: ['order'], filters: { tags: [NODE_TAG] } }, credential),
+		nubraNode(
+			'Get Order',
+			{ resource: 'order', operation: 'get', orderId: '={{ $json.order_id }}' },
+			credential,
+		),
+		postJsonNode(
+			'POST Order',
+			`${sinkUrl}${NODE_SINK_PATH}`,
+			'={{ JSON.stringify({ process: $env.NUBRA_E2E_PROCESS, order: $json }) }}',
+		),
+	]);
 }
 
 describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQL`, () => {
