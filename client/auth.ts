@@ -160,10 +160,19 @@ export class NubraAuthClient {
 		return this.#singleFlight(state, () => this.#obtain(state));
 	}
 
-	/** A fresh login, whatever is cached (session-token mode: adopts the pasted token). */
-	async login(): Promise<NubraSession> {
+	/**
+	 * A fresh login, whatever is cached, made directly (never through the session store: the
+	 * store's own login calls this). Session-token mode adopts the pasted token.
+	 *
+	 * @param options.renewing - the auth token of a session being replaced: the MPIN step alone
+	 *   renews it when it is still valid, without a new TOTP login.
+	 */
+	async login(options: { renewing?: string } = {}): Promise<NubraSession> {
 		const state = await this.#state();
-		return this.#singleFlight(state, () => this.#establish(state));
+		const { renewing } = options;
+		return this.#singleFlight(state, () =>
+			renewing === undefined ? this.#establish(state) : this.#renew(state, 'store login', renewing),
+		);
 	}
 
 	/**
@@ -437,7 +446,7 @@ export class NubraAuthClient {
 		return session;
 	}
 
-	async #renew(state: ClientState, reason: string): Promise<NubraSession> {
+	async #renew(state: ClientState, reason: string, renewing?: string): Promise<NubraSession> {
 		const cached = this.#cached?.fingerprint === state.fingerprint ? this.#cached : undefined;
 		this.#logger.debug('Nubra session refresh', { reason });
 		if (state.credentials.authentication === 'sessionToken') {
@@ -449,7 +458,7 @@ export class NubraAuthClient {
 				{ httpStatus: 440, hint: PASTED_TOKEN_HINT },
 			);
 		}
-		const authToken = cached?.session.authToken;
+		const authToken = renewing ?? cached?.session.authToken;
 		if (authToken !== undefined) {
 			try {
 				const session = await this.#verifyPin(state, authToken, 'refresh');

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NubraAuthClient, type NubraSession } from './auth';
-import {
-	validateCredentials,
-	type NubraCredentials,
-	type ValidatedCredentials,
-} from './credentials';
-import { httpRequest } from './http';
+import { type NubraCredentials, type ValidatedCredentials } from './credentials';
 
 /**
  * A session written where every process of one n8n can read it (the credential's hidden,
@@ -91,54 +86,13 @@ export interface SharedLoginOptions {
  * token is adopted as it is.
  */
 export async function loginForSharedSession(
-	input: NubraCredentials,
+	credentials: NubraCredentials,
 	options: SharedLoginOptions = {},
 ): Promise<NubraSession> {
-	const credentials = validateCredentials(input);
-	const now = options.now ?? Date.now;
-	const restBaseUrl = credentials.endpoints.restBaseUrl;
-	if (credentials.authentication === 'sessionToken') {
-		return {
-			sessionToken: credentials.sessionToken as string,
-			deviceId: credentials.deviceId,
-			restBaseUrl,
-			obtainedAt: now(),
-		};
-	}
-	if (options.renewAuthToken) {
-		const response = await httpRequest({
-			method: 'POST',
-			url: `${restBaseUrl}/verifypin`,
-			headers: {
-				'user-agent': 'n8n-nodes-nubra',
-				authorization: `Bearer ${options.renewAuthToken}`,
-				'x-device-id': credentials.deviceId,
-			},
-			body: { pin: credentials.mpin },
-			timeoutMs: options.requestTimeoutMs,
-			rejectUnauthorized: credentials.endpoints.rejectUnauthorized,
-		});
-		const token = (response.body as { session_token?: unknown } | undefined)?.session_token;
-		if (
-			response.status >= 200 &&
-			response.status < 300 &&
-			typeof token === 'string' &&
-			token !== ''
-		) {
-			return {
-				sessionToken: token,
-				authToken: options.renewAuthToken,
-				deviceId: credentials.deviceId,
-				restBaseUrl,
-				obtainedAt: now(),
-			};
-		}
-		// The auth token is over too (or the MPIN changed): a full login says precisely why if it fails.
-	}
 	const client = new NubraAuthClient({
 		credentials: () => credentials,
-		now,
+		now: options.now,
 		requestTimeoutMs: options.requestTimeoutMs,
 	});
-	return await client.login();
+	return await client.login({ renewing: options.renewAuthToken });
 }

@@ -49,18 +49,22 @@ const RECENT_KEYS_PER_ORDER = 16;
  */
 const NONE_RECOVERED: ComparableState[] = Object.freeze([]) as unknown as ComparableState[];
 
-/** Progress of a status, so a snapshot older than what the socket already said is not re-emitted. */
+/**
+ * Progress of a status, so a snapshot older than what the socket already said is not re-emitted.
+ * TRIGGERED comes after OPEN: the snapshot lists a triggered order as OPEN (its bucket), which
+ * is not news to a trigger that heard TRIGGERED.
+ */
 const STATUS_RANK: Readonly<Record<NubraStatus, number>> = {
 	UNKNOWN: 0,
 	PENDING: 1,
 	SENT: 2,
 	OPEN: 3,
-	TRIGGERED: 3,
-	PARTIALLY_FILLED: 4,
-	FILLED: 5,
-	REJECTED: 5,
-	CANCELLED: 5,
-	EXPIRED: 5,
+	TRIGGERED: 4,
+	PARTIALLY_FILLED: 5,
+	FILLED: 6,
+	REJECTED: 6,
+	CANCELLED: 6,
+	EXPIRED: 6,
 };
 
 /** What an order had filled, and at what average price, when the tracker last heard of it. */

@@ -1,5 +1,6 @@
 import { Enum, Type } from 'protobufjs';
 import { loadNubraSchema, MESSAGE_NAMES } from '../client/schema';
+import { NUBRA_STATUSES } from '../client/types';
 import type { OrderChange } from './book';
 import type {
 	LedgerEntry,
@@ -449,19 +450,7 @@ function statusTable(
 	prefix: string,
 	overrides: Partial<Record<NubraStatus, string>>,
 ): Record<NubraStatus, string> {
-	const names: NubraStatus[] = [
-		'PENDING',
-		'SENT',
-		'OPEN',
-		'PARTIALLY_FILLED',
-		'FILLED',
-		'TRIGGERED',
-		'REJECTED',
-		'CANCELLED',
-		'EXPIRED',
-		'UNKNOWN',
-	];
 	return Object.fromEntries(
-		names.map((name) => [name, prefix + (overrides[name] ?? name)]),
+		NUBRA_STATUSES.map((name) => [name, prefix + (overrides[name] ?? name)]),
 	) as Record<NubraStatus, string>;
 }

@@ -1,4 +1,4 @@
-import type { InstrumentSpec, OrderSpec } from './types';
+import type { Exchange, InstrumentSpec, OrderSpec } from './types';
 
 /** An instrument with a plausible reference price, so generated prices look like a market. */
 export interface Instrument extends InstrumentSpec {
@@ -157,6 +157,27 @@ export const OPTIONS: readonly Instrument[] = [
 		referencePrice: 38_905,
 	},
 ];
+
+/**
+ * The listed instrument `displayName` on `exchange` as an order spec takes it (without its
+ * reference price); throws for one the simulator does not list.
+ */
+export function instrumentSpec(displayName: string, exchange: Exchange = 'NSE'): InstrumentSpec {
+	const listed = [...EQUITIES, ...OPTIONS].find(
+		(instrument) => instrument.displayName === displayName && instrument.exchange === exchange,
+	);
+	if (!listed) throw new Error(`the simulator lists no ${displayName} on ${exchange}`);
+	const { displayName: name, refId, lotSize, asset, derivativeType, optionType } = listed;
+	return {
+		displayName: name,
+		exchange,
+		refId,
+		lotSize,
+		asset,
+		derivativeType,
+		...(optionType ? { optionType } : {}),
+	};
+}
 
 export const REJECTION_REASONS: readonly string[] = [
 	'RMS: Insufficient margin',

@@ -24,14 +24,16 @@ import { paiseToRupees, withRupeeTwins, type TickRounding } from '../../client/u
 /** What one item produces: zero or more output items. */
 export type OperationResult = IDataObject[];
 
-interface ExitParameters {
-	entryTriggerPrice?: number;
-	stopLossTriggerPrice?: number;
-	stopLossLimitPrice?: number;
-	trailingStopJump?: number;
-	targetTriggerPrice?: number;
-	targetLimitPrice?: number;
-}
+/** The "Exits" collection: the exit fields of an order, by the same names. */
+type ExitParameters = Pick<
+	OrderInput,
+	| 'entryTriggerPrice'
+	| 'stopLossTriggerPrice'
+	| 'stopLossLimitPrice'
+	| 'trailingStopJump'
+	| 'targetTriggerPrice'
+	| 'targetLimitPrice'
+>;
 
 export interface NodeOptions {
 	maxRequestsPerSecond?: number;

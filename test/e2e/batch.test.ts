@@ -15,18 +15,15 @@ import { rmSync } from 'node:fs';
 
 import { startSimulator, type LedgerEntry, type RunningSimulator } from '../../simulator';
 import {
-	createUserFolder,
-	DEFAULT_OWNER,
-	importCredentials,
-	importWorkflows,
-	type N8nInstance,
-	N8nSession,
-	PACKAGE_DIST,
-	setupOwner,
-	startN8n,
-	waitFor,
 	type HttpSink,
+	type N8nInstance,
+	type N8nSession,
+	PACKAGE_DIST,
 	startHttpSink,
+	startN8nWith,
+	type StartedN8n,
+	type StartN8nWithOptions,
+	waitFor,
 } from '../../tools/n8n-host';
 import {
 	forCustomExtensions,
@@ -78,7 +75,7 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 	let sink: HttpSink;
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
-	let userFolder: string;
+	let userFolder: string | undefined;
 	let shippedId: string;
 	let heldId: string;
 	const played: LedgerEntry[] = [];
@@ -106,16 +103,23 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 		);
 	}
 
-	async function start(): Promise<void> {
-		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true });
-		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
+	/** Starts n8n on a folder it keeps, so that the test can start it again on the same database. */
+	async function start(options: StartN8nWithOptions): Promise<StartedN8n> {
+		const started = await startN8nWith({
+			...options,
+			customExtensionsDir: PACKAGE_DIST,
+			userFolder,
+			keepUserFolder: true,
+		});
+		({ n8n, session, userFolder } = started);
+		console.log(`n8n ready in ${started.n8n.startupMs} ms (log ${started.n8n.logFile})`);
+		return started;
 	}
 
 	beforeAll(async () => {
 		sim = await startSimulator();
 		sink = await startHttpSink();
-		userFolder = createUserFolder();
-		const [nubra] = await importCredentials(userFolder, [simulatorCredential(sim)]);
+		const nubra = simulatorCredential(sim);
 		const nubraRef = { nubraApi: { id: nubra.id, name: nubra.name } };
 		const shipped = withSheetsAsHttp(
 			forCustomExtensions(loadExample('log-fills-google-sheets'), nubraRef),
@@ -139,18 +143,20 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 			...shippedOptions,
 			batchMaxWaitSeconds: 600,
 		};
-		[shippedId, heldId] = await importWorkflows(userFolder, [
-			{ ...shipped, active: true },
-			{ ...held, active: true },
-		]);
-		await start();
-		({ session } = await setupOwner(n8n!.baseUrl));
+		const { workflowIds } = await start({
+			credentials: [nubra],
+			workflows: [
+				{ ...shipped, active: true },
+				{ ...held, active: true },
+			],
+		});
+		[shippedId, heldId] = workflowIds;
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
 	afterAll(async () => {
 		await n8n?.stop();
-		rmSync(userFolder, { recursive: true, force: true });
+		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 		await sink?.close();
 		await sim?.close();
 	});
@@ -204,9 +210,7 @@ describe('Batch Events in the pinned n8n: the fills example', () => {
 			...playOrders(sim.control, filledOrders(10, 'while-down')).flatMap((order) => order.entries),
 		);
 
-		await start();
-		session = new N8nSession(n8n!.baseUrl);
-		await session.login(DEFAULT_OWNER.email, DEFAULT_OWNER.password);
+		await start({ owner: { existing: true } });
 		await sim.control.waitForSubscribers(1, 60_000);
 		// The shipped copy catches up and writes within its 2 s window.
 		await sink.waitForCount(SHIPPED_PATH, 190);

@@ -10,53 +10,46 @@
  *   run by n8n-core, written to its database), and a new n8n process on the same database uses
  *   it instead of logging in; one login in all.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import {
-	connect,
-	createUserFolder,
-	DEFAULT_OWNER,
-	importCredentials,
-	importWorkflows,
+	type HttpSink,
 	type N8nInstance,
-	N8nSession,
-	n8nId,
+	type N8nSession,
 	PACKAGE_DIST,
-	setupOwner,
-	startN8n,
+	startHttpSink,
+	startN8nWith,
 	waitFor,
 	waitForExecutions,
 	type WorkflowJson,
-	type HttpSink,
-	startHttpSink,
 } from '../../tools/n8n-host';
 import {
-	CUSTOM_TRIGGER_TYPE,
-	EXAMPLES_DIR,
 	forCustomExtensions,
+	loadExample,
 	nodeNamed,
 	simulatorCredential,
 } from './fixtures/examples';
+import {
+	chainWorkflow,
+	CUSTOM_NODE_TYPE,
+	type CredentialRef,
+	nubraNode,
+	nubraTriggerNode,
+	postJsonNode,
+	webhookNode,
+	withSheetsNodeAsHttp,
+} from './fixtures/workflows';
 
 jest.setTimeout(300_000);
 
 const PACKAGE_NODE_TYPE = 'n8n-nodes-nubra.nubra';
-const CUSTOM_NODE_TYPE = 'CUSTOM.nubra';
 const PACKAGE_TOOL_TYPE = 'n8n-nodes-nubra.nubraTool';
 const CUSTOM_TOOL_TYPE = 'CUSTOM.nubraTool';
 const EVENTS_PATH = '/events';
 
-function loadNodeExample(name: string): WorkflowJson {
-	return JSON.parse(readFileSync(join(EXAMPLES_DIR, `${name}.json`), 'utf8')) as WorkflowJson;
-}
-
 /** The trigger rewrite of the shared fixture, plus the Nubra node and tool; every Nubra node on the simulator. */
-function forSimulator(
-	workflow: WorkflowJson,
-	credential: { id: string; name: string },
-): WorkflowJson {
+function forSimulator(workflow: WorkflowJson, credential: CredentialRef): WorkflowJson {
 	const rewritten = forCustomExtensions(workflow, { nubraApi: credential });
 	for (const node of rewritten.nodes) {
 		if (node.type === PACKAGE_NODE_TYPE) node.type = CUSTOM_NODE_TYPE;
@@ -67,146 +60,79 @@ function forSimulator(
 	return rewritten;
 }
 
-/** A Google Sheets append node replaced by an HTTP Request posting the same columns. */
-function sheetsAsHttp(workflow: WorkflowJson, name: string, url: string): void {
-	const sheets = nodeNamed(workflow, name);
-	const columns = (sheets.parameters.columns as { value: Record<string, string> }).value;
-	sheets.type = 'n8n-nodes-base.httpRequest';
-	sheets.typeVersion = 4.4;
-	delete sheets.credentials;
-	sheets.parameters = {
-		method: 'POST',
-		url,
-		sendBody: true,
-		contentType: 'json',
-		specifyBody: 'keypair',
-		bodyParameters: {
-			parameters: Object.entries(columns).map(([key, value]) => ({ name: key, value })),
-		},
-		options: {},
-	};
-}
-
 describe('the Nubra node in the pinned n8n, with the simulator', () => {
 	let sim: RunningSimulator;
 	let sink: HttpSink;
 	let n8n: N8nInstance | undefined;
 	let session: N8nSession;
-	let userFolder: string | undefined;
 	let eventsId: string;
 	let cancelId: string;
 	let placeId: string;
 	let dailyId: string;
 	const examples = {
-		cancel: loadNodeExample('cancel-rest-of-partial-fill'),
-		daily: loadNodeExample('positions-funds-to-sheets-daily'),
-		agent: loadNodeExample('ai-agent-nubra-read-only'),
+		cancel: loadExample('cancel-rest-of-partial-fill'),
+		daily: loadExample('positions-funds-to-sheets-daily'),
+		agent: loadExample('ai-agent-nubra-read-only'),
 	};
 
 	beforeAll(async () => {
 		sim = await startSimulator({ trading: { applyDelayMs: 50 } });
 		sink = await startHttpSink();
-		userFolder = createUserFolder();
-		const [credential] = await importCredentials(userFolder, [simulatorCredential(sim)]);
+		const credential = simulatorCredential(sim);
 		const nubraRef = { id: credential.id, name: credential.name };
 
-		const events: WorkflowJson = {
-			id: n8nId(),
-			name: 'Nubra events to sink',
-			nodes: [
-				{
-					name: 'Nubra Trigger',
-					type: CUSTOM_TRIGGER_TYPE,
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: { events: ['order', 'trade'], options: { addRupeeAmounts: true } },
-					credentials: { nubraApi: nubraRef },
-				},
-				{
-					name: 'POST Event',
-					type: 'n8n-nodes-base.httpRequest',
-					typeVersion: 4.4,
-					position: [240, 0],
-					parameters: {
-						method: 'POST',
-						url: `${sink.url}${EVENTS_PATH}`,
-						sendBody: true,
-						contentType: 'json',
-						specifyBody: 'json',
-						jsonBody: '={{ JSON.stringify($json) }}',
-						options: {},
-					},
-				},
-			],
-			connections: connect([['Nubra Trigger', 'POST Event']]),
-			settings: { executionOrder: 'v1' },
-		};
+		const events = chainWorkflow('Nubra events to sink', [
+			nubraTriggerNode(
+				{ events: ['order', 'trade'], options: { addRupeeAmounts: true } },
+				nubraRef,
+			),
+			postJsonNode('POST Event', `${sink.url}${EVENTS_PATH}`),
+		]);
 
 		const cancel = forSimulator(examples.cancel, nubraRef);
 		// Seconds instead of minutes; under 65 s n8n waits in memory.
 		nodeNamed(cancel, 'Wait 5 Minutes').parameters = { amount: 2, unit: 'seconds' };
 
-		const place: WorkflowJson = {
-			id: n8nId(),
-			name: 'Place an order from a webhook',
-			nodes: [
+		const place = chainWorkflow('Place an order from a webhook', [
+			webhookNode('place-order'),
+			nubraNode(
+				'Place Order',
 				{
-					name: 'Webhook',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: n8nId(),
-					parameters: {
-						httpMethod: 'POST',
-						path: 'place-order',
-						responseMode: 'lastNode',
-						options: {},
-					},
+					resource: 'order',
+					operation: 'place',
+					instrument: { __rl: true, mode: 'id', value: '2885' },
+					side: 'BUY',
+					quantity: '={{ $json.body.quantity }}',
+					priceType: 'LIMIT',
+					price: '={{ $json.body.price }}',
+					deliveryType: 'IDAY',
+					tag: '={{ $json.body.tag }}',
 				},
-				{
-					name: 'Place Order',
-					type: CUSTOM_NODE_TYPE,
-					typeVersion: 1,
-					position: [240, 0],
-					parameters: {
-						environment: 'custom',
-						resource: 'order',
-						operation: 'place',
-						instrument: { __rl: true, mode: 'id', value: '2885' },
-						side: 'BUY',
-						quantity: '={{ $json.body.quantity }}',
-						priceType: 'LIMIT',
-						price: '={{ $json.body.price }}',
-						deliveryType: 'IDAY',
-						tag: '={{ $json.body.tag }}',
-						options: {},
-					},
-					credentials: { nubraApi: nubraRef },
-				},
-			],
-			connections: connect([['Webhook', 'Place Order']]),
-			settings: { executionOrder: 'v1' },
-		};
+				nubraRef,
+			),
+		]);
 
 		const daily = forSimulator(examples.daily, nubraRef);
-		sheetsAsHttp(daily, 'Append Positions', `${sink.url}/positions`);
-		sheetsAsHttp(daily, 'Append Funds', `${sink.url}/funds`);
+		withSheetsNodeAsHttp(daily, 'Append Positions', `${sink.url}/positions`);
+		withSheetsNodeAsHttp(daily, 'Append Funds', `${sink.url}/funds`);
 
-		[eventsId, cancelId, placeId, dailyId] = await importWorkflows(userFolder, [
-			{ ...events, active: true },
-			{ ...cancel, active: true },
-			{ ...place, active: true },
-			{ ...daily, active: false },
-		]);
-		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder });
-		userFolder = undefined;
-		({ session } = await setupOwner(n8n.baseUrl));
+		const started = await startN8nWith({
+			credentials: [credential],
+			workflows: [
+				{ ...events, active: true },
+				{ ...cancel, active: true },
+				{ ...place, active: true },
+				{ ...daily, active: false },
+			],
+			customExtensionsDir: PACKAGE_DIST,
+		});
+		({ n8n, session } = started);
+		[eventsId, cancelId, placeId, dailyId] = started.workflowIds;
 		await sim.control.waitForSubscribers(1, 60_000);
 	});
 
 	afterAll(async () => {
 		await n8n?.stop();
-		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 		await sink?.close();
 		await sim?.close();
 	});
@@ -334,7 +260,7 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 describe('the session kept in the credential, across n8n processes', () => {
 	let sim: RunningSimulator;
 	let n8n: N8nInstance | undefined;
-	let userFolder: string;
+	let userFolder: string | undefined;
 
 	const funds = async (): Promise<Record<string, unknown>> => {
 		const response = await fetch(`${n8n?.baseUrl}/webhook/nubra-funds`, { method: 'POST' });
@@ -344,55 +270,23 @@ describe('the session kept in the credential, across n8n processes', () => {
 
 	beforeAll(async () => {
 		sim = await startSimulator();
-		userFolder = createUserFolder();
-		const [credential] = await importCredentials(userFolder, [
-			{
-				...simulatorCredential(sim, 'Nubra (stored session)'),
-				data: { ...simulatorCredential(sim).data, deviceId: 'n8n-e2e-stored' },
-			},
+		const stored = simulatorCredential(sim, 'Nubra (stored session)');
+		const credential = { ...stored, data: { ...stored.data, deviceId: 'n8n-e2e-stored' } };
+		const workflow = chainWorkflow('Funds over a webhook', [
+			webhookNode('nubra-funds'),
+			nubraNode('Get Funds', { resource: 'portfolio', operation: 'funds' }, credential),
 		]);
-		const workflow: WorkflowJson = {
-			id: n8nId(),
-			name: 'Funds over a webhook',
-			nodes: [
-				{
-					name: 'Webhook',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: n8nId(),
-					parameters: {
-						httpMethod: 'POST',
-						path: 'nubra-funds',
-						responseMode: 'lastNode',
-						options: {},
-					},
-				},
-				{
-					name: 'Get Funds',
-					type: CUSTOM_NODE_TYPE,
-					typeVersion: 1,
-					position: [240, 0],
-					parameters: {
-						environment: 'custom',
-						resource: 'portfolio',
-						operation: 'funds',
-						options: {},
-					},
-					credentials: { nubraApi: { id: credential.id, name: credential.name } },
-				},
-			],
-			connections: connect([['Webhook', 'Get Funds']]),
-			settings: { executionOrder: 'v1' },
-		};
-		await importWorkflows(userFolder, [{ ...workflow, active: true }]);
-		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true });
-		await setupOwner(n8n.baseUrl);
+		({ n8n, userFolder } = await startN8nWith({
+			credentials: [credential],
+			workflows: [{ ...workflow, active: true }],
+			customExtensionsDir: PACKAGE_DIST,
+			keepUserFolder: true,
+		}));
 	});
 
 	afterAll(async () => {
 		await n8n?.stop();
-		rmSync(userFolder, { recursive: true, force: true });
+		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 		await sim?.close();
 	});
 
@@ -402,9 +296,12 @@ describe('the session kept in the credential, across n8n processes', () => {
 
 		// Another process on the same database (as a queue-mode worker would be): no login.
 		await n8n?.stop();
-		n8n = await startN8n({ customExtensionsDir: PACKAGE_DIST, userFolder, keepUserFolder: true });
-		const session = new N8nSession(n8n.baseUrl);
-		await session.login(DEFAULT_OWNER.email, DEFAULT_OWNER.password);
+		({ n8n } = await startN8nWith({
+			customExtensionsDir: PACKAGE_DIST,
+			userFolder,
+			keepUserFolder: true,
+			owner: { existing: true },
+		}));
 		expect(await funds()).toMatchObject({ clientCode: 'SIM001' });
 		expect(sim.control.sessionCounts).toEqual({ logins: 1, sessionsIssued: 1 });
 	});

@@ -3,13 +3,9 @@ import { NUBRA_ERROR_CODES } from '../../client/errors';
 import { NubraAccounts } from '../../client/accounts';
 import type { DeliveredEvent, OrderSubscription, StreamStatus } from '../../client/stream';
 import { OrderStateTracker } from '../../client/tracker';
-import type {
-	RequestInfo,
-	RunningSimulator,
-	ScenarioStep,
-	SimulatorControl,
-} from '../../simulator';
+import type { RequestInfo, RunningSimulator, SimulatorControl } from '../../simulator';
 import { faultReconnects, type ChaosFault, type ChaosPlan } from './chaos-plan';
+import { playSteps } from './play-steps';
 import { RecordingLogger } from './recording-logger';
 import { simulatorCredentials } from './simulator-credentials';
 import { waitFor } from './wait';
@@ -19,22 +15,6 @@ export const FAULT_DEADLINE_MS = 10_000;
 export const CHAOS_MAX_ORDERS = 5_000;
 
 const LOGIN_PATHS = new Set(['/totp/login', '/verifypin', '/sendphoneotp', '/verifyphoneotp']);
-
-/** Plays steps, keeping scenario keys → order ids across calls (play() forgets them). */
-async function playSteps(
-	control: SimulatorControl,
-	steps: readonly ScenarioStep[],
-	ids: Map<string, string>,
-): Promise<void> {
-	for (const step of steps) {
-		if (step.op === 'place') {
-			ids.set(step.key, control.placeOrder(step.spec).id);
-			continue;
-		}
-		control.applyStep(ids.get(step.key) ?? step.key, step.step);
-		await new Promise<void>((resolve) => setImmediate(resolve));
-	}
-}
 
 function inject(control: SimulatorControl, fault: ChaosFault): void {
 	switch (fault.kind) {

@@ -1,18 +1,18 @@
 import { NubraApi } from '../../credentials/NubraApi.credentials';
 import {
-	NodeHelpers,
 	type ICredentialDataDecryptedObject,
 	type IHttpRequestHelper,
 	type IHttpRequestOptions,
 	type IDataObject,
 	type IExecuteFunctions,
-	type INode,
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
 	type Logger,
 	type NodeParameterValueType,
 } from 'n8n-workflow';
+
+import { nodeUnderTest } from './node-under-test';
 
 /**
  * A realistic `IExecuteFunctions` for running a regular node in tests: parameters resolved with
@@ -93,24 +93,11 @@ function readPath(source: unknown, path: string): unknown {
 }
 
 export function executeContext(nodeType: INodeType, options: ExecuteOptions): IExecuteFunctions {
-	const description = nodeType.description;
-	const resolved = NodeHelpers.getNodeParameters(
-		description.properties,
-		options.parameters,
-		true,
-		false,
-		{ typeVersion: 1 },
-		description,
-	);
-	const node: INode = {
+	const node = nodeUnderTest(nodeType, options.parameters, {
 		id: 'a5c1c3f0-0000-4000-8000-00000000ac70',
 		name: options.nodeName ?? 'Nubra',
 		type: 'n8n-nodes-nubra.nubra',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: resolved ?? {},
-		credentials: { nubraApi: { id: 'cred-1', name: 'Nubra account' } },
-	};
+	});
 	const items: INodeExecutionData[] = (options.items ?? [{}]).map((json) => ({ json }));
 	const database = options.database ?? credentialDatabase(options.credentials);
 	const record = (level: string) => (message: string, meta?: object) => {

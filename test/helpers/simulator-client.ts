@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { loadNubraSchema, TYPE_SUFFIXES } from '../../client/schema';
 import { totp } from '../../client/totp';
-import type { RunningSimulator } from '../../simulator';
+import type { NubraApiVersion, RunningSimulator } from '../../simulator';
 
 /**
  * A plain client for the simulator tests: raw HTTP, a raw `ws` socket and a small decoder of
@@ -124,6 +124,30 @@ export class RecordingSocket {
 		if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN)
 			this.ws.terminate();
 		return this.closed;
+	}
+}
+
+/**
+ * Sockets subscribed to one simulator, each with its own session and in the API generation it
+ * was opened in (the simulator encodes per socket in the generation set when it subscribed).
+ */
+export class GenerationSockets {
+	readonly #sockets: RecordingSocket[] = [];
+
+	constructor(private readonly sim: RunningSimulator) {}
+
+	/** A socket on a new session, in `version`, once the simulator counts it subscribed. */
+	async subscribe(version: NubraApiVersion): Promise<RecordingSocket> {
+		this.sim.control.setApiVersion(version);
+		const socket = new RecordingSocket(this.sim.wsUrl);
+		this.#sockets.push(socket);
+		await socket.subscribe(this.sim.control.issueSession().sessionToken);
+		await this.sim.control.waitForSubscribers(this.#sockets.length);
+		return socket;
+	}
+
+	async closeAll(): Promise<void> {
+		await Promise.all(this.#sockets.splice(0).map((socket) => socket.close()));
 	}
 }
 

@@ -10,6 +10,14 @@ import { waitFor } from './wait';
  * stream integration tests.
  */
 
+/** The order ids of the events that came from a catch-up, sorted (one per recovered update). */
+export function recoveredOrderIds(events: readonly DeliveredEvent[]): string[] {
+	return events
+		.filter((delivered) => delivered.recovered)
+		.map((delivered) => String(delivered.event.order_id))
+		.sort();
+}
+
 /** Small timings so each fault heals within a few hundred milliseconds. */
 export const FAST_TIMINGS = {
 	heartbeatIntervalMs: 200,

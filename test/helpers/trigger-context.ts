@@ -1,6 +1,5 @@
 import {
 	createEmptyRunExecutionData,
-	NodeHelpers,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type INode,
@@ -23,6 +22,7 @@ import {
 	type SimulatorEvents,
 	type SimulatorOptions,
 } from '../../simulator';
+import { nodeUnderTest } from './node-under-test';
 import { simulatorCredentials } from './simulator-credentials';
 import { waitFor } from './wait';
 
@@ -126,7 +126,6 @@ export async function runTrigger(
 	options: TriggerContextOptions,
 ): Promise<TriggerRun> {
 	if (!nodeType.trigger) throw new Error('The node type has no trigger()');
-	const description = nodeType.description;
 	const mode = options.mode ?? 'trigger';
 	let credentials = options.credentials;
 	const staticData = options.staticData ?? {};
@@ -138,23 +137,11 @@ export async function runTrigger(
 		for (const waiter of [...waiters]) waiter();
 	};
 
-	const resolved = NodeHelpers.getNodeParameters(
-		description.properties,
-		options.parameters,
-		true,
-		false,
-		{ typeVersion: 1 },
-		description,
-	);
-	const node: INode = {
+	const node = nodeUnderTest(nodeType, options.parameters, {
 		id: 'b6c1c3f0-0000-4000-8000-00000000n0de',
 		name: 'Nubra Trigger',
 		type: 'n8n-nodes-nubra.nubraTrigger',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: resolved ?? {},
-		credentials: { nubraApi: { id: 'cred-1', name: 'Nubra account' } },
-	};
+	});
 
 	const record = (level: LogLine['level']) => (message: string) => {
 		logs.push({ level, message });
@@ -327,6 +314,36 @@ export interface NodeFixture {
 		timeoutMs?: number,
 	): Promise<void>;
 	close(): Promise<void>;
+}
+
+/**
+ * A fresh fixture for each test of the calling file: started in `beforeEach`, closed in
+ * `afterEach`. The object returned always stands for the running test's fixture.
+ */
+export function nodeFixtureForEachTest(options: SimulatorOptions = {}): NodeFixture {
+	let current: NodeFixture | undefined;
+	const fixture = (): NodeFixture => {
+		if (!current) throw new Error('the node fixture exists only while a test runs');
+		return current;
+	};
+	beforeEach(async () => {
+		current = await startNodeFixture(options);
+	});
+	afterEach(async () => {
+		await current?.close();
+		current = undefined;
+	});
+	return {
+		get sim() {
+			return fixture().sim;
+		},
+		get requests() {
+			return fixture().requests;
+		},
+		start: (...args) => fixture().start(...args),
+		until: (...args) => fixture().until(...args),
+		close: () => fixture().close(),
+	};
 }
 
 export async function startNodeFixture(options: SimulatorOptions = {}): Promise<NodeFixture> {

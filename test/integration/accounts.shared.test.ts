@@ -10,6 +10,7 @@ import {
 	FAST_TIMINGS,
 	fillOrdersNow,
 	finalStatesDelivered,
+	recoveredOrderIds,
 	recordRequests,
 } from '../helpers/stream-harness';
 import { waitFor } from '../helpers/wait';
@@ -146,12 +147,7 @@ describe('one login and one socket per account, shared by every consumer', () =>
 		expect(sim.control.sessionCounts.logins).toBe(1);
 		for (const x of [a, b, c]) {
 			expect(x.of('recovered')[0].count).toBe(missed.length);
-			expect(
-				x.events
-					.filter((e) => e.recovered)
-					.map((e) => String(e.event.order_id))
-					.sort(),
-			).toEqual([...missed].sort());
+			expect(recoveredOrderIds(x.events)).toEqual([...missed].sort());
 		}
 	});
 

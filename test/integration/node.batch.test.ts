@@ -11,24 +11,14 @@ import type { DeliveredEvent } from '../../client/stream';
 import type { TrackerSnapshot } from '../../client/tracker';
 import type { NubraEvent } from '../../client/types';
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
-import { generateScenario, type ScenarioStep, type SimulatorControl } from '../../simulator';
+import { generateScenario } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
-import {
-	FAST_OPTIONS,
-	startNodeFixture,
-	type NodeFixture,
-	type TriggerRun,
-} from '../helpers/trigger-context';
+import { playSteps } from '../helpers/play-steps';
+import { FAST_OPTIONS, nodeFixtureForEachTest, type TriggerRun } from '../helpers/trigger-context';
 
 jest.setTimeout(30_000);
 
-let fixture: NodeFixture;
-beforeEach(async () => {
-	fixture = await startNodeFixture();
-});
-afterEach(async () => {
-	await fixture.close();
-});
+const fixture = nodeFixtureForEachTest();
 
 const ALL_UPDATES = ['order', 'trade', 'basket'];
 
@@ -44,19 +34,6 @@ function batched(
 		batchMaxWaitSeconds: maxWaitSeconds,
 		...extra,
 	};
-}
-
-/** Plays scenario steps one by one, yielding between them as `control.play` does. */
-async function play(control: SimulatorControl, steps: readonly ScenarioStep[]): Promise<void> {
-	const ids = new Map<string, string>();
-	for (const step of steps) {
-		if (step.op === 'place') {
-			ids.set(step.key, control.placeOrder(step.spec).id);
-			continue;
-		}
-		control.applyStep(ids.get(step.key) ?? step.key, step.step);
-		await new Promise<void>((resolve) => setImmediate(resolve));
-	}
 }
 
 function orderSnapshots(): number {
@@ -115,7 +92,7 @@ describe('Batch Events', () => {
 			events: ALL_UPDATES,
 			options: batched(5, 1),
 		});
-		await play(control, generateScenario({ seed: 5, orders: 12 }));
+		await playSteps(control, generateScenario({ seed: 5, orders: 12 }));
 		await plain.waitFor(
 			() => plain.updates().length === control.ledger.length,
 			'every update, unbatched',
@@ -207,10 +184,14 @@ describe('Batch Events', () => {
 });
 
 describe('Batch Events: static data and the pending batch', () => {
-	test('static data does not record updates still waiting; a close mid-batch runs them, the next start adds only what followed', async () => {
+	/**
+	 * The trigger batching up to `maxEvents` updates (60 s wait) on fresh static data, then A (10)
+	 * and B (5) accepted and A part-filled (4): three updates.
+	 */
+	async function startWithOrdersOpen(maxEvents: number) {
 		const control = fixture.sim.control;
 		const staticData: IDataObject = {};
-		const options = batched(100, 60, { includeMetadata: true });
+		const options = batched(maxEvents, 60, { includeMetadata: true });
 		const first = await fixture.start(
 			new NubraTrigger(),
 			{ events: ALL_UPDATES, options },
@@ -220,6 +201,11 @@ describe('Batch Events: static data and the pending batch', () => {
 		control.applyStep(a.id, { type: 'accept' });
 		control.applyStep(b.id, { type: 'accept' });
 		control.applyStep(a.id, { type: 'partialFill', qty: 4 });
+		return { control, staticData, first, a, b };
+	}
+
+	test('static data does not record updates still waiting; a close mid-batch runs them, the next start adds only what followed', async () => {
+		const { control, staticData, first, a, b } = await startWithOrdersOpen(100);
 		await everyFrameRead();
 		expect(first.emits).toEqual([]);
 		expect(savedOrders(staticData)).toBeUndefined();
@@ -290,18 +276,7 @@ describe('Batch Events: static data and the pending batch', () => {
 	});
 
 	test('a crash mid-batch: the updates waiting in it are caught up on the next start, exactly once', async () => {
-		const control = fixture.sim.control;
-		const staticData: IDataObject = {};
-		const options = batched(3, 60, { includeMetadata: true });
-		const first = await fixture.start(
-			new NubraTrigger(),
-			{ events: ALL_UPDATES, options },
-			{ staticData },
-		);
-		const [a, b] = [control.placeOrder({ qty: 10 }), control.placeOrder({ qty: 5 })];
-		control.applyStep(a.id, { type: 'accept' });
-		control.applyStep(b.id, { type: 'accept' });
-		control.applyStep(a.id, { type: 'partialFill', qty: 4 });
+		const { control, staticData, first, a } = await startWithOrdersOpen(3);
 		await first.waitFor(() => first.emits.length === 1, 'the first full batch');
 		// Two more updates wait in the next batch when n8n dies.
 		const c = control.placeOrder({ qty: 7 });

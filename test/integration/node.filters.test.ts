@@ -11,36 +11,15 @@ import { NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-
 
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 import type { LedgerEntry, OrderSpec } from '../../simulator';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture } from '../helpers/trigger-context';
+import { instrumentSpec } from '../../simulator/instruments';
+import { FAST_OPTIONS, nodeFixtureForEachTest, type NodeFixture } from '../helpers/trigger-context';
 
 jest.setTimeout(20_000);
 
-let fixture: NodeFixture;
-beforeEach(async () => {
-	fixture = await startNodeFixture();
-});
-afterEach(async () => {
-	await fixture.close();
-});
+const fixture = nodeFixtureForEachTest();
 
-const NIFTY_CE = {
-	displayName: 'NIFTY 25DEC 24000 CE',
-	exchange: 'NSE',
-	refId: 4_200_101,
-	lotSize: 75,
-	asset: 'NIFTY',
-	derivativeType: 'OPT',
-	optionType: 'CE',
-} as const;
-
-const TCS_BSE = {
-	displayName: 'TCS',
-	exchange: 'BSE',
-	refId: 532540,
-	lotSize: 1,
-	asset: 'TCS',
-	derivativeType: 'STOCK',
-} as const;
+const NIFTY_CE = instrumentSpec('NIFTY 25DEC 24000 CE');
+const TCS_BSE = instrumentSpec('TCS', 'BSE');
 
 /** A: filled buy, B: cancelled BSE sell, C: rejected option sell, D: modified then part-filled. */
 function playDay(fx: NodeFixture): void {

@@ -7,18 +7,15 @@ import { createServer, type Server } from 'node:net';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
+import { closedPort } from '../helpers/ports';
 import { simulatorCredentials } from '../helpers/simulator-credentials';
-import { FAST_OPTIONS, startNodeFixture, type NodeFixture } from '../helpers/trigger-context';
+import { FAST_OPTIONS, nodeFixtureForEachTest } from '../helpers/trigger-context';
 
 jest.setTimeout(20_000);
 
-let fixture: NodeFixture;
+const fixture = nodeFixtureForEachTest();
 const servers: Server[] = [];
-beforeEach(async () => {
-	fixture = await startNodeFixture();
-});
-afterEach(async () => {
-	await fixture.close();
+afterEach(() => {
 	for (const server of servers.splice(0)) server.close();
 });
 
@@ -29,15 +26,6 @@ async function silentServer(): Promise<{ port: number; connected: Promise<void> 
 	const connected = new Promise<void>((resolve) => server.once('connection', () => resolve()));
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
 	return { port: (server.address() as { port: number }).port, connected };
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-	const { port } = server.address() as { port: number };
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
 }
 
 function asNodeError(error: unknown): NodeOperationError {

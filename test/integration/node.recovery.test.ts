@@ -9,22 +9,11 @@ import type { NubraEvent } from '../../client/types';
 import { NubraTrigger } from '../../nodes/NubraTrigger/NubraTrigger.node';
 import { generateScenario, type ScenarioStep, type SimulatorControl } from '../../simulator';
 import { compareWithLedger } from '../helpers/exactly-once';
-import {
-	FAST_OPTIONS,
-	startNodeFixture,
-	type NodeFixture,
-	type TriggerRun,
-} from '../helpers/trigger-context';
+import { FAST_OPTIONS, nodeFixtureForEachTest, type TriggerRun } from '../helpers/trigger-context';
 
 jest.setTimeout(30_000);
 
-let fixture: NodeFixture;
-beforeEach(async () => {
-	fixture = await startNodeFixture();
-});
-afterEach(async () => {
-	await fixture.close();
-});
+const fixture = nodeFixtureForEachTest();
 
 const WITH_METADATA = { ...FAST_OPTIONS, includeMetadata: true };
 

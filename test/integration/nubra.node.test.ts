@@ -22,6 +22,7 @@ import {
 	runNode,
 	type ExecuteOptions,
 } from '../helpers/execute-context';
+import { waitFor } from '../helpers/wait';
 
 /**
  * The Nubra node against the simulator over real HTTP on 127.0.0.1: every operation, and the
@@ -536,7 +537,7 @@ describe('Nubra node with order ids beyond 2^53', () => {
 		await waitForStatus(sim, orderId, 'OPEN');
 
 		await json({ resource: 'order', operation: 'modify', orderId, changes: { price: 802.4 } });
-		await waitFor(sim, () => sim.control.orders()[0].orderPrice === 80_240, 'the modify');
+		await waitForBook(sim, () => sim.control.orders()[0].orderPrice === 80_240, 'the modify');
 		const [got] = await json({ resource: 'order', operation: 'get', orderId });
 		expect(got).toMatchObject({ orderId, intentOrderId: orderId, orderPriceRupees: 802.4 });
 		await json({ resource: 'order', operation: 'cancel', orderIds: orderId });
@@ -544,25 +545,13 @@ describe('Nubra node with order ids beyond 2^53', () => {
 	});
 });
 
-/** Re-checks after each ledger entry of the simulator, with a deadline. */
-function waitFor(sim: RunningSimulator, condition: () => boolean, what: string): Promise<void> {
-	if (condition()) return Promise.resolve();
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => {
-			off();
-			reject(new Error(`Timed out waiting for ${what}`));
-		}, 4_000);
-		const off = sim.control.on('ledger', () => {
-			if (!condition()) return;
-			clearTimeout(timer);
-			off();
-			resolve();
-		});
-	});
+/** Waits for the simulator's book, re-checked after each ledger entry. */
+function waitForBook(sim: RunningSimulator, condition: () => boolean, what: string): Promise<void> {
+	return waitFor(condition, 4_000, what, (recheck) => sim.control.on('ledger', recheck));
 }
 
 function waitForStatus(sim: RunningSimulator, orderId: string, status: string): Promise<void> {
-	return waitFor(
+	return waitForBook(
 		sim,
 		() => sim.control.orders().find((o) => o.id === orderId)?.status === status,
 		`${orderId} ${status}`,

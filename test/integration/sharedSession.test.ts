@@ -130,6 +130,23 @@ describe('one Nubra login shared by n8n processes through the credential', () =>
 		});
 	});
 
+	it("renews the replaced session's auth token with the MPIN alone, and logs in again when that token is over", async () => {
+		const credentials = credentialsFromRecord(database.data);
+		const first = await loginForSharedSession(credentials);
+		expect(sim.control.sessionCounts.logins).toBe(1);
+
+		const renewed = await loginForSharedSession(credentials, { renewAuthToken: first.authToken });
+		expect(renewed.sessionToken).not.toBe(first.sessionToken);
+		expect(renewed.authToken).toBe(first.authToken);
+		expect(sim.control.sessionCounts).toMatchObject({ logins: 1, sessionsIssued: 2 });
+
+		const relogged = await loginForSharedSession(credentials, {
+			renewAuthToken: 'an-auth-token-the-server-never-issued',
+		});
+		expect(relogged.authToken).not.toBe(first.authToken);
+		expect(sim.control.sessionCounts).toMatchObject({ logins: 2, sessionsIssued: 3 });
+	});
+
 	it('ignores a stored session of another account, device or endpoint, and malformed text', async () => {
 		const credentials = validateCredentials(credentialsFromRecord(database.data));
 		const session = await loginForSharedSession(credentials);

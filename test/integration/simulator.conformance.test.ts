@@ -11,6 +11,7 @@ import {
 	type RunningSimulator,
 } from '../../simulator';
 import { encodeWith, wrapInEnvelope } from '../../simulator/encode';
+import { instrumentSpec } from '../../simulator/instruments';
 import { loadNubraSchema, MESSAGE_NAMES } from '../../client/schema';
 import {
 	decodeForSdk,
@@ -19,7 +20,7 @@ import {
 	type SdkGeneration,
 	type SdkMessage,
 } from '../helpers/nubra-sdk-rules';
-import { RecordingSocket } from '../helpers/simulator-client';
+import { GenerationSockets } from '../helpers/simulator-client';
 
 const GENERATIONS: SdkGeneration[] = ['v1', 'v2', 'v3'];
 
@@ -44,23 +45,16 @@ function frameKind(generation: SdkGeneration, message: SdkMessage): string {
 
 describe('simulator frames conform to what Nubra’s SDK requires', () => {
 	let sim: RunningSimulator;
-	const sockets: RecordingSocket[] = [];
-
-	async function subscribe(version: NubraApiVersion): Promise<RecordingSocket> {
-		sim.control.setApiVersion(version);
-		const socket = new RecordingSocket(sim.wsUrl);
-		sockets.push(socket);
-		await socket.subscribe(sim.control.issueSession().sessionToken);
-		await sim.control.waitForSubscribers(sockets.length);
-		return socket;
-	}
+	let sockets: GenerationSockets;
+	const subscribe = (version: NubraApiVersion) => sockets.subscribe(version);
 
 	beforeEach(async () => {
 		// One socket per generation, each with its own session.
 		sim = await startSimulator({ bigIds: true, singleSession: false });
+		sockets = new GenerationSockets(sim);
 	});
 	afterEach(async () => {
-		await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+		await sockets.closeAll();
 		await sim.close();
 	});
 
@@ -103,30 +97,8 @@ describe('simulator frames conform to what Nubra’s SDK requires', () => {
 		const basket = sim.control.placeOrder({
 			displayName: 'NIFTY STRADDLE',
 			legs: [
-				{
-					displayName: 'NIFTY 25DEC 24000 CE',
-					exchange: 'NSE',
-					refId: 4200101,
-					lotSize: 75,
-					asset: 'NIFTY',
-					derivativeType: 'OPT',
-					optionType: 'CE',
-					side: 'SELL',
-					qty: 75,
-					price: 12050,
-				},
-				{
-					displayName: 'NIFTY 25DEC 24000 PE',
-					exchange: 'NSE',
-					refId: 4200102,
-					lotSize: 75,
-					asset: 'NIFTY',
-					derivativeType: 'OPT',
-					optionType: 'PE',
-					side: 'SELL',
-					qty: 75,
-					price: 9835,
-				},
+				{ ...instrumentSpec('NIFTY 25DEC 24000 CE'), side: 'SELL', qty: 75, price: 12050 },
+				{ ...instrumentSpec('NIFTY 25DEC 24000 PE'), side: 'SELL', qty: 75, price: 9835 },
 			],
 		});
 		sim.control.applyStep(basket.id, { type: 'accept' });

@@ -6,21 +6,14 @@ import {
 	type NubraApiVersion,
 	type RunningSimulator,
 } from '../../simulator';
-import { decodeFrame, RecordingSocket, type DecodedFrame } from '../helpers/simulator-client';
+import { instrumentSpec } from '../../simulator/instruments';
+import { decodeFrame, GenerationSockets, type DecodedFrame } from '../helpers/simulator-client';
 
 /** Each generation's frames, decoded with the schema, and the ledger against what arrived. */
 describe('simulator frames', () => {
 	let sim: RunningSimulator;
-	const sockets: RecordingSocket[] = [];
-
-	async function subscribe(version: NubraApiVersion): Promise<RecordingSocket> {
-		sim.control.setApiVersion(version);
-		const socket = new RecordingSocket(sim.wsUrl);
-		sockets.push(socket);
-		await socket.subscribe(sim.control.issueSession().sessionToken);
-		await sim.control.waitForSubscribers(sockets.length);
-		return socket;
-	}
+	let sockets: GenerationSockets;
+	const subscribe = (version: NubraApiVersion) => sockets.subscribe(version);
 
 	async function framesFor(version: NubraApiVersion, act: () => void): Promise<DecodedFrame[]> {
 		const socket = await subscribe(version);
@@ -31,42 +24,9 @@ describe('simulator frames', () => {
 	}
 
 	const legs: LegSpec[] = [
-		{
-			displayName: 'NIFTY 25DEC 24000 CE',
-			exchange: 'NSE',
-			refId: 4200101,
-			lotSize: 75,
-			asset: 'NIFTY',
-			derivativeType: 'OPT',
-			optionType: 'CE',
-			side: 'SELL',
-			qty: 75,
-			price: 12050,
-		},
-		{
-			displayName: 'NIFTY 25DEC 24000 PE',
-			exchange: 'NSE',
-			refId: 4200102,
-			lotSize: 75,
-			asset: 'NIFTY',
-			derivativeType: 'OPT',
-			optionType: 'PE',
-			side: 'SELL',
-			qty: 75,
-			price: 9835,
-		},
-		{
-			displayName: 'NIFTY 25DEC 24200 CE',
-			exchange: 'NSE',
-			refId: 4200103,
-			lotSize: 75,
-			asset: 'NIFTY',
-			derivativeType: 'OPT',
-			optionType: 'CE',
-			side: 'BUY',
-			qty: 75,
-			price: 6420,
-		},
+		{ ...instrumentSpec('NIFTY 25DEC 24000 CE'), side: 'SELL', qty: 75, price: 12050 },
+		{ ...instrumentSpec('NIFTY 25DEC 24000 PE'), side: 'SELL', qty: 75, price: 9835 },
+		{ ...instrumentSpec('NIFTY 25DEC 24200 CE'), side: 'BUY', qty: 75, price: 6420 },
 	];
 
 	/** accept, partial fill, modify, fill; a rejected order; a cancelled and an expired one. */
@@ -108,9 +68,10 @@ describe('simulator frames', () => {
 
 	beforeEach(async () => {
 		sim = await startSimulator({ bigIds: true, singleSession: false });
+		sockets = new GenerationSockets(sim);
 	});
 	afterEach(async () => {
-		await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+		await sockets.closeAll();
 		await sim.close();
 	});
 

@@ -16,6 +16,7 @@ import {
 	FAST_TIMINGS,
 	fillOrdersNow,
 	finalStatesDelivered,
+	recoveredOrderIds,
 	onFirstStatus,
 	recordRequests,
 	requestLines,
@@ -264,8 +265,7 @@ describe('NubraStream against simulator faults', () => {
 
 			await waitFor(() => s.statusesOf('recovered').length > 0, WAIT_MS, 'the catch-up');
 			await expectExactlyOnce(s);
-			const recovered = s.events.filter((e) => e.recovered).map((e) => String(e.event.order_id));
-			expect(recovered.sort()).toEqual([...lost].sort());
+			expect(recoveredOrderIds(s.events)).toEqual([...lost].sort());
 			expect(s.statusesOf('recovered')[0].count).toBe(2);
 		});
 	});
@@ -330,12 +330,7 @@ describe('NubraStream against simulator faults', () => {
 				'POST /verifypin 200',
 				'GET /userinfo 200',
 			]);
-			expect(
-				s.events
-					.filter((e) => e.recovered)
-					.map((e) => String(e.event.order_id))
-					.sort(),
-			).toEqual([...missed].sort());
+			expect(recoveredOrderIds(s.events)).toEqual([...missed].sort());
 			expect(s.statusesOf('disconnected').map((status) => status.reason)).toContain(
 				'the server said Invalid Token',
 			);
@@ -457,12 +452,7 @@ describe('NubraStream against simulator faults', () => {
 				code: NUBRA_ERROR_CODES.FRAME_TOO_LARGE,
 			});
 			expect(s.statusesOf('recovered')[0].count).toBe(2);
-			expect(
-				s.events
-					.filter((e) => e.recovered)
-					.map((e) => String(e.event.order_id))
-					.sort(),
-			).toEqual([...missed].sort());
+			expect(recoveredOrderIds(s.events)).toEqual([...missed].sort());
 			expect(s.stream.stats.connections).toBe(2);
 		});
 	});
@@ -497,12 +487,7 @@ describe('NubraStream against simulator faults', () => {
 			expect(s.statusesOf('reconnecting').map((status) => status.attempt)).toEqual([1, 2, 3, 4]);
 			expectBackoffBounds(s);
 			expect(s.statusesOf('connected')).toHaveLength(2);
-			expect(
-				s.events
-					.filter((e) => e.recovered)
-					.map((e) => String(e.event.order_id))
-					.sort(),
-			).toEqual([...missed].sort());
+			expect(recoveredOrderIds(s.events)).toEqual([...missed].sort());
 		});
 	});
 

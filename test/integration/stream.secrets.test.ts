@@ -138,6 +138,10 @@ describe('secrets in stream output', () => {
 			...overrides,
 		});
 
+	/** A credential with a pasted session token and no MPIN or TOTP secret to log in again with. */
+	const pastedToken = (sessionToken: string) =>
+		creds({ authentication: 'sessionToken', sessionToken, mpin: undefined, totpSecret: undefined });
+
 	const expectClean = (what: string, outputs: Outputs) => {
 		const text = everything(outputs);
 		scans.push({ what, text });
@@ -179,14 +183,7 @@ describe('secrets in stream output', () => {
 		const { sessionToken } = sim.control.issueSession();
 		secrets.push(sessionToken);
 		sim.control.expireSessions();
-		const outputs = await run(
-			creds({
-				authentication: 'sessionToken',
-				sessionToken,
-				mpin: undefined,
-				totpSecret: undefined,
-			}),
-		);
+		const outputs = await run(pastedToken(sessionToken));
 		expect(outputs.errors).toHaveLength(1);
 		expect(errorText(outputs.errors[0])).toMatch(/session token/);
 		expectClean('expired pasted token', outputs);
@@ -217,26 +214,18 @@ describe('secrets in stream output', () => {
 	it('Invalid Token on a pasted session token: the refresh fails and the stream gives up, token unquoted', async () => {
 		const { sessionToken } = sim.control.issueSession();
 		secrets.push(sessionToken);
-		const outputs = await run(
-			creds({
-				authentication: 'sessionToken',
-				sessionToken,
-				mpin: undefined,
-				totpSecret: undefined,
-			}),
-			{
-				maxReconnectAttempts: 2,
-				during: async (o) => {
-					await sim.control.waitForSubscribers(1);
-					sim.control.sendInvalidToken();
-					await waitFor(
-						() => o.statuses.some((s) => s.state === 'gave-up'),
-						WAIT_MS,
-						'the stream to give up',
-					);
-				},
+		const outputs = await run(pastedToken(sessionToken), {
+			maxReconnectAttempts: 2,
+			during: async (o) => {
+				await sim.control.waitForSubscribers(1);
+				sim.control.sendInvalidToken();
+				await waitFor(
+					() => o.statuses.some((s) => s.state === 'gave-up'),
+					WAIT_MS,
+					'the stream to give up',
+				);
 			},
-		);
+		});
 		expect(outputs.errors).toEqual([]);
 		expectClean('Invalid Token, pasted token', outputs);
 	});
@@ -244,29 +233,21 @@ describe('secrets in stream output', () => {
 	it('order-service socket (?token= in the URL): connects, and a refused upgrade is reported without the token', async () => {
 		const { sessionToken } = sim.control.issueSession();
 		secrets.push(sessionToken, encodeURIComponent(sessionToken));
-		const outputs = await run(
-			creds({
-				authentication: 'sessionToken',
-				sessionToken,
-				mpin: undefined,
-				totpSecret: undefined,
-			}),
-			{
-				socket: { kind: 'order-service' },
-				during: async (o) => {
-					await sim.control.waitForSubscribers(1);
-					await sim.control.play(generateScenario({ seed: 33, orders: 2 }));
-					await waitFor(() => finalStatesDelivered(sim, o.events), WAIT_MS, 'the orders');
-					sim.control.refuseConnections(100);
-					sim.control.dropAfter(0);
-					await waitFor(
-						() => o.statuses.some((s) => s.state === 'gave-up'),
-						WAIT_MS,
-						'the stream to give up',
-					);
-				},
+		const outputs = await run(pastedToken(sessionToken), {
+			socket: { kind: 'order-service' },
+			during: async (o) => {
+				await sim.control.waitForSubscribers(1);
+				await sim.control.play(generateScenario({ seed: 33, orders: 2 }));
+				await waitFor(() => finalStatesDelivered(sim, o.events), WAIT_MS, 'the orders');
+				sim.control.refuseConnections(100);
+				sim.control.dropAfter(0);
+				await waitFor(
+					() => o.statuses.some((s) => s.state === 'gave-up'),
+					WAIT_MS,
+					'the stream to give up',
+				);
 			},
-		);
+		});
 		const reasons = outputs.statuses.flatMap((s) => (s.state === 'disconnected' ? [s.reason] : []));
 		expect(
 			reasons.some((reason) => /HTTP 503/.test(reason) && reason.includes('/oms-socket-latest/ws')),
@@ -278,29 +259,21 @@ describe('secrets in stream output', () => {
 		const { sessionToken } = sim.control.issueSession();
 		const planted = sim.control.issueSession().sessionToken;
 		secrets.push(sessionToken, planted);
-		const outputs = await run(
-			creds({
-				authentication: 'sessionToken',
-				sessionToken,
-				mpin: undefined,
-				totpSecret: undefined,
-			}),
-			{
-				socket: {
-					kind: 'explicit',
-					url: `${sim.orderServiceWsUrl}?token=${planted}`,
-					channel: 'order-service',
-				},
-				maxReconnectAttempts: 2,
-				during: async (o) => {
-					await waitFor(
-						() => o.statuses.some((s) => s.state === 'gave-up'),
-						WAIT_MS,
-						'the stream to give up',
-					);
-				},
+		const outputs = await run(pastedToken(sessionToken), {
+			socket: {
+				kind: 'explicit',
+				url: `${sim.orderServiceWsUrl}?token=${planted}`,
+				channel: 'order-service',
 			},
-		);
+			maxReconnectAttempts: 2,
+			during: async (o) => {
+				await waitFor(
+					() => o.statuses.some((s) => s.state === 'gave-up'),
+					WAIT_MS,
+					'the stream to give up',
+				);
+			},
+		});
 		expectClean('explicit URL with a token', outputs);
 	});
 

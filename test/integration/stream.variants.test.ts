@@ -19,6 +19,7 @@ import {
 	FAST_TIMINGS,
 	fillOrdersNow,
 	finalStatesDelivered,
+	recoveredOrderIds,
 	startStreamAgainst,
 	type StreamUnderTest,
 } from '../helpers/stream-harness';
@@ -274,12 +275,7 @@ describe('NubraStream variants', () => {
 				'recovery with the fixed MPIN',
 			);
 			await expectExactlyOnce(running, stream);
-			expect(
-				stream.events
-					.filter((e) => e.recovered)
-					.map((e) => String(e.event.order_id))
-					.sort(),
-			).toEqual([...missed].sort());
+			expect(recoveredOrderIds(stream.events)).toEqual([...missed].sort());
 			expect(stream.statusesOf('connected')).toHaveLength(2);
 			expect(stream.stream.closed).toBe(false);
 		});

@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { httpRequest, quoteUnsafeIntegers } from '../../client/http';
+import { closedPort } from '../helpers/ports';
 import { startRestStub, type RestStub } from '../helpers/rest-stub';
 import { nubraRejection } from '../helpers/rejection';
-
-/** A port nothing listens on: bind one, then free it. */
-async function closedPort(): Promise<number> {
-	const server = http.createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
-}
 
 describe('httpRequest', () => {
 	let stub: RestStub;

@@ -1,19 +1,10 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted } from 'n8n-workflow';
 import { testNubraCredential } from '../../nodes/NubraTrigger/credentialTest';
+import { closedPort } from '../helpers/ports';
 import { STUB_ACCOUNT, startRestStub, type RestStub } from '../helpers/rest-stub';
 
 function decrypted(data: ICredentialDataDecryptedObject): ICredentialsDecrypted {
 	return { id: 'cred-1', name: 'Nubra account', type: 'nubraApi', data };
-}
-
-async function closedPort(): Promise<number> {
-	const server = http.createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
 }
 
 describe('testNubraCredential (methods.credentialTest.nubraApiTest)', () => {

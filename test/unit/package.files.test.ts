@@ -44,6 +44,7 @@ describe('the published file list (npm pack --dry-run)', () => {
 			'package.json',
 			'README.md',
 			'CHANGELOG.md',
+			'LICENSE',
 			packageJson.main,
 			packageJson.types,
 			...packageJson.n8n.nodes,

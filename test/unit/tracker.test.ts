@@ -120,6 +120,34 @@ describe('OrderStateTracker', () => {
 			expect(tracker.observeRecovered(makeEvent({ status: 'OPEN', filled_qty: 4 }))).toBeNull();
 		});
 
+		it('does not take a snapshot OPEN for news after the socket said TRIGGERED (the snapshot has no such status)', () => {
+			const tracker = new OrderStateTracker();
+			tracker.observeLive(accepted);
+			tracker.observeLive(
+				makeEvent({
+					status: 'TRIGGERED',
+					response_type: 'INTENT_ORDER_RESPONSE_TYPE_ENTRY_TRIGGERED',
+				}),
+			);
+			expect(tracker.observeRecovered(openSnapshot)).toBeNull();
+			// A fill the socket missed is still news.
+			expect(
+				tracker.observeRecovered(
+					makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, response_type: null }),
+				),
+			).not.toBeNull();
+		});
+
+		it('takes a snapshot TRIGGERED for news after the socket said OPEN', () => {
+			const tracker = new OrderStateTracker();
+			tracker.observeLive(accepted);
+			expect(
+				tracker.observeRecovered(
+					makeEvent({ status: 'TRIGGERED', response_type: null, request: null }),
+				),
+			).not.toBeNull();
+		});
+
 		it('never re-opens a final order', () => {
 			const tracker = new OrderStateTracker();
 			tracker.observeLive(makeEvent({ status: 'CANCELLED', request: 'CANCEL' }));

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { n8nHost, RUN_DIR, type N8nHost, type N8nHostId } from './hosts';
 import { getFreePorts } from './ports';
 import { waitFor } from './wait';
+import { watchChild } from './child';
 
 /** Printed by `n8n start` once the server listens and active workflows are initialised. */
 export const READY_LOG_LINE = 'Editor is now accessible via';
@@ -374,33 +375,15 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	// only waits for n8n, like the demo, asks to hold the event loop.
 	if (!options.holdEventLoop) child.unref();
 
-	let exitInfo: string | undefined;
-	const exited = new Promise<void>((resolve) => {
-		child.once('exit', (code, signal) => {
-			exitInfo = signal ?? `exit ${code}`;
-			resolve();
-		});
-		child.once('error', (error) => {
-			exitInfo = `spawn error: ${error.message}`;
-			resolve();
-		});
-	});
+	const { exited, exitInfo, logs } = watchChild(child, logFile);
 	const entry = { pid, userFolder };
 	running.add(entry);
 	installExitHook();
 
-	const logs = (): string => {
-		try {
-			return readFileSync(logFile, 'utf8');
-		} catch {
-			return '';
-		}
-	};
-
 	let stopping: Promise<void> | undefined;
 	const stop = (): Promise<void> => {
 		stopping ??= (async () => {
-			if (exitInfo === undefined) {
+			if (exitInfo() === undefined) {
 				killGroup(pid, 'SIGTERM');
 				if (!(await settlesWithin(exited, stopTimeoutMs))) {
 					killGroup(pid, 'SIGKILL');
@@ -434,7 +417,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 				const text = logs().slice(fromOffset);
 				const match = typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
 				if (match) return text;
-				if (exitInfo !== undefined) throw new Error(`n8n exited (${exitInfo})`);
+				if (exitInfo() !== undefined) throw new Error(`n8n exited (${exitInfo()})`);
 				return undefined;
 			},
 			{ timeoutMs, intervalMs: 100, description: `n8n log to match ${String(pattern)}` },
@@ -443,7 +426,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 	try {
 		const outcome = await waitFor(
 			async () => {
-				if (exitInfo !== undefined) return 'exited';
+				if (exitInfo() !== undefined) return 'exited';
 				if (command === 'worker')
 					return logs().includes(WORKER_READY_LOG_LINE) ? 'ready' : undefined;
 				if (!logs().includes(READY_LOG_LINE)) return undefined;
@@ -457,7 +440,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 				description: `${host.label} (${command}) to be ready at ${baseUrl}`,
 			},
 		);
-		if (outcome === 'exited') throw new Error(`n8n exited during start-up (${exitInfo})`);
+		if (outcome === 'exited') throw new Error(`n8n exited during start-up (${exitInfo()})`);
 	} catch (error) {
 		await stop();
 		const message = error instanceof Error ? error.message : String(error);
@@ -487,7 +470,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nInstance> {
 		startupMs: Date.now() - started,
 		logs,
 		waitForLog,
-		hasExited: () => exitInfo !== undefined,
+		hasExited: () => exitInfo() !== undefined,
 		kill,
 		stop,
 	};

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { waitFor, type WaitOptions } from './wait';
+import { pause, waitFor, type WaitOptions } from './wait';
 
 export class N8nHttpError extends Error {
 	constructor(
@@ -84,6 +84,25 @@ async function readBody(response: Response): Promise<string> {
 	return await response.text();
 }
 
+/** How long a read waits out n8n's 503 "Database is not ready!". */
+const DATABASE_NOT_READY_WAIT_MS = 30_000;
+
+/**
+ * fetch() that waits out n8n's "Database is not ready!" (503) for reads: under a burst, n8n's
+ * database health ping can time out, and n8n refuses requests until the next ping succeeds
+ * (every 2 s). Writes are not repeated.
+ */
+async function fetchN8n(url: string, init: RequestInit): Promise<Response> {
+	const deadline = Date.now() + DATABASE_NOT_READY_WAIT_MS;
+	for (;;) {
+		const response = await fetch(url, init);
+		if (response.status !== 503 || (init.method ?? 'GET') !== 'GET' || Date.now() > deadline)
+			return response;
+		await response.arrayBuffer();
+		await pause(500);
+	}
+}
+
 /** A logged-in session on n8n's REST API (what the editor UI uses), carried by the auth cookie. */
 export class N8nSession {
 	private cookie = '';
@@ -97,7 +116,7 @@ export class N8nSession {
 		const headers: Record<string, string> = { 'browser-id': this.browserId };
 		if (this.cookie) headers.cookie = this.cookie;
 		if (body !== undefined) headers['content-type'] = 'application/json';
-		const response = await fetch(`${this.baseUrl}${path}`, {
+		const response = await fetchN8n(`${this.baseUrl}${path}`, {
 			method,
 			headers,
 			body: body === undefined ? undefined : JSON.stringify(body),
@@ -288,7 +307,7 @@ export class N8nPublicApi {
 			accept: 'application/json',
 		};
 		if (body !== undefined) headers['content-type'] = 'application/json';
-		const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
+		const response = await fetchN8n(`${this.baseUrl}/api/v1${path}`, {
 			method,
 			headers,
 			body: body === undefined ? undefined : JSON.stringify(body),

@@ -12,7 +12,6 @@ import {
 	mkdtempSync,
 	openSync,
 	readdirSync,
-	readFileSync,
 	rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +19,7 @@ import { delimiter, join } from 'node:path';
 
 import { getFreePort } from './ports';
 import { waitFor } from './wait';
+import { watchChild } from './child';
 
 export interface RunningService {
 	/** 127.0.0.1 */
@@ -146,30 +146,13 @@ async function runService(options: {
 	const pid = child.pid;
 	if (pid === undefined) throw new Error(`could not start ${name}`);
 	trackForExit(pid);
-	let exitInfo: string | undefined;
-	const exited = new Promise<void>((resolve) => {
-		child.once('exit', (code, signal) => {
-			exitInfo = signal ?? `exit ${code}`;
-			resolve();
-		});
-		child.once('error', (error) => {
-			exitInfo = `spawn error: ${error.message}`;
-			resolve();
-		});
-	});
-	const logs = (): string => {
-		try {
-			return readFileSync(logFile, 'utf8');
-		} catch {
-			return '';
-		}
-	};
+	const { exited, exitInfo, logs } = watchChild(child, logFile);
 	let stopping: Promise<void> | undefined;
 	const stop = (): Promise<void> => {
 		stopping ??= (async () => {
-			if (exitInfo === undefined && processAlive(pid)) {
+			if (exitInfo() === undefined && processAlive(pid)) {
 				process.kill(pid, options.shutdownSignal);
-				const stoppedInTime = await waitFor(() => exitInfo !== undefined || !processAlive(pid), {
+				const stoppedInTime = await waitFor(() => exitInfo() !== undefined || !processAlive(pid), {
 					timeoutMs: 10_000,
 					intervalMs: 50,
 					description: `${name} (pid ${pid}) to stop`,
@@ -185,7 +168,8 @@ async function runService(options: {
 	try {
 		await waitFor(
 			() => {
-				if (exitInfo !== undefined) throw new Error(`${name} exited during start-up (${exitInfo})`);
+				if (exitInfo() !== undefined)
+					throw new Error(`${name} exited during start-up (${exitInfo()})`);
 				return options.ready(logs());
 			},
 			{

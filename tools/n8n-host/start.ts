@@ -102,9 +102,11 @@ export async function startN8nWith(options: StartN8nWithOptions): Promise<Starte
 		}
 		return { n8n, session, owner, credentials, workflowIds, userFolder };
 	} catch (error) {
-		// Before n8n started the folder is ours to remove; after, stop() does as asked.
+		// A folder made here goes with the failure; a given one only as `keepUserFolder` says.
 		if (n8n) await n8n.stop();
-		else if (!options.keepUserFolder) rmSync(userFolder, { recursive: true, force: true });
+		if (!options.userFolder || (!n8n && !options.keepUserFolder)) {
+			rmSync(userFolder, { recursive: true, force: true });
+		}
 		throw error;
 	}
 }
