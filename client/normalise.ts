@@ -485,7 +485,8 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			validity_type: enumName(e.v3ValidityType, r.validity_type),
 			delivery_type: enumName(e.v3DeliveryType, r.delivery_type),
 			tag: r.strat_tags.length > 0 ? r.strat_tags[0] : null,
-			tags: r.strat_tags.slice(),
+			// A non-empty list is this frame's own array; an empty one is the reader's shared one.
+			tags: r.strat_tags.length > 0 ? r.strat_tags : [],
 			update_msg: text(r.rejection_msg),
 			asset: refdata ? text(refdata.asset) : null,
 			asset_type: null,

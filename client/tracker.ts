@@ -44,6 +44,12 @@ export interface TrackerOptions {
 const RECENT_KEYS_PER_ORDER = 16;
 
 /**
+ * The `recovered` list of an order only heard of live: shared (most orders never have one), so it
+ * is replaced by an array of its own before the first push, never written to.
+ */
+const NONE_RECOVERED: ComparableState[] = Object.freeze([]) as unknown as ComparableState[];
+
+/**
  * Progress of a status, so a snapshot older than what the socket already said is not re-emitted.
  * TRIGGERED comes after OPEN: the snapshot lists a triggered order as OPEN (its bucket), which
  * is not news to a trigger that heard TRIGGERED.
@@ -157,6 +163,8 @@ export class OrderStateTracker {
 	readonly #orders = new Map<string, OrderMemory>();
 	readonly #maxOrders: number;
 	readonly #maxSnapshotOrders: number;
+	/** The comparable state of the live event being observed: read, never kept (copied). */
+	readonly #live: ComparableState = { status: 'UNKNOWN', filledQty: 0, orderQty: 0, orderPrice: 0 };
 	#restored = false;
 
 	constructor(options: TrackerOptions = {}) {
@@ -175,10 +183,14 @@ export class OrderStateTracker {
 	observeLive(event: NubraEvent): string | null {
 		const id = orderKey(event);
 		const key = stateKeyOf(event, id);
-		const state = comparableState(event);
+		const state = this.#live;
+		state.status = event.status;
+		state.filledQty = toApproxNumber(event.filled_qty);
+		state.orderQty = toApproxNumber(event.order_qty);
+		state.orderPrice = toApproxNumber(event.order_price);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [key], []));
+			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [key], NONE_RECOVERED));
 			return key;
 		}
 		if (memory.keys.includes(key)) return null;
@@ -278,6 +290,7 @@ export class OrderStateTracker {
 		memory.keys.push(key);
 		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
 		if (recovered) {
+			if (memory.recovered === NONE_RECOVERED) memory.recovered = [];
 			memory.recovered.push(state);
 			if (memory.recovered.length > RECENT_KEYS_PER_ORDER) memory.recovered.shift();
 		}

@@ -464,20 +464,20 @@ export class ProtoReader {
 
 	/**
 	 * The UTF-8 text between `start` and `end`. Names, exchanges, tags and type URLs repeat from
-	 * frame to frame: a short ASCII string found in the cache is compared, not decoded again,
-	 * which costs a fraction of a native decode and allocates nothing.
+	 * frame to frame: a short string found in the cache is compared, not decoded again, which
+	 * costs a fraction of a native decode and allocates nothing. The slot comes from the length
+	 * and four sampled bytes, so a hit reads the bytes once (to compare them).
 	 */
 	text(start: number, end: number): string {
 		const length = end - start;
 		if (length === 0) return '';
 		const buf = this.#buf;
 		if (length > MAX_CACHED_TEXT) return buf.toString('utf8', start, end);
-		let hash = length;
-		for (let i = start; i < end; i++) {
-			const byte = buf[i];
-			if (byte >= 0x80) return buf.toString('utf8', start, end);
-			hash = (Math.imul(hash, 31) + byte) | 0;
-		}
+		const last = end - 1;
+		let hash = Math.imul(length, 31) + buf[start];
+		hash = Math.imul(hash, 31) + buf[start + (length >>> 1)];
+		hash = Math.imul(hash, 31) + buf[last - (length >>> 2)];
+		hash = Math.imul(hash, 31) + buf[last];
 		const slot = hash & (TEXT_CACHE_SLOTS - 1);
 		const cached = this.#texts[slot];
 		if (cached.length === length) {
@@ -488,10 +488,13 @@ export class ProtoReader {
 					break;
 				}
 			}
+			// Only ASCII text is cached (below), so equal bytes are that text in UTF-8 too.
 			if (same) return cached;
 		}
-		const text = buf.toString('latin1', start, end);
-		this.#texts[slot] = text;
+		const text = buf.toString('utf8', start, end);
+		// As many characters as bytes: every byte was ASCII (a multi-byte sequence gives fewer,
+		// an invalid byte gives U+FFFD, which no byte compares equal to).
+		if (text.length === length) this.#texts[slot] = text;
 		return text;
 	}
 

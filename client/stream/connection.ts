@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 
 import { backoffDelay } from '../backoff';
-import { FrameDecoder } from '../codec';
+import { FrameDecoder, type DecodeOptions } from '../codec';
 import {
 	NUBRA_ERROR_CODES,
 	NubraError,
@@ -111,6 +111,9 @@ const DEFAULTS = {
 } satisfies Required<ConnectionSettings>;
 
 const CLOSE_BOUND_MS = 3_000;
+/** Decode options, made once rather than per frame. */
+const WITH_MESSAGE: DecodeOptions = Object.freeze({ includeMessage: true });
+const WITHOUT_MESSAGE: DecodeOptions = Object.freeze({ includeMessage: false });
 const MAX_UNKNOWN_TYPES_REPORTED = 20;
 
 /**
@@ -128,6 +131,10 @@ export class AccountConnection {
 	readonly #abort = new AbortController();
 	readonly #timers = new Set<NodeJS.Timeout>();
 	readonly #members = new Set<ConnectionMember>();
+	/** The members as an array, for the per-frame loop (replaced, never mutated, on a change). */
+	#receivers: readonly ConnectionMember[] = [];
+	/** Whether any member wants the full decoded message. */
+	#includeMessage = false;
 	readonly #waiting: Waiting[] = [];
 	readonly #paused = new Set<unknown>();
 	readonly #unknownTypes = new Set<string>();
@@ -181,6 +188,7 @@ export class AccountConnection {
 	join(member: ConnectionMember, activation = true): Promise<void> {
 		if (this.closed) return Promise.reject(closedError());
 		this.#members.add(member);
+		this.#membersChanged();
 		if (this.#live) return this.#joinLive(member);
 		const waiting = new Promise<void>((resolve, reject) =>
 			this.#waiting.push({ member, activation, resolve, reject }),
@@ -192,6 +200,7 @@ export class AccountConnection {
 	/** Removes a subscription; the last one out closes the socket (bounded). */
 	async leave(member: ConnectionMember): Promise<void> {
 		if (!this.#members.delete(member)) return;
+		this.#membersChanged();
 		this.resume(member);
 		const index = this.#waiting.findIndex((w) => w.member === member);
 		if (index >= 0) this.#waiting.splice(index, 1)[0].reject(closedError());
@@ -239,6 +248,11 @@ export class AccountConnection {
 		this.#o.onClosed?.();
 	}
 
+	#membersChanged(): void {
+		this.#receivers = [...this.#members];
+		this.#includeMessage = this.#receivers.some((member) => member.includeMessage);
+	}
+
 	/** The strictest value any member asks for: the shortest timings, the most patience. */
 	#setting<K extends keyof ConnectionSettings>(key: K): number {
 		let value: number | undefined;
@@ -284,6 +298,7 @@ export class AccountConnection {
 				for (const waiting of this.#waiting.filter((w) => w.activation)) {
 					this.#waiting.splice(this.#waiting.indexOf(waiting), 1);
 					this.#members.delete(waiting.member);
+					this.#membersChanged();
 					waiting.reject(error);
 				}
 				if (this.#members.size === 0) {
@@ -610,11 +625,9 @@ export class AccountConnection {
 	#onFrame(data: Buffer): void {
 		this.stats.framesReceived++;
 		const receivedAtMono = performance.now();
-		let includeMessage = false;
-		for (const member of this.#members) includeMessage ||= member.includeMessage;
 		let frame;
 		try {
-			frame = this.#decoder.decode(data, { includeMessage });
+			frame = this.#decoder.decode(data, this.#includeMessage ? WITH_MESSAGE : WITHOUT_MESSAGE);
 		} catch (error) {
 			this.stats.malformedFrames++;
 			this.#warn(
@@ -631,8 +644,10 @@ export class AccountConnection {
 		}
 		this.#apiVersion = frame.kind;
 		const receivedAt = new Date();
-		for (const member of this.#members)
-			member.events(frame.events, frame.message, receivedAt, receivedAtMono);
+		// A member that leaves while a frame is handed out still sees that frame; a closed one ignores it.
+		const receivers = this.#receivers;
+		for (let i = 0; i < receivers.length; i++)
+			receivers[i].events(frame.events, frame.message, receivedAt, receivedAtMono);
 	}
 
 	/**

@@ -38,6 +38,22 @@ export class DeliveryQueue {
 
 	push(delivered: DeliveredEvent): void {
 		if (this.#closed) return;
+		// Nothing queued and no handler at work: hand it out at once, without a trip through the
+		// queue (the usual case while handlers are synchronous). A limit of 0 takes the queue's
+		// path, which applies the overflow policy to every event.
+		if (!this.#pumping && this.#queue.length === 0 && this.#options.limit > 0) {
+			this.#pumping = true;
+			this.delivered++;
+			const pending = this.#handOut(delivered, 0);
+			if (pending !== undefined) {
+				void pending.then(() => this.#pump());
+				return;
+			}
+			// A handler may have pushed more meanwhile (they were queued behind this one).
+			if (this.#queue.length > 0) this.#pump();
+			else this.#pumping = false;
+			return;
+		}
 		const { limit, overflow } = this.#options;
 		if (this.#queue.length >= limit) {
 			if (overflow === 'drop-newest') return this.#options.onDropped(1);

@@ -87,6 +87,22 @@ describe('OrderStateTracker', () => {
 			expect(tracker.observeRecovered(filledSnapshot)).toBeNull();
 		});
 
+		it("keeps each order's recovered states its own", () => {
+			// Order 1001 is heard live, then recovered as filled; order 1002 is only heard live.
+			const tracker = new OrderStateTracker();
+			tracker.observeLive(accepted);
+			tracker.observeLive(makeEvent({ order_id: 1002 }));
+			expect(tracker.observeRecovered(filledSnapshot)).not.toBeNull();
+			// 1002 filling live is news: 1001's recovered fill says nothing about it.
+			const otherFilled = makeEvent({ ...filled, order_id: 1002 });
+			expect(tracker.observeLive(otherFilled)).toBe(stateKey(otherFilled));
+			// An order first heard after that has no recovered states either.
+			const thirdFilled = makeEvent({ ...filled, order_id: 1003 });
+			expect(tracker.observeLive(makeEvent({ order_id: 1003 }))).not.toBeNull();
+			expect(tracker.observeLive(thirdFilled)).toBe(stateKey(thirdFilled));
+			expect(tracker.observeLive(filled)).toBeNull();
+		});
+
 		it('delivers a live state that moved on from the recovered one', () => {
 			const tracker = new OrderStateTracker();
 			tracker.observeRecovered(openSnapshot);

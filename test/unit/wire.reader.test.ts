@@ -208,6 +208,45 @@ describe('ProtoReader against protobufjs', () => {
 	});
 });
 
+describe('ProtoReader text cache', () => {
+	it('gives the UTF-8 text of any bytes, read once or again, ASCII or not, valid or not', () => {
+		const random = seededRandom(23);
+		const samples: Buffer[] = [
+			Buffer.from('NSE'),
+			Buffer.from('RELIANCE'),
+			Buffer.from('Nifty — ₹ 24 000'),
+			Buffer.from('é'),
+			Buffer.from([0x41, 0xff]),
+			Buffer.from([0x41, 0xc3]),
+			Buffer.from([0xc3, 0xa9, 0xff]),
+			Buffer.from('x'.repeat(64)),
+			Buffer.from('x'.repeat(65)),
+		];
+		// Short strings of few distinct bytes, so many share a cache slot and differ in one byte.
+		const alphabet = [0x41, 0x42, 0x7a, 0x80, 0xc3, 0xa9, 0xff];
+		for (let i = 0; i < 2_000; i++) {
+			const length = 1 + Math.floor(random() * 12);
+			samples.push(
+				Buffer.from(
+					Array.from(
+						{ length },
+						() => alphabet[Math.floor(random() * (random() < 0.8 ? 3 : alphabet.length))],
+					),
+				),
+			);
+		}
+		const reader = new ProtoReader();
+		for (let round = 0; round < 3; round++) {
+			for (const sample of samples) {
+				// Read from inside a larger buffer, as a field is.
+				const buffer = Buffer.concat([Buffer.from([9, 9]), sample, Buffer.from([9])]);
+				reader.reset(buffer);
+				expect(reader.text(2, 2 + sample.length)).toBe(sample.toString('utf8'));
+			}
+		}
+	});
+});
+
 describe('ProtoReader on bad bytes', () => {
 	const body = everything.encode(everything.fromObject(FULL)).finish();
 
