@@ -6,6 +6,7 @@ import { compileEventFilter, type EventPredicate } from '../client/filter';
 import { shapeEventItem, type ItemShapeOptions } from '../client/shape';
 import type { DeliveredEvent, NubraStream } from '../client/stream';
 import type { OrderStateTracker } from '../client/tracker';
+import { NUBRA_STATUSES } from '../client/types';
 import type { RunningSimulator } from '../simulator';
 import type { FeedProcess } from './feed-client';
 
@@ -20,18 +21,7 @@ export const BENCH_SHAPE: ItemShapeOptions = {
 export function benchFilter(): EventPredicate {
 	return compileEventFilter({
 		events: ['order', 'trade', 'basket'],
-		statuses: [
-			'PENDING',
-			'SENT',
-			'OPEN',
-			'PARTIALLY_FILLED',
-			'FILLED',
-			'TRIGGERED',
-			'REJECTED',
-			'CANCELLED',
-			'EXPIRED',
-			'UNKNOWN',
-		],
+		statuses: [...NUBRA_STATUSES],
 		// No side filter: V1 basket frames carry no side, so it would drop them.
 	});
 }
