@@ -111,6 +111,10 @@ const DEFAULTS = {
 } satisfies Required<ConnectionSettings>;
 
 const CLOSE_BOUND_MS = 3_000;
+
+function subscriptionCount(count: number): string {
+	return count === 1 ? '1 subscription' : `${count} subscriptions`;
+}
 /** Decode options, made once rather than per frame. */
 const WITH_MESSAGE: DecodeOptions = Object.freeze({ includeMessage: true });
 const WITHOUT_MESSAGE: DecodeOptions = Object.freeze({ includeMessage: false });
@@ -189,7 +193,13 @@ export class AccountConnection {
 		if (this.closed) return Promise.reject(closedError());
 		this.#members.add(member);
 		this.#membersChanged();
-		if (this.#live) return this.#joinLive(member);
+		if (this.#live) {
+			// Operators (and tests) can tell when every trigger of an account is live.
+			this.#logger.info(
+				`A subscription joined the live Nubra order feed; ${subscriptionCount(this.#members.size)} on this account`,
+			);
+			return this.#joinLive(member);
+		}
 		const waiting = new Promise<void>((resolve, reject) =>
 			this.#waiting.push({ member, activation, resolve, reject }),
 		);
@@ -427,7 +437,9 @@ export class AccountConnection {
 			const windows = this.#beginCatchUps();
 			this.#connectedStatus = { state: 'connected', url: redactUrl(url), attempt };
 			this.#broadcast(this.#connectedStatus);
-			this.#logger.info(`Nubra order feed connected to ${redactUrl(url)}`);
+			this.#logger.info(
+				`Nubra order feed connected to ${redactUrl(url)}; ${subscriptionCount(this.#members.size)} on this account`,
+			);
 			for (const waiting of this.#waiting.splice(0)) waiting.resolve();
 			return await new Promise<ConnectionEnd>((resolve) => {
 				let ended = false;

@@ -189,6 +189,12 @@ describe('one login and one socket per account, shared by every consumer', () =>
 		// The order filled before b joined is history for b, news for a.
 		expect(b.events).toEqual([]);
 		expect(b.of('connected')).toHaveLength(1);
+		// The log says how many subscriptions are live on the account, at connect and at each join.
+		expect(
+			logger.lines
+				.filter((line) => line.level === 'info' && line.message.includes('on this account'))
+				.map((line) => /(\d+) subscriptions? on this account/.exec(line.message)?.[1]),
+		).toEqual(['1', '2']);
 
 		await b.stream.close();
 		const after = fillOrdersNow(sim, 1);
