@@ -21,6 +21,7 @@ import {
 	startN8nWith,
 	waitFor,
 	waitForExecutions,
+	waitForNubraSubscriptions,
 } from '../../tools/n8n-host';
 import {
 	CUSTOM_TRIGGER_TYPE,
@@ -175,6 +176,7 @@ describe('fill examples in the pinned n8n, fed by the simulator', () => {
 		console.log(`n8n ready in ${n8n.startupMs} ms (log ${n8n.logFile})`);
 		// Both workflows use one credential: one login, one socket for both.
 		await sim.control.waitForSubscribers(1, 60_000);
+		await waitForNubraSubscriptions(n8n, 2);
 	});
 
 	afterAll(async () => {

@@ -23,6 +23,7 @@ import {
 	waitFor,
 	waitForExecutions,
 	type WorkflowJson,
+	waitForNubraSubscriptions,
 } from '../../tools/n8n-host';
 import {
 	forCustomExtensions,
@@ -129,6 +130,8 @@ describe('the Nubra node in the pinned n8n, with the simulator', () => {
 		({ n8n, session } = started);
 		[eventsId, cancelId, placeId, dailyId] = started.workflowIds;
 		await sim.control.waitForSubscribers(1, 60_000);
+		// Two triggers (events, cancel) share the socket.
+		await waitForNubraSubscriptions(n8n, 2);
 	});
 
 	afterAll(async () => {

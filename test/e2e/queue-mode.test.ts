@@ -31,6 +31,7 @@ import {
 	startHttpSink,
 	startQueueMode,
 	waitFor,
+	waitForNubraSubscriptions,
 	type WorkflowJson,
 } from '../../tools/n8n-host';
 import { simulatorCredential } from './fixtures/examples';
@@ -204,6 +205,8 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 			`queue mode ready: main ${queue.main.n8n.logFile}, workers ${queue.workers.map((w) => w.logFile).join(', ')}`,
 		);
 		await sim.control.waitForSubscribers(1, 60_000);
+		// Both workflows' triggers share the socket: wait until both are on it.
+		await waitForNubraSubscriptions(queue.main.n8n, 2);
 	});
 
 	afterAll(async () => {
@@ -270,6 +273,8 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 
 		await queue.restartMain();
 		await sim.control.waitForSubscribers(1, 60_000);
+		// What happens before a workflow's trigger is on the feed is caught up as current states.
+		await waitForNubraSubscriptions(queue.main.n8n, 2);
 		const afterRestart = await play(30);
 
 		const all = [...live, ...whileDown, ...afterRestart];

@@ -28,6 +28,7 @@ import {
 	startN8nWith,
 	waitFor,
 	waitForExecutions,
+	waitForNubraSubscriptions,
 } from '../../tools/n8n-host';
 import {
 	forCustomExtensions,
@@ -218,6 +219,7 @@ describe('six workflows on one Nubra account share one login and one socket', ()
 			ids[name] = imported[index];
 		});
 		await sim.control.waitForSubscribers(1, 60_000);
+		await waitForNubraSubscriptions(n8n, names.length);
 		await waitFor(async () => (await session.activeWorkflowIds()).length === names.length, {
 			timeoutMs: 60_000,
 			description: 'all six workflows to be active',

@@ -1,6 +1,7 @@
 export * from './hosts';
 export * from './http-sink';
 export * from './n8n';
+export * from './nubra-feed';
 export * from './package';
 export * from './ports';
 export * from './rest';
