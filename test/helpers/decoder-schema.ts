@@ -6,16 +6,11 @@
 import * as protobuf from 'protobufjs';
 
 import { loadNubraSchema, MESSAGE_NAMES } from '../../client/schema';
-import { wrapAny, type Generation } from './frames';
+import { messageType, wrapAny, type Generation } from './frames';
+
+export { messageType };
 
 export const GENERATIONS: readonly Generation[] = ['v1', 'v2', 'v3'];
-
-export function messageType(generation: Generation): protobuf.Type {
-	const schema = loadNubraSchema();
-	if (generation === 'v1') return schema.order;
-	if (generation === 'v2') return schema.executions;
-	return schema.intentUpdate;
-}
 
 /** The encoded body of one order-update message, without the Any envelopes. */
 export function encodeBody(generation: Generation, payload: Record<string, unknown>): Uint8Array {

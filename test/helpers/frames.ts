@@ -1,3 +1,5 @@
+import type { Type } from 'protobufjs';
+
 import { loadNubraSchema, MESSAGE_NAMES } from '../../client/schema';
 
 export type Generation = 'v1' | 'v2' | 'v3';
@@ -11,15 +13,17 @@ export function wrapAny(innerTypeUrl: string, body: Uint8Array): Buffer {
 	);
 }
 
+/** The order-update message type of a generation. */
+export function messageType(generation: Generation): Type {
+	const schema = loadNubraSchema();
+	if (generation === 'v1') return schema.order;
+	if (generation === 'v2') return schema.executions;
+	return schema.intentUpdate;
+}
+
 /** Encodes a plain object (enum names or numbers, int64 as number or string) as a frame. */
 export function encodeFrame(generation: Generation, payload: Record<string, unknown>): Buffer {
-	const schema = loadNubraSchema();
-	const type =
-		generation === 'v1'
-			? schema.order
-			: generation === 'v2'
-				? schema.executions
-				: schema.intentUpdate;
+	const type = messageType(generation);
 	const message = type.fromObject(payload);
 	return wrapAny(`type.googleapis.com/${MESSAGE_NAMES[generation]}`, type.encode(message).finish());
 }

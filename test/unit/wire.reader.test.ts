@@ -10,9 +10,8 @@ import * as protobuf from 'protobufjs';
 import { decodeFrameDetailed } from '../../client/codec';
 import { toInt64, WideInt64 } from '../../client/int64';
 import { NORMALISED_FIELDS } from '../../client/normalise';
-import { loadNubraSchema } from '../../client/schema';
 import { planMessage, ProtoReader, type FieldSelection } from '../../client/wire';
-import { encodeFrame, type Generation } from '../helpers/frames';
+import { encodeFrame, messageType, type Generation } from '../helpers/frames';
 import { v1Order, v2Flexi, v2Single, v3Multi, v3Single } from '../helpers/decoder-fixtures';
 import {
 	concatBytes,
@@ -321,13 +320,7 @@ describe('field selections', () => {
 	it.each(['v1', 'v2', 'v3'] as Generation[])(
 		'the normaliser selection for %s names fields of the schema',
 		(generation) => {
-			const schema = loadNubraSchema();
-			const type =
-				generation === 'v1'
-					? schema.order
-					: generation === 'v2'
-						? schema.executions
-						: schema.intentUpdate;
+			const type = messageType(generation);
 			const selection: FieldSelection<unknown> = NORMALISED_FIELDS[generation];
 			expect(() => planMessage(type, selection)).not.toThrow();
 		},
