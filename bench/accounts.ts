@@ -4,9 +4,10 @@ import { shapeEventItem } from '../client/shape';
 import type { OrderSubscription } from '../client/stream';
 import type { RunningSimulator } from '../simulator';
 import type { NubraApiVersion } from '../simulator/types';
-import { BENCH_SHAPE, benchCredentials, benchFilter } from './clients';
+import { BENCH_SHAPE, benchCredentials, benchFilter, BURST_POLL_MS, framesTaken } from './clients';
 import type { FeedProcess } from './feed-client';
 import { round } from './stats';
+import { waitFor } from '../tools/n8n-host/wait';
 
 export interface SharedAccountRow {
 	/** Triggers (subscriptions) on one account. */
@@ -36,26 +37,6 @@ export interface SharedAccountOptions {
 }
 
 const BURST_TIMEOUT_MS = 180_000;
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline)
-			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
-}
-
-function taken(subscription: OrderSubscription): number {
-	const s = subscription.stats;
-	return (
-		s.eventsDelivered +
-		s.duplicatesSuppressed +
-		s.eventsFiltered +
-		s.malformedFrames +
-		s.unknownFrames
-	);
-}
 
 /**
  * N triggers on one account, as N workflows on one credential: one login, one socket, each
@@ -96,10 +77,14 @@ export async function measureSharedAccount(
 			await feed.waitForSubscriptions(socketsBefore + 1);
 			const cpu = process.cpuUsage();
 			await feed.request({ type: 'blast', name }, 'blasted');
-			await until(
-				() => subscriptions.every((subscription) => taken(subscription) >= prepared.frames),
-				BURST_TIMEOUT_MS,
-				`${triggers} triggers to take ${prepared.frames} frames`,
+			await waitFor(
+				() =>
+					subscriptions.every((subscription) => framesTaken(subscription.stats) >= prepared.frames),
+				{
+					timeoutMs: BURST_TIMEOUT_MS,
+					intervalMs: BURST_POLL_MS,
+					description: `${triggers} triggers to take ${prepared.frames} frames`,
+				},
 			);
 			const used = process.cpuUsage(cpu);
 			const cpuUs = used.user + used.system;

@@ -4,7 +4,7 @@ import { createNubraStream } from '../client/connect';
 import type { NubraCredentials } from '../client/credentials';
 import { compileEventFilter, type EventPredicate } from '../client/filter';
 import { shapeEventItem, type ItemShapeOptions } from '../client/shape';
-import type { DeliveredEvent, NubraStream } from '../client/stream';
+import type { DeliveredEvent, NubraStream, StreamStats } from '../client/stream';
 import type { OrderStateTracker } from '../client/tracker';
 import { NUBRA_STATUSES } from '../client/types';
 import type { RunningSimulator } from '../simulator';
@@ -16,6 +16,20 @@ export const BENCH_SHAPE: ItemShapeOptions = {
 	addRupeeAmounts: true,
 	includeMetadata: true,
 };
+
+/** How often a bench polls for the end of a burst: rarely enough to stay off the measured path. */
+export const BURST_POLL_MS = 20;
+
+/** Frames a subscription has dealt with, whatever became of them (delivered, dropped, refused). */
+export function framesTaken(stats: Readonly<StreamStats>): number {
+	return (
+		stats.eventsDelivered +
+		stats.duplicatesSuppressed +
+		stats.eventsFiltered +
+		stats.malformedFrames +
+		stats.unknownFrames
+	);
+}
 
 /** A filter that every scenario event passes, but only after every check has run. */
 export function benchFilter(): EventPredicate {

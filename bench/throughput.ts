@@ -1,8 +1,9 @@
 import type { RunningSimulator } from '../simulator';
 import type { NubraApiVersion } from '../simulator/types';
-import { BareClient, Countdown, openPipeline } from './clients';
+import { BareClient, BURST_POLL_MS, Countdown, framesTaken, openPipeline } from './clients';
 import type { FeedProcess } from './feed-client';
 import { median, round } from './stats';
+import { waitFor } from '../tools/n8n-host/wait';
 
 export interface ThroughputRow {
 	version: NubraApiVersion;
@@ -79,16 +80,6 @@ async function bareBurst(
 	}
 }
 
-/** Polls (every 20 ms, outside the hot path) until `condition` holds or the deadline passes. */
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline)
-			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
-}
-
 /**
  * Every frame of the burst goes through decode and dedup; the rate counts frames, and the
  * burst ends when each one was delivered, filtered or suppressed as a duplicate.
@@ -114,22 +105,11 @@ async function pipelineBurst(
 		await feed.waitForSubscriptions(subscriptions + 1);
 		const cpuBefore = cpuMicros();
 		await feed.request({ type: 'blast', name }, 'blasted');
-		// stats is a snapshot: read it again at each poll.
-		const taken = () => {
-			const s = stream.stats;
-			return (
-				s.eventsDelivered +
-				s.duplicatesSuppressed +
-				s.eventsFiltered +
-				s.malformedFrames +
-				s.unknownFrames
-			);
-		};
-		await until(
-			() => taken() >= frames,
-			BURST_TIMEOUT_MS,
-			`the pipeline to take ${frames} frames (${name})`,
-		);
+		await waitFor(() => framesTaken(stream.stats) >= frames, {
+			timeoutMs: BURST_TIMEOUT_MS,
+			intervalMs: BURST_POLL_MS,
+			description: `the pipeline to take ${frames} frames (${name})`,
+		});
 		const cpuUsPerFrame = (cpuMicros() - cpuBefore) / frames;
 		const s = stream.stats;
 		if (shaped !== s.eventsDelivered)
