@@ -250,6 +250,27 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		const loginsBefore = sim.control.sessionCounts.logins;
 		const live = await play(30);
 		await postsFor(live);
+		// n8n writes the trigger's memory in the background at each emit; the claim below holds
+		// for what it has stored, so wait until the database knows every live order's last state.
+		const lastStates = new Map(
+			live.map((entry) => [entry.orderId, `"${entry.status}",${entry.filledQty}`]),
+		);
+		await waitFor(
+			async () => {
+				const workflow = await queue.main.session.request<{
+					data?: { staticData?: unknown };
+					staticData?: unknown;
+				}>('GET', `/rest/workflows/${workflowId}`);
+				const stored = JSON.stringify(workflow.data?.staticData ?? workflow.staticData ?? null);
+				return [...lastStates].every(([orderId, state]) =>
+					stored.includes(`"${orderId}":[${state}`),
+				);
+			},
+			{
+				timeoutMs: 30_000,
+				description: "n8n's database to hold the trigger's memory of the live orders",
+			},
+		);
 
 		await queue.main.n8n.kill();
 		await sim.control.waitForDisconnect(30_000);
