@@ -47,7 +47,7 @@ export { compileEventFilter, compileTextMatch } from './filter';
 export type { EventFilterOptions, MatchMode, TextMatch } from './filter';
 export { shapeEventItem, shapeConnectionItem } from './shape';
 export type { ItemShapeOptions, ShapedItem } from './shape';
-export { OrderStateTracker, stateKey, orderKey } from './tracker';
+export { OrderStateTracker, stateKey, orderKey, type OrderKey } from './tracker';
 export type { TrackerSnapshot } from './tracker';
 export { NubraError, NubraDecodeError, NUBRA_ERROR_CODES, isNubraError } from './errors';
 export type { NubraErrorCode } from './errors';

@@ -17,6 +17,14 @@ import type {
 
 type EnumTable = Readonly<Record<number, string>>;
 
+/**
+ * A field only some frames of a generation have (a trade's `trade_ref_id`, a basket's `legs`).
+ * The event still names it, as undefined, so every event of a generation has one object layout
+ * and the code that reads events stays monomorphic; items leave undefined fields out
+ * (`shapeEventItem`), as JSON does.
+ */
+const ABSENT = undefined;
+
 /** Enum number → wire name; an unknown number (a newer server) stays visible as its digits. */
 function enumName(table: EnumTable, value: number): string | null {
 	if (value === 0) return null;
@@ -348,7 +356,8 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 
 	function v2(x: WireExecutionsV2): NubraEvent {
 		const params = x.order_params;
-		const basketLegs = x.basket_params?.order_params ?? [];
+		const basket = x.basket_params;
+		const basketLegs = basket?.order_params ?? [];
 		const executionType = enumName(e.executionType, x.execution_type);
 		const isFlexi = executionType === 'EXECUTION_TYPE_FLEXI';
 		// The fill this frame reports: the single order's, or for FLEXI baskets the leg's that traded.
@@ -410,13 +419,12 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			max_prate: params?.algo_params ? params.algo_params.max_prate || null : null,
 			algo_params: algoPlain(params?.algo_params ?? null),
 			ltp: optionalInt64(x.ltp),
+			// Only some frames have these: see ABSENT.
+			trade_ref_id: filledLeg && params === null ? optionalInt64(filledLeg.ref_id) : ABSENT,
+			is_multi: basket !== null ? true : ABSENT,
+			legs: basket !== null ? basketLegs.map(legV2) : ABSENT,
+			basket_type_name: basket !== null ? text(basket.basket_type_name) : ABSENT,
 		};
-		if (filledLeg && params === null) event.trade_ref_id = optionalInt64(filledLeg.ref_id);
-		if (x.basket_params !== null) {
-			event.is_multi = true;
-			event.legs = basketLegs.map(legV2);
-			event.basket_type_name = text(x.basket_params.basket_type_name);
-		}
 		return event;
 	}
 
@@ -502,14 +510,14 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 			ltp: optionalInt64(r.ltp),
 			position_id: text(r.position_id),
 			execution_mode: enumName(e.v3ExecutionMode, r.execution_mode),
+			// Only some frames have these: see ABSENT.
+			trade_ref_id: isTrade ? optionalInt64(fill.ref_id) : ABSENT,
+			legs: r.legs.length > 0 ? r.legs.map(legV3) : ABSENT,
+			exit_triggers:
+				r.exit_triggers.length > 0
+					? r.exit_triggers.map((trigger) => messageToPlain(exitTriggerType, trigger))
+					: ABSENT,
 		};
-		if (isTrade) event.trade_ref_id = optionalInt64(fill.ref_id);
-		if (r.legs.length > 0) event.legs = r.legs.map(legV3);
-		if (r.exit_triggers.length > 0) {
-			event.exit_triggers = r.exit_triggers.map((trigger) =>
-				messageToPlain(exitTriggerType, trigger),
-			);
-		}
 		return event;
 	}
 

@@ -79,7 +79,10 @@ function copyCoreFields(e: NubraEvent): CoreFields {
 const CORE_ORDER: readonly string[] = Object.keys(copyCoreFields({} as NubraEvent));
 const CORE_FIELDS: ReadonlySet<string> = new Set(CORE_ORDER);
 
-/** A copy of the event that fields can be added to: the core fields, then its extra ones. */
+/**
+ * A copy of the event that fields can be added to: the core fields, then its extra ones, but
+ * not those left undefined (fields a generation names on every event and sets on some).
+ */
 function extensibleCopy(event: NubraEvent): ShapedItem {
 	const item: ShapedItem = copyCoreFields(event);
 	// The normaliser writes the core fields first, in this order: those are matched by position
@@ -91,7 +94,8 @@ function extensibleCopy(event: NubraEvent): ShapedItem {
 			continue;
 		}
 		position = CORE_ORDER.length;
-		if (!CORE_FIELDS.has(key)) item[key] = event[key];
+		const value = event[key];
+		if (value !== undefined && !CORE_FIELDS.has(key)) item[key] = value;
 	}
 	return item;
 }
@@ -143,12 +147,9 @@ export function shapeEventItem(delivered: DeliveredEvent, options: ItemShapeOpti
 			order_id: event.order_id,
 			message: delivered.message ?? null,
 		};
-	} else if (options.addRupeeAmounts || options.includeMetadata) {
+	} else {
 		item = extensibleCopy(event);
 		if (options.addRupeeAmounts) addRupees(item, event);
-	} else {
-		// A spread is the fastest copy as long as nothing is added to it.
-		item = { ...event };
 	}
 	if (options.includeMetadata) {
 		item.received_at = receivedIso(delivered.receivedAt);

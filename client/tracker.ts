@@ -1,5 +1,5 @@
 import { positiveAmount, toApproxNumber } from './int64';
-import { FINAL_STATUSES, type NubraEvent, type NubraStatus } from './types';
+import { FINAL_STATUSES, type Int64, type NubraEvent, type NubraStatus } from './types';
 
 /** What the tracker remembers of one order: enough to tell a new state from a repeat. */
 interface OrderMemory {
@@ -9,8 +9,8 @@ interface OrderMemory {
 	orderPrice: number;
 	/** Average fill price (paise) at `filledQty`, when known: prices the fills a catch-up finds. */
 	avgPrice: number | null;
-	/** Recent state keys, so a frame replayed out of order is still recognised. */
-	keys: string[];
+	/** Recent states, so a frame replayed out of order is still recognised. */
+	marks: StateMark[];
 	/**
 	 * States a catch-up (or the first snapshot, or a restored tracker) already accounted for:
 	 * the same state arriving live later is a repeat, even when older live frames came between
@@ -42,6 +42,60 @@ export interface TrackerOptions {
 }
 
 const RECENT_KEYS_PER_ORDER = 16;
+
+/**
+ * One state of an order as `stateKey` tells states apart (every part of the key but the order
+ * id), kept by value: comparing fields costs no text per frame, and the key itself is only
+ * written when an item shows it (`dedup_key`).
+ */
+class StateMark {
+	readonly event: unknown;
+	readonly status: unknown;
+	readonly filledQty: unknown;
+	readonly orderQty: unknown;
+	readonly orderPrice: unknown;
+	readonly responseType: unknown;
+	readonly request: unknown;
+	readonly tradeRefId: unknown;
+
+	constructor(event: NubraEvent) {
+		this.event = event.event;
+		this.status = event.status;
+		this.filledQty = event.filled_qty;
+		this.orderQty = event.order_qty;
+		this.orderPrice = event.order_price;
+		this.responseType = event.response_type;
+		this.request = event.request;
+		this.tradeRefId = event.trade_ref_id;
+	}
+
+	/** Whether `event` has this state: the same key, without making it. */
+	matches(event: NubraEvent): boolean {
+		return (
+			samePart(this.filledQty, event.filled_qty) &&
+			samePart(this.status, event.status) &&
+			samePart(this.event, event.event) &&
+			samePart(this.orderQty, event.order_qty) &&
+			samePart(this.orderPrice, event.order_price) &&
+			samePart(this.responseType, event.response_type) &&
+			samePart(this.request, event.request) &&
+			samePart(this.tradeRefId, event.trade_ref_id)
+		);
+	}
+}
+
+/** Whether two parts write the same text into a state key (`join`: null and undefined as ''). */
+function samePart(a: unknown, b: unknown): boolean {
+	if (a === b) return true;
+	// Two numbers or two strings that differ write different text; only mixed types need it.
+	if (typeof a === typeof b && a !== null) return false;
+	return String(a ?? '') === String(b ?? '');
+}
+
+function includesMark(marks: readonly StateMark[], event: NubraEvent): boolean {
+	for (let i = marks.length - 1; i >= 0; i--) if (marks[i].matches(event)) return true;
+	return false;
+}
 
 /**
  * The `recovered` list of an order only heard of live: shared (most orders never have one), so it
@@ -77,8 +131,21 @@ export interface KnownFill {
  * The identity of an order. V1 basket frames name the basket by `basket_id`, which the
  * decoder puts in `order_id`: the REST snapshot knows the same strategy by that id too.
  */
-export function orderKey(event: NubraEvent): string {
-	return String(event.order_id);
+export function orderKey(event: NubraEvent): OrderKey {
+	return event.order_id;
+}
+
+/**
+ * An order's identity as the tracker keys it: the id itself (a number while exact, decimal text
+ * beyond 2^53, as both the socket and the catch-up write it), so a lookup makes no text.
+ */
+export type OrderKey = Int64 | null;
+
+/** The key of an order id read back from a snapshot, whose keys are the ids' text. */
+function keyOfText(text: string): OrderKey {
+	if (text === 'null') return null;
+	const number = Number(text);
+	return Number.isSafeInteger(number) && String(number) === text ? number : text;
 }
 
 /**
@@ -89,21 +156,14 @@ export function stateKey(event: NubraEvent): string {
 	return stateKeyOf(event, orderKey(event));
 }
 
-/** `stateKey` for an order key already made (ids of 20 000 orders miss V8's number-text cache). */
-function stateKeyOf(event: NubraEvent, id: string): string {
-	// join writes null and undefined as '' and makes one flat string: keys are kept per order,
-	// and a key built by concatenation is a tree of string pieces, several times its size.
-	return [
-		id,
-		event.event,
-		event.status,
-		event.filled_qty,
-		event.order_qty,
-		event.order_price,
-		event.response_type,
-		event.request,
-		event.trade_ref_id,
-	].join('|');
+/** `stateKey` for an order key already read. */
+function stateKeyOf(event: NubraEvent, id: OrderKey): string {
+	return `${id}|${event.event}|${event.status}|${part(event.filled_qty)}|${part(event.order_qty)}|${part(event.order_price)}|${part(event.response_type)}|${part(event.request)}|${part(event.trade_ref_id)}`;
+}
+
+/** A part of a state key: null and undefined as ''. */
+function part(value: unknown): unknown {
+	return value ?? '';
 }
 
 /** The parts of an event's state a REST snapshot can tell too. */
@@ -139,7 +199,7 @@ function isOlder(memory: OrderMemory, state: ComparableState): boolean {
 function newMemory(
 	state: ComparableState,
 	avgPrice: number | null,
-	keys: string[],
+	marks: StateMark[],
 	recovered: ComparableState[],
 ): OrderMemory {
 	return {
@@ -148,7 +208,7 @@ function newMemory(
 		orderQty: state.orderQty,
 		orderPrice: state.orderPrice,
 		avgPrice,
-		keys,
+		marks,
 		recovered,
 	};
 }
@@ -160,7 +220,7 @@ function newMemory(
  * changing, so they are the ones that go.
  */
 export class OrderStateTracker {
-	readonly #orders = new Map<string, OrderMemory>();
+	readonly #orders = new Map<OrderKey, OrderMemory>();
 	readonly #maxOrders: number;
 	readonly #maxSnapshotOrders: number;
 	/** The comparable state of the live event being observed: read, never kept (copied). */
@@ -181,8 +241,12 @@ export class OrderStateTracker {
 	 * seen (a duplicate to drop).
 	 */
 	observeLive(event: NubraEvent): string | null {
+		return this.isNewLive(event) ? stateKey(event) : null;
+	}
+
+	/** `observeLive` without making the key: whether the live event is news (and records it). */
+	isNewLive(event: NubraEvent): boolean {
 		const id = orderKey(event);
-		const key = stateKeyOf(event, id);
 		const state = this.#live;
 		state.status = event.status;
 		state.filledQty = toApproxNumber(event.filled_qty);
@@ -190,13 +254,14 @@ export class OrderStateTracker {
 		state.orderPrice = toApproxNumber(event.order_price);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), [key], NONE_RECOVERED));
-			return key;
+			const marks = [new StateMark(event)];
+			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), marks, NONE_RECOVERED));
+			return true;
 		}
-		if (memory.keys.includes(key)) return null;
+		if (includesMark(memory.marks, event)) return false;
 		const repeatOfRecovered = memory.recovered.length > 0 && includesState(memory.recovered, state);
-		this.#update(id, memory, state, positiveAmount(event.avg_price), key, false);
-		return repeatOfRecovered ? null : key;
+		this.#update(id, memory, state, positiveAmount(event.avg_price), event, false);
+		return !repeatOfRecovered;
 	}
 
 	/**
@@ -204,7 +269,7 @@ export class OrderStateTracker {
 	 * that has moved on (more filled, a later status, a new quantity or price) since the
 	 * socket last spoke of it. A snapshot older than the socket's last word is not news.
 	 */
-	isNewer(id: string, state: ComparableState): boolean {
+	isNewer(id: OrderKey, state: ComparableState): boolean {
 		const memory = this.#orders.get(id);
 		if (memory === undefined) return true;
 		if (FINAL_STATUSES.has(memory.status)) return false;
@@ -220,12 +285,12 @@ export class OrderStateTracker {
 		const id = orderKey(event);
 		const state = comparableState(event);
 		if (!this.isNewer(id, state)) return null;
-		const key = stateKeyOf(event, id);
 		const memory = this.#orders.get(id);
 		const avgPrice = positiveAmount(event.avg_price);
-		if (memory === undefined) this.#remember(id, newMemory(state, avgPrice, [key], [state]));
-		else this.#update(id, memory, state, avgPrice, key, true);
-		return key;
+		if (memory === undefined)
+			this.#remember(id, newMemory(state, avgPrice, [new StateMark(event)], [state]));
+		else this.#update(id, memory, state, avgPrice, event, true);
+		return stateKeyOf(event, id);
 	}
 
 	/** Takes a state as known without emitting it (the first snapshot after activation). */
@@ -235,12 +300,12 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		this.#remember(
 			id,
-			newMemory(state, positiveAmount(event.avg_price), [stateKey(event)], [state]),
+			newMemory(state, positiveAmount(event.avg_price), [new StateMark(event)], [state]),
 		);
 	}
 
 	/** The fill last known for an order, or undefined for an order never seen. */
-	knownFill(id: string): KnownFill | undefined {
+	knownFill(id: OrderKey): KnownFill | undefined {
 		const memory = this.#orders.get(id);
 		return memory === undefined
 			? undefined
@@ -253,7 +318,7 @@ export class OrderStateTracker {
 		let skip = this.#orders.size - this.#maxSnapshotOrders;
 		for (const [id, m] of this.#orders) {
 			if (skip-- > 0) continue;
-			orders[id] =
+			orders[String(id)] =
 				m.avgPrice === null
 					? [m.status, m.filledQty, m.orderQty, m.orderPrice]
 					: [m.status, m.filledQty, m.orderQty, m.orderPrice, m.avgPrice];
@@ -270,7 +335,8 @@ export class OrderStateTracker {
 		if (snapshot?.v !== 1 || typeof snapshot.orders !== 'object' || snapshot.orders === null)
 			return;
 		this.#restored = true;
-		for (const [id, entry] of Object.entries(snapshot.orders)) {
+		for (const [text, entry] of Object.entries(snapshot.orders)) {
+			const id = keyOfText(text);
 			if (!Array.isArray(entry) || this.#orders.has(id)) continue;
 			// Snapshots saved before the average price was kept have four entries.
 			const [status, filledQty, orderQty, orderPrice, avgPrice] = entry;
@@ -280,15 +346,15 @@ export class OrderStateTracker {
 	}
 
 	#update(
-		id: string,
+		id: OrderKey,
 		memory: OrderMemory,
 		state: ComparableState,
 		avgPrice: number | null,
-		key: string,
+		event: NubraEvent,
 		recovered: boolean,
 	) {
-		memory.keys.push(key);
-		if (memory.keys.length > RECENT_KEYS_PER_ORDER) memory.keys.shift();
+		memory.marks.push(new StateMark(event));
+		if (memory.marks.length > RECENT_KEYS_PER_ORDER) memory.marks.shift();
 		if (recovered) {
 			if (memory.recovered === NONE_RECOVERED) memory.recovered = [];
 			memory.recovered.push(state);
@@ -311,7 +377,7 @@ export class OrderStateTracker {
 		this.#orders.set(id, memory);
 	}
 
-	#remember(id: string, memory: OrderMemory): void {
+	#remember(id: OrderKey, memory: OrderMemory): void {
 		this.#orders.set(id, memory);
 		while (this.#orders.size > this.#maxOrders) {
 			const oldest = this.#orders.keys().next().value;

@@ -1,6 +1,6 @@
 import type { SentinelOrderRow } from '../sentinel';
 import { asRecoveredFill, missedFillsBeforeLive, normaliseSnapshotRow } from '../snapshot';
-import { orderKey, type OrderStateTracker } from '../tracker';
+import { orderKey, type OrderKey, type OrderStateTracker } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import type { DeliveredEvent } from './types';
 
@@ -35,7 +35,7 @@ export class CatchUpState {
 	readonly tracker: OrderStateTracker;
 	#hasBaseline: boolean;
 	/** Orders heard live since the current catch-up began; undefined when none is running. */
-	#liveOrders: Set<string> | undefined;
+	#liveOrders: Set<OrderKey> | undefined;
 	#recoveredFromLive = 0;
 	/** Which read the window belongs to: a snapshot begun before a newer one is stale. */
 	#window = 0;
@@ -86,9 +86,9 @@ export class CatchUpState {
 		return missed;
 	}
 
-	/** Records a live event; its state key, or null for a state already seen. */
-	observe(event: NubraEvent): string | null {
-		return this.tracker.observeLive(event);
+	/** Records a live event; false for a state already seen. */
+	observe(event: NubraEvent): boolean {
+		return this.tracker.isNewLive(event);
 	}
 
 	/** Today's orders before the socket opened: history, not news. */

@@ -12,6 +12,7 @@ import { OrderStateTracker, stateKey } from '../tracker';
 import type { NubraApiVersion, NubraEvent } from '../types';
 import { CatchUpState } from './catch-up';
 import type { AccountConnection, ConnectionMember } from './connection';
+import { LiveDelivery } from './delivered';
 import { DeliveryQueue } from './delivery-queue';
 import type {
 	ConnectionSettings,
@@ -228,19 +229,11 @@ export class OrderSubscription implements ConnectionMember {
 					receivedAtMono,
 				});
 			}
-			const dedupKey = state.observe(event);
-			if (dedupKey === null) {
+			if (!state.observe(event)) {
 				this.#own.duplicatesSuppressed++;
 				continue;
 			}
-			this.#deliver({
-				event,
-				recovered: false,
-				receivedAt,
-				dedupKey,
-				message: withMessage,
-				receivedAtMono,
-			});
+			this.#deliver(new LiveDelivery(event, receivedAt, receivedAtMono, withMessage));
 		}
 	}
 

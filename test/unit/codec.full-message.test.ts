@@ -3,6 +3,7 @@
  * exact decimal strings, proto3 defaults left out), and 64-bit precision end to end.
  */
 import { decodeFrame, decodeFrameDetailed } from '../../client/codec';
+import { shapeEventItem } from '../../client/shape';
 import { encodeFrame, type Generation } from '../helpers/frames';
 import { v1Order, v2Flexi, v2Single, v3Multi, v3Single } from '../helpers/decoder-fixtures';
 import { encodeBody, messageType } from '../helpers/decoder-schema';
@@ -73,9 +74,17 @@ describe('includeMessage', () => {
 		expect(message).toBeDefined();
 		expectPlainJson(message);
 		expect(JSON.parse(JSON.stringify(message))).toEqual(message);
-		// The event is JSON-safe as well: n8n serialises it.
-		expectPlainJson(events);
-		expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+		// The event's item is JSON-safe as well: n8n serialises it. (The event itself names the
+		// fields its generation sets on some frames only, as undefined on the others.)
+		const items = events.map((event) =>
+			shapeEventItem(
+				{ event, recovered: false, receivedAt: new Date(0), dedupKey: '', receivedAtMono: 0 },
+				{ output: 'simplified', addRupeeAmounts: false, includeMetadata: false },
+			),
+		);
+		expectPlainJson(items);
+		expect(JSON.parse(JSON.stringify(items))).toEqual(items);
+		expect(JSON.parse(JSON.stringify(events))).toEqual(items);
 	});
 
 	it.each(samples)(

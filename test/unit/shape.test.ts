@@ -84,6 +84,18 @@ describe('shapeEventItem', () => {
 		expect(source.event).not.toHaveProperty('order_price_rupees');
 	});
 
+	it('leaves out the fields an event names but does not set (undefined)', () => {
+		const event = makeEvent({ trade_ref_id: undefined, legs: undefined, ltp: 250_100 });
+		for (const options of [
+			simplified,
+			{ ...simplified, addRupeeAmounts: true, includeMetadata: true },
+		]) {
+			const item = shapeEventItem({ ...delivered(), event }, options);
+			expect('trade_ref_id' in item || 'legs' in item).toBe(false);
+			expect(item.ltp).toBe(250_100);
+		}
+	});
+
 	it('adds received_at, recovered and dedup_key as metadata', () => {
 		const item = shapeEventItem(delivered({ recovered: true }), {
 			...simplified,

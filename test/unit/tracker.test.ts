@@ -1,4 +1,10 @@
-import { OrderStateTracker, orderKey, stateKey, type TrackerSnapshot } from '../../client/tracker';
+import {
+	comparableState,
+	OrderStateTracker,
+	orderKey,
+	stateKey,
+	type TrackerSnapshot,
+} from '../../client/tracker';
 import { makeEvent } from '../helpers/events';
 
 const accepted = makeEvent();
@@ -152,7 +158,7 @@ describe('OrderStateTracker', () => {
 			const tracker = new OrderStateTracker();
 			tracker.observeLive(makeEvent({ status: 'CANCELLED', request: 'CANCEL' }));
 			expect(
-				tracker.isNewer('1001', {
+				tracker.isNewer(1001, {
 					status: 'OPEN',
 					filledQty: 0,
 					orderQty: 10,
@@ -169,7 +175,7 @@ describe('OrderStateTracker', () => {
 			).toBe(true);
 			tracker.observeLive(accepted);
 			expect(
-				tracker.isNewer('1001', {
+				tracker.isNewer(1001, {
 					status: 'PARTIALLY_FILLED',
 					filledQty: 4,
 					orderQty: 10,
@@ -177,7 +183,7 @@ describe('OrderStateTracker', () => {
 				}),
 			).toBe(true);
 			expect(
-				tracker.isNewer('1001', {
+				tracker.isNewer(1001, {
 					status: 'CANCELLED',
 					filledQty: 0,
 					orderQty: 10,
@@ -185,7 +191,7 @@ describe('OrderStateTracker', () => {
 				}),
 			).toBe(true);
 			expect(
-				tracker.isNewer('1001', {
+				tracker.isNewer(1001, {
 					status: 'OPEN',
 					filledQty: 0,
 					orderQty: 10,
@@ -193,7 +199,7 @@ describe('OrderStateTracker', () => {
 				}),
 			).toBe(true);
 			expect(
-				tracker.isNewer('1001', {
+				tracker.isNewer(1001, {
 					status: 'OPEN',
 					filledQty: 0,
 					orderQty: 10,
@@ -201,7 +207,7 @@ describe('OrderStateTracker', () => {
 				}),
 			).toBe(false);
 			expect(
-				tracker.isNewer('1001', {
+				tracker.isNewer(1001, {
 					status: 'PENDING',
 					filledQty: 0,
 					orderQty: 10,
@@ -297,22 +303,22 @@ describe('OrderStateTracker', () => {
 	describe('known fills (to price what a catch-up finds)', () => {
 		it('remembers the filled quantity with its average price, and forgets the price when a frame moves on without one', () => {
 			const tracker = new OrderStateTracker();
-			expect(tracker.knownFill('1001')).toBeUndefined();
+			expect(tracker.knownFill(1001)).toBeUndefined();
 			tracker.observeLive(accepted);
-			expect(tracker.knownFill('1001')).toEqual({ filledQty: 0, avgPrice: null });
+			expect(tracker.knownFill(1001)).toEqual({ filledQty: 0, avgPrice: null });
 			tracker.observeLive(
 				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 4, avg_price: 250_000 }),
 			);
-			expect(tracker.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
+			expect(tracker.knownFill(1001)).toEqual({ filledQty: 4, avgPrice: 250_000 });
 			// A late frame with less filled changes neither.
 			tracker.observeLive(
 				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 2, avg_price: 249_000 }),
 			);
-			expect(tracker.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
+			expect(tracker.knownFill(1001)).toEqual({ filledQty: 4, avgPrice: 250_000 });
 			tracker.observeLive(
 				makeEvent({ status: 'PARTIALLY_FILLED', filled_qty: 6, avg_price: null }),
 			);
-			expect(tracker.knownFill('1001')).toEqual({ filledQty: 6, avgPrice: null });
+			expect(tracker.knownFill(1001)).toEqual({ filledQty: 6, avgPrice: null });
 		});
 
 		it('keeps the average price through a snapshot, and reads snapshots saved without it', () => {
@@ -328,10 +334,28 @@ describe('OrderStateTracker', () => {
 			});
 			const second = new OrderStateTracker();
 			second.restore(saved);
-			expect(second.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: 250_000 });
+			expect(second.knownFill(1001)).toEqual({ filledQty: 4, avgPrice: 250_000 });
 			const old = new OrderStateTracker();
 			old.restore({ v: 1, orders: { 1001: ['PARTIALLY_FILLED', 4, 10, 250_050] } });
-			expect(old.knownFill('1001')).toEqual({ filledQty: 4, avgPrice: null });
+			expect(old.knownFill(1001)).toEqual({ filledQty: 4, avgPrice: null });
+		});
+
+		it('reads back the ids a snapshot saved as text: numbers while exact, text beyond 2^53', () => {
+			const wide = '9007199254741001';
+			const first = new OrderStateTracker();
+			const live = [makeEvent(), makeEvent({ order_id: wide }), makeEvent({ order_id: null })];
+			for (const event of live) first.observeLive(event);
+			const saved = JSON.parse(JSON.stringify(first.snapshot())) as TrackerSnapshot;
+			expect(Object.keys(saved.orders).sort()).toEqual(['1001', wide, 'null'].sort());
+			const second = new OrderStateTracker();
+			second.restore(saved);
+			expect(second.knownFill(1001)).toEqual({ filledQty: 0, avgPrice: null });
+			expect(second.knownFill(wide)).toEqual({ filledQty: 0, avgPrice: null });
+			expect(second.knownFill(null)).toEqual({ filledQty: 0, avgPrice: null });
+			expect(second.knownFill('1001')).toBeUndefined();
+			// What the snapshot restored is what the socket says next: not news.
+			for (const event of live)
+				expect(second.isNewer(orderKey(event), comparableState(event))).toBe(false);
 		});
 	});
 });
