@@ -68,12 +68,15 @@ interface CompiledSchema {
 	types: Readonly<Record<Generation, protobuf.Type>>;
 	/** Whole messages, for `includeMessage`. */
 	fullPlans: Readonly<Record<Generation, MessagePlan>>;
-	/** Only what the normaliser reads. */
+	/** Only what the normaliser reads, into reused objects. */
 	plans: Readonly<Record<Generation, MessagePlan>>;
 	/** Field numbers of `google.protobuf.Any`. */
 	typeUrlField: number;
 	valueField: number;
 }
+
+/** The normaliser is done with a message before the next is decoded, and keeps none of it. */
+const REUSE = { reuseObjects: true } as const;
 
 /**
  * Each stream has its own decoder; they share the generated decoders and the normaliser, so
@@ -93,9 +96,9 @@ function compile(schema: NubraSchema): CompiledSchema {
 			v3: planMessage(schema.intentUpdate),
 		},
 		plans: {
-			v1: planMessage(schema.order, NORMALISED_FIELDS.v1),
-			v2: planMessage(schema.executions, NORMALISED_FIELDS.v2),
-			v3: planMessage(schema.intentUpdate, NORMALISED_FIELDS.v3),
+			v1: planMessage(schema.order, NORMALISED_FIELDS.v1, REUSE),
+			v2: planMessage(schema.executions, NORMALISED_FIELDS.v2, REUSE),
+			v3: planMessage(schema.intentUpdate, NORMALISED_FIELDS.v3, REUSE),
 		},
 		typeUrlField: schema.any.fields.type_url.id,
 		valueField: schema.any.fields.value.id,

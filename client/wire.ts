@@ -267,42 +267,85 @@ const READ_METHOD: Readonly<Record<Kind, keyof ProtoReader>> = {
 	[KIND.message]: 'nested',
 };
 
+/** Varint kinds read inline when short, and how each turns the bits into its value. */
+const INLINE_VARINT: Partial<Record<Kind, (bits: string) => string>> = {
+	[KIND.int32]: (bits) => `(${bits}) | 0`,
+	[KIND.uint32]: (bits) => bits,
+	[KIND.int64]: (bits) => bits,
+	[KIND.uint64]: (bits) => bits,
+	[KIND.bool]: (bits) => `(${bits}) !== 0`,
+};
+
+/**
+ * The text that reads one value of `field` into `target`. Varints of up to three bytes (enums,
+ * flags, quantities, most prices and ids) are read in place, from the decoder's own `buf` and
+ * `pos`, checking `end` before each byte; anything longer, and every other kind, goes through
+ * the reader's method, which checks and reports as before.
+ */
+function readStatement(field: FieldPlan, target: string): string {
+	const viaReader = (call: string) => `r.pos = pos; ${target} = ${call}; pos = r.pos;`;
+	if (field.kind === KIND.message) return viaReader(`r.nested(nestedPlans[${field.slot}], end)`);
+	const method = `r.${READ_METHOD[field.kind]}(end)`;
+	const convert = INLINE_VARINT[field.kind];
+	if (convert === undefined) return viaReader(method);
+	return `if (pos < end && (b0 = buf[pos]) < 128) { ${target} = ${convert('b0')}; pos += 1; }
+			else if (pos + 1 < end && (b1 = buf[pos + 1]) < 128) { ${target} = ${convert('(b0 & 127) | (b1 << 7)')}; pos += 2; }
+			else if (pos + 2 < end && (b2 = buf[pos + 2]) < 128) { ${target} = ${convert('(b0 & 127) | ((b1 & 127) << 7) | (b2 << 14)')}; pos += 3; }
+			else { ${viaReader(method)} }`;
+}
+
 /**
  * Generates the decoder of one message type from its plan, as protobufjs generates its own:
  * one local per field, a switch on the exact tag, and the object made by one literal at the
  * end. Objects built this way share one fixed layout per type; a generic loop that copied a
  * template and set fields by name spent half of the decode time on that (bench/README.md).
+ * Tags of one or two bytes and short varints are read in place (`readStatement`); a call per
+ * field was most of the decode time once the rest was cheap.
  * The text is made only of .proto field names (quoted by JSON.stringify), tag numbers and
- * reader method names; `other` skips unknown fields and rejects a known one of the wrong wire type.
+ * reader method names; `other` skips unknown fields and rejects a known one of the wrong wire
+ * type or a field number of 0.
  */
-function generateDecoder(plan: MessagePlan, fields: readonly FieldPlan[]): MessageDecoder {
+function generateDecoder(
+	plan: MessagePlan,
+	fields: readonly FieldPlan[],
+	reuse: boolean,
+): MessageDecoder {
 	const locals = fields.map((field) => `v${field.slot} = defaults[${field.slot}]`).join(', ');
 	const cases = fields.map((field) => {
-		const read =
-			field.kind === KIND.message
-				? `r.nested(nestedPlans[${field.slot}], end)`
-				: `r.${READ_METHOD[field.kind]}(end)`;
 		const local = `v${field.slot}`;
 		const tag = field.number * 8 + field.wireType;
-		if (!field.repeated) return `case ${tag}: ${local} = ${read}; break;`;
-		const append = `case ${tag}: if (${local} === NONE) ${local} = []; ${local}.push(${read}); break;`;
+		if (!field.repeated) return `case ${tag}: ${readStatement(field, local)} break;`;
+		const append = `case ${tag}: { if (${local} === NONE) ${local} = []; let item; ${readStatement(field, 'item')} ${local}.push(item); break; }`;
 		if (!field.packable) return append;
 		const packedTag = field.number * 8 + WIRE_LENGTH_DELIMITED;
-		return `${append}\n\t\tcase ${packedTag}: if (${local} === NONE) ${local} = []; r.packed(fields[${field.slot}], ${local}, end); break;`;
+		return `${append}\n\t\tcase ${packedTag}: if (${local} === NONE) ${local} = []; r.pos = pos; r.packed(fields[${field.slot}], ${local}, end); pos = r.pos; break;`;
 	});
 	const properties = fields
 		.map((field) => `${JSON.stringify(field.name)}: v${field.slot}`)
 		.join(', ');
-	const body = `return function decode(r, end) {
+	// A reused object is made once, by the same literal, so it has the layout a new one would.
+	const result = reuse
+		? `${fields.map((field) => `reused[${JSON.stringify(field.name)}] = v${field.slot};`).join(' ')} return reused;`
+		: `return { ${properties} };`;
+	const made = reuse
+		? `const reused = { ${fields.map((field) => `${JSON.stringify(field.name)}: defaults[${field.slot}]`).join(', ')} };\n`
+		: '';
+	const body = `${made}return function decode(r, end) {
 	let ${locals || 'unused'};
-	while (r.pos < end) {
-		const tag = r.tag(end);
+	const buf = r.buffer;
+	let pos = r.pos, tag = 0, b0 = 0, b1 = 0, b2 = 0;
+	while (pos < end) {
+		tag = buf[pos];
+		if (tag < 128) pos += 1;
+		else if (pos + 1 < end && (b1 = buf[pos + 1]) < 128) { tag = (tag & 127) | (b1 << 7); pos += 2; }
+		else { r.pos = pos; tag = r.tag(end); pos = r.pos; }
 		switch (tag) {
 		${cases.join('\n\t\t')}
-		default: r.other(tag, plan, end);
+		default: r.pos = pos; r.other(tag, plan, end); pos = r.pos;
 		}
 	}
-	return { ${properties} };
+	r.pos = pos;
+	${result}
 };`;
 	const nestedPlans = fields.map((field) => field.message);
 	const defaults = fields.map((field) => (field.repeated ? NO_ELEMENTS : defaultOf(field.kind)));
@@ -340,22 +383,38 @@ function defaultOf(kind: Kind): unknown {
 	}
 }
 
-/**
- * Reader tables for `type` and the message types it nests, from protobufjs' reflection (the
- * types must be resolved: `root.resolveAll()`): every field, or only the `selection`.
- */
 function notYetGenerated(): never {
 	throw new Error('A message plan was used before its decoder was generated');
 }
 
-export function planMessage<T>(type: protobuf.Type, selection?: FieldSelection<T>): MessagePlan {
-	return plan(type, selection as AnySelection | undefined, new Map());
+export interface PlanOptions {
+	/**
+	 * Decode the selected messages into one object per message type, reused by every decode,
+	 * instead of a new one each time: for a caller that is done with a decoded message before it
+	 * decodes the next, and keeps none of its objects (the arrays of repeated fields are new each
+	 * time, and so are the messages inside them and messages read whole). Saves the allocations.
+	 */
+	reuseObjects?: boolean;
+}
+
+/**
+ * Reader tables for `type` and the message types it nests, from protobufjs' reflection (the
+ * types must be resolved: `root.resolveAll()`): every field, or only the `selection`.
+ */
+export function planMessage<T>(
+	type: protobuf.Type,
+	selection?: FieldSelection<T>,
+	options: PlanOptions = {},
+): MessagePlan {
+	const reuse = options.reuseObjects === true && selection !== undefined;
+	return plan(type, selection as AnySelection | undefined, new Map(), reuse);
 }
 
 function plan(
 	type: protobuf.Type,
 	selection: AnySelection | undefined,
 	fullPlans: Map<string, MessagePlan>,
+	reuse: boolean,
 ): MessagePlan {
 	const known = selection === undefined ? fullPlans.get(type.fullName) : undefined;
 	if (known) return known;
@@ -390,9 +449,17 @@ function plan(
 		const resolved = field.resolvedType;
 		if (resolved === null || !('fieldsArray' in resolved)) return;
 		const nested = selection?.[field.name];
-		fields[index].message = plan(resolved, nested === true ? undefined : nested, fullPlans);
+		// Only a selected message met once per decode can be reused: not in a repeated field,
+		// nor one read whole (whole plans are shared by every place their type appears).
+		const reuseNested = reuse && !field.repeated && nested !== undefined && nested !== true;
+		fields[index].message = plan(
+			resolved,
+			nested === true ? undefined : nested,
+			fullPlans,
+			reuseNested,
+		);
 	});
-	planned.decode = generateDecoder(planned, fields);
+	planned.decode = generateDecoder(planned, fields, reuse);
 	return planned;
 }
 
@@ -431,6 +498,11 @@ export class ProtoReader {
 
 	get pos(): number {
 		return this.#pos;
+	}
+
+	/** The buffer being read (generated decoders read short values from it in place). */
+	get buffer(): Buffer {
+		return this.#buf;
 	}
 
 	set pos(value: number) {
@@ -545,6 +617,7 @@ export class ProtoReader {
 
 	/** A tag no case of the generated decoder took: an unknown field, or a wrong wire type. */
 	other(tag: number, plan: MessagePlan, end: number): void {
+		if (tag >>> 3 === 0) throw new RangeError(`invalid field number 0 at offset ${this.#pos}`);
 		const field = plan.byNumber[tag >>> 3];
 		if (field === undefined) {
 			this.skip(tag & 7, tag >>> 3, end);

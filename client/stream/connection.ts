@@ -139,6 +139,8 @@ export class AccountConnection {
 	#receivers: readonly ConnectionMember[] = [];
 	/** Whether any member wants the full decoded message. */
 	#includeMessage = false;
+	#readAt: Date | undefined;
+	#readAtMono = 0;
 	readonly #waiting: Waiting[] = [];
 	readonly #paused = new Set<unknown>();
 	readonly #unknownTypes = new Set<string>();
@@ -634,9 +636,25 @@ export class AccountConnection {
 		this.#logger.debug(`Nubra socket message: ${safe}`);
 	}
 
+	/**
+	 * When the frames being handled were read: one read from the socket carries a burst of them,
+	 * handled in one task, so they share its time (taken once, forgotten when the task ends).
+	 */
+	#readTime(): void {
+		if (this.#readAt !== undefined) return;
+		this.#readAtMono = performance.now();
+		this.#readAt = new Date();
+		queueMicrotask(this.#forgetReadTime);
+	}
+
+	readonly #forgetReadTime = (): void => {
+		this.#readAt = undefined;
+	};
+
 	#onFrame(data: Buffer): void {
 		this.stats.framesReceived++;
-		const receivedAtMono = performance.now();
+		this.#readTime();
+		const receivedAtMono = this.#readAtMono;
 		let frame;
 		try {
 			frame = this.#decoder.decode(data, this.#includeMessage ? WITH_MESSAGE : WITHOUT_MESSAGE);
@@ -655,7 +673,7 @@ export class AccountConnection {
 			return;
 		}
 		this.#apiVersion = frame.kind;
-		const receivedAt = new Date();
+		const receivedAt = this.#readAt as Date;
 		// A member that leaves while a frame is handed out still sees that frame; a closed one ignores it.
 		const receivers = this.#receivers;
 		for (let i = 0; i < receivers.length; i++)

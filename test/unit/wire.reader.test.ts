@@ -188,6 +188,31 @@ describe('ProtoReader against protobufjs', () => {
 		},
 	);
 
+	it('reads varints of every length around the one-, two- and three-byte limits as protobufjs does', () => {
+		// Values up to three bytes are read in place by the generated decoder, longer ones by
+		// the reader: both sides of each limit, on one- and two-byte tags (fields 1-15 and 16+).
+		const limits = [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455, 2 ** 31 - 1];
+		for (const value of limits) {
+			const bytes = everything
+				.encode(
+					everything.fromObject({
+						i32: value,
+						u32: value,
+						i64: value,
+						u64: value,
+						colour: value,
+						packed64: [value],
+						unpacked: [value, -value],
+					}),
+				)
+				.finish();
+			expect([value, ours(bytes)]).toEqual([value, reference(bytes)]);
+		}
+		// A bool is any varint: non-zero in two bytes is still true.
+		expect(read(everything, Uint8Array.from([...tag(4, 0), 0x80, 0x01])).flag).toBe(true);
+		expect(read(everything, Uint8Array.from([...tag(4, 0), 0x80, 0x00])).flag).toBe(false);
+	});
+
 	it('seeded random messages decode as protobufjs decodes them', () => {
 		const random = seededRandom(11);
 		for (let i = 0; i < 200; i++) {
@@ -204,6 +229,54 @@ describe('ProtoReader against protobufjs', () => {
 			const bytes = everything.encode(everything.fromObject(payload)).finish();
 			expect(ours(bytes)).toEqual(reference(bytes));
 		}
+	});
+});
+
+describe('reused objects (reuseObjects)', () => {
+	const selection: FieldSelection<EverythingView> = {
+		i32: true,
+		text: true,
+		inner: { label: true },
+		inners: { label: true, amount: true },
+	};
+	const plan = planMessage(everything, selection, { reuseObjects: true });
+	const decode = (payload: Record<string, unknown>) => {
+		const bytes = everything.encode(everything.fromObject(payload)).finish();
+		const reader = new ProtoReader();
+		const end = reader.reset(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+		return reader.message(plan, end);
+	};
+
+	it('decodes each message into the same object, with nothing left from the one before', () => {
+		const first = decode({ i32: 5, text: 'a', inner: { label: 'x' }, inners: [{ label: 'l' }] });
+		const firstInner = first.inner;
+		const firstInners = first.inners;
+		expect(first).toEqual({
+			i32: 5,
+			text: 'a',
+			inner: { label: 'x' },
+			inners: [{ label: 'l', amount: 0 }],
+		});
+		const second = decode({ text: 'b' });
+		expect(second).toBe(first);
+		expect(second).toEqual({ i32: 0, text: 'b', inner: null, inners: [] });
+		// Repeated fields are new arrays each time: what the first decode gave is still there.
+		expect(firstInners).toEqual([{ label: 'l', amount: 0 }]);
+		const third = decode({ inner: { label: 'y' }, inners: [{ label: 'm' }, { label: 'n' }] });
+		expect(third.inner).toBe(firstInner);
+		const inners = third.inners as Array<Record<string, unknown>>;
+		expect(inners[0]).not.toBe(inners[1]);
+		expect(inners.map((item) => item.label)).toEqual(['m', 'n']);
+	});
+
+	it('is only for selections: a whole-message plan makes new objects', () => {
+		const whole = planMessage(everything, undefined, { reuseObjects: true });
+		const reader = new ProtoReader();
+		const bytes = Buffer.from(everything.encode(everything.fromObject({ i32: 1 })).finish());
+		const end = reader.reset(bytes);
+		const first = reader.message(whole, end);
+		reader.reset(bytes);
+		expect(reader.message(whole, end)).not.toBe(first);
 	});
 });
 
