@@ -3,7 +3,7 @@ import type * as protobuf from 'protobufjs';
 import { epochToIso, isNonZero, optionalInt64, toApproxNumber, toInt64 } from './int64';
 import type { NubraSchema } from './schema';
 import { unifyRequest, unifyStatus } from './status';
-import type { NubraEvent, NubraLeg } from './types';
+import type { NubraApiVersion, NubraEvent, NubraLeg } from './types';
 import type {
 	FieldSelection,
 	WireAlgoParams,
@@ -24,6 +24,16 @@ type EnumTable = Readonly<Record<number, string>>;
  * (`shapeEventItem`), as JSON does.
  */
 const ABSENT = undefined;
+
+/**
+ * The fields each generation's events name after the core ones, in order: the literals below
+ * write them so (a unit test holds them to it), and items of decoded events are made from this.
+ */
+export const GENERATION_EXTRAS = {
+	v1: ['basket_id'],
+	v2: ['ltp', 'trade_ref_id', 'is_multi', 'legs', 'basket_type_name'],
+	v3: ['is_multi', 'ltp', 'position_id', 'execution_mode', 'trade_ref_id', 'legs', 'exit_triggers'],
+} as const satisfies Record<NubraApiVersion, readonly string[]>;
 
 /** Enum number → wire name; an unknown number (a newer server) stays visible as its digits. */
 function enumName(table: EnumTable, value: number): string | null {

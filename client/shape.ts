@@ -1,6 +1,8 @@
 import { toApproxNumber } from './int64';
+import { GENERATION_EXTRAS } from './normalise';
 import type { DeliveredEvent, StreamStatus } from './stream';
-import type { NubraEvent, NubraLeg } from './types';
+import { LiveDelivery } from './stream/delivered';
+import type { NubraApiVersion, NubraEvent, NubraLeg } from './types';
 
 export interface ItemShapeOptions {
 	/** 'simplified': the flat event; 'full': the whole decoded message (or snapshot row). */
@@ -100,12 +102,13 @@ function extensibleCopy(event: NubraEvent): ShapedItem {
 	return item;
 }
 
+/** The flat item's paise fields that always get a rupee twin (and `ltp` when the event has it). */
+const RUPEE_FIELDS = ['order_price', 'avg_price', 'trade_price', 'trigger_price'] as const;
+const RUPEE_KEYS = RUPEE_FIELDS.map((name) => `${name}_rupees`);
+
 /** Adds `<field>_rupees` after the fields, for each paise field the event has. */
 function addRupees(item: ShapedItem, event: NubraEvent): void {
-	item.order_price_rupees = rupees(event.order_price);
-	item.avg_price_rupees = rupees(event.avg_price);
-	item.trade_price_rupees = rupees(event.trade_price);
-	item.trigger_price_rupees = rupees(event.trigger_price);
+	for (let i = 0; i < RUPEE_FIELDS.length; i++) item[RUPEE_KEYS[i]] = rupees(event[RUPEE_FIELDS[i]]);
 	if ('ltp' in event) item.ltp_rupees = rupees(event.ltp);
 	if (event.legs) item.legs = event.legs.map(legWithRupees);
 }
@@ -138,25 +141,92 @@ export type ShapedItem = Record<string, unknown>;
 /** The JSON of the workflow item for one delivered event. */
 export function shapeEventItem(delivered: DeliveredEvent, options: ItemShapeOptions): ShapedItem {
 	const event: NubraEvent = delivered.event;
-	let item: ShapedItem;
 	if (options.output === 'full') {
-		item = {
+		const item: ShapedItem = {
 			event: event.event,
 			api_version: event.api_version,
 			status: event.status,
 			order_id: event.order_id,
 			message: delivered.message ?? null,
 		};
-	} else {
-		item = extensibleCopy(event);
-		if (options.addRupeeAmounts) addRupees(item, event);
+		if (options.includeMetadata) addMetadata(item, delivered);
+		return item;
+	}
+	if (delivered instanceof LiveDelivery) return decodedItem(delivered, options);
+	const item = extensibleCopy(event);
+	if (options.addRupeeAmounts) addRupees(item, event);
+	if (options.includeMetadata) addMetadata(item, delivered);
+	return item;
+}
+
+function addMetadata(item: ShapedItem, delivered: DeliveredEvent): void {
+	item.received_at = receivedIso(delivered.receivedAt);
+	item.recovered = delivered.recovered;
+	item.dedup_key = delivered.dedupKey;
+}
+
+type ItemBuilder = (event: NubraEvent, delivered: DeliveredEvent) => ShapedItem;
+
+const GENERATIONS: readonly NubraApiVersion[] = ['v1', 'v2', 'v3'];
+
+/** Item builders by generation, then by the extras present and the options (see `decodedItem`). */
+const itemBuilders: Array<Array<ItemBuilder | undefined>> = GENERATIONS.map(() => []);
+
+/**
+ * The item of a decoded event, made by one object literal of exactly the fields it will have, as
+ * `extensibleCopy` + `addRupees` + `addMetadata` would make it, in the same order. A decoded
+ * event of a generation always names the same fields (`GENERATION_EXTRAS`), so its item depends
+ * only on which extras are set and on the options: a builder for each is generated when first
+ * needed. Adding fields to a copy instead moves the object through a chain of layouts and grows
+ * its out-of-object storage several times per item.
+ */
+function decodedItem(delivered: DeliveredEvent, options: ItemShapeOptions): ShapedItem {
+	const event = delivered.event;
+	const generation = GENERATIONS.indexOf(event.api_version);
+	const extras = GENERATION_EXTRAS[event.api_version];
+	let present = 0;
+	for (let i = 0; i < extras.length; i++) if (event[extras[i]] !== undefined) present |= 1 << i;
+	const slot = present * 4 + (options.addRupeeAmounts ? 2 : 0) + (options.includeMetadata ? 1 : 0);
+	const builders = itemBuilders[generation];
+	let build = builders[slot];
+	if (build === undefined) {
+		build = itemBuilder(extras, present, options);
+		builders[slot] = build;
+	}
+	return build(event, delivered);
+}
+
+function itemBuilder(
+	extras: readonly string[],
+	present: number,
+	options: ItemShapeOptions,
+): ItemBuilder {
+	const field = (name: string, value: string) => `${JSON.stringify(name)}: ${value}`;
+	const read = (name: string) => `e[${JSON.stringify(name)}]`;
+	const parts = CORE_ORDER.map((name) => field(name, read(name)));
+	extras.forEach((name, i) => {
+		if ((present & (1 << i)) === 0) return;
+		const withRupees = name === 'legs' && options.addRupeeAmounts;
+		parts.push(field(name, withRupees ? `${read(name)}.map(legWithRupees)` : read(name)));
+	});
+	if (options.addRupeeAmounts) {
+		RUPEE_FIELDS.forEach((name, i) => parts.push(field(RUPEE_KEYS[i], `rupees(${read(name)})`)));
+		if (extras.includes('ltp')) parts.push(field('ltp_rupees', `rupees(${read('ltp')})`));
 	}
 	if (options.includeMetadata) {
-		item.received_at = receivedIso(delivered.receivedAt);
-		item.recovered = delivered.recovered;
-		item.dedup_key = delivered.dedupKey;
+		parts.push(
+			field('received_at', 'receivedIso(d.receivedAt)'),
+			field('recovered', 'd.recovered'),
+			field('dedup_key', 'd.dedupKey'),
+		);
 	}
-	return item;
+	const factory = new Function(
+		'rupees',
+		'legWithRupees',
+		'receivedIso',
+		`return function item(e, d) { return { ${parts.join(', ')} }; };`,
+	) as (...helpers: unknown[]) => ItemBuilder;
+	return factory(rupees, legWithRupees, receivedIso);
 }
 
 /**

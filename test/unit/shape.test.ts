@@ -2,6 +2,10 @@ import type { DeliveredEvent, StreamStatus } from '../../client/stream';
 import { NUBRA_ERROR_CODES, NubraError } from '../../client/errors';
 import { shapeConnectionItem, shapeEventItem, type ItemShapeOptions } from '../../client/shape';
 import { makeEvent } from '../helpers/events';
+import { encodeFrames, scenarioChanges } from '../../bench/frames';
+import { FrameDecoder } from '../../client/codec';
+import { GENERATION_EXTRAS } from '../../client/normalise';
+import { LiveDelivery } from '../../client/stream/delivered';
 
 const AT = new Date('2025-01-15T09:15:00.000Z');
 
@@ -267,4 +271,56 @@ describe('shapeConnectionItem', () => {
 		const item = shapeConnectionItem({ state: 'recovered', count: 0 });
 		expect(Date.parse(String(item?.at))).toBeGreaterThan(Date.now() - 60_000);
 	});
+});
+
+describe('items of decoded events (one literal per layout)', () => {
+	const { changes, orders } = scenarioChanges({ seed: 3, count: 3_000 });
+	const ALL_OPTIONS: ItemShapeOptions[] = [false, true].flatMap((addRupeeAmounts) =>
+		[false, true].map((includeMetadata) => ({
+			output: 'simplified' as const,
+			addRupeeAmounts,
+			includeMetadata,
+		})),
+	);
+
+	it.each(['v1', 'v2', 'v3'] as const)(
+		'%s: every event names the core fields, then its generation extras, in order',
+		(version) => {
+			const core = Object.keys(shapeEventItem(delivered(), { ...simplified })).slice(0, 39);
+			const decoder = new FrameDecoder();
+			for (const payload of encodeFrames(changes, orders, version).payloads) {
+				for (const event of decoder.decode(payload).events) {
+					expect(Object.keys(event)).toEqual([...core, ...GENERATION_EXTRAS[version]]);
+				}
+			}
+		},
+	);
+
+	it.each(['v1', 'v2', 'v3'] as const)(
+		'%s: the item of a live event is the item the generic copy makes, field for field and in order',
+		(version) => {
+			const decoder = new FrameDecoder();
+			const layouts = new Set<string>();
+			for (const payload of encodeFrames(changes, orders, version).payloads) {
+				for (const event of decoder.decode(payload).events) {
+					const live = new LiveDelivery(event, AT, 0, undefined);
+					const plain: DeliveredEvent = {
+						event,
+						recovered: false,
+						receivedAt: AT,
+						dedupKey: live.dedupKey,
+						receivedAtMono: 0,
+					};
+					for (const options of ALL_OPTIONS) {
+						const fast = shapeEventItem(live, options);
+						const generic = shapeEventItem(plain, options);
+						expect(Object.entries(fast)).toEqual(Object.entries(generic));
+						layouts.add(Object.keys(fast).join());
+					}
+				}
+			}
+			// The scenario covers trades, baskets and exit triggers: several layouts per option set.
+			expect(layouts.size).toBeGreaterThan(version === 'v1' ? 3 : 8);
+		},
+	);
 });
