@@ -108,7 +108,8 @@ const RUPEE_KEYS = RUPEE_FIELDS.map((name) => `${name}_rupees`);
 
 /** Adds `<field>_rupees` after the fields, for each paise field the event has. */
 function addRupees(item: ShapedItem, event: NubraEvent): void {
-	for (let i = 0; i < RUPEE_FIELDS.length; i++) item[RUPEE_KEYS[i]] = rupees(event[RUPEE_FIELDS[i]]);
+	for (let i = 0; i < RUPEE_FIELDS.length; i++)
+		item[RUPEE_KEYS[i]] = rupees(event[RUPEE_FIELDS[i]]);
 	if ('ltp' in event) item.ltp_rupees = rupees(event.ltp);
 	if (event.legs) item.legs = event.legs.map(legWithRupees);
 }
