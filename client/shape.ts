@@ -1,5 +1,5 @@
 import { toApproxNumber } from './int64';
-import { GENERATION_EXTRAS } from './normalise';
+import { GENERATION_EXTRAS, GENERATION_LEG_FIELDS } from './normalise';
 import type { DeliveredEvent, StreamStatus } from './stream';
 import { LiveDelivery } from './stream/delivered';
 import type { NubraApiVersion, NubraEvent, NubraLeg } from './types';
@@ -191,28 +191,45 @@ function decodedItem(delivered: DeliveredEvent, options: ItemShapeOptions): Shap
 	const builders = itemBuilders[generation];
 	let build = builders[slot];
 	if (build === undefined) {
-		build = itemBuilder(extras, present, options);
+		build = itemBuilder(event.api_version, present, options);
 		builders[slot] = build;
 	}
 	return build(event, delivered);
 }
 
+const field = (name: string, value: string) => `${JSON.stringify(name)}: ${value}`;
+const read = (object: string, name: string) => `${object}[${JSON.stringify(name)}]`;
+
+/** What `legWithRupees` makes of a decoded leg of the generation, as one object literal. */
+function legBuilder(generation: NubraApiVersion): (leg: NubraLeg) => ShapedItem {
+	const names: readonly string[] = GENERATION_LEG_FIELDS[generation];
+	const parts = names.map((name) => field(name, read('l', name)));
+	LEG_PAISE_FIELDS.forEach((name, i) => {
+		if (names.includes(name)) parts.push(field(LEG_RUPEE_FIELDS[i], `rupees(${read('l', name)})`));
+	});
+	const factory = new Function(
+		'rupees',
+		`return function leg(l) { return { ${parts.join(', ')} }; };`,
+	) as (helper: typeof rupees) => (leg: NubraLeg) => ShapedItem;
+	return factory(rupees);
+}
+
 function itemBuilder(
-	extras: readonly string[],
+	generation: NubraApiVersion,
 	present: number,
 	options: ItemShapeOptions,
 ): ItemBuilder {
-	const field = (name: string, value: string) => `${JSON.stringify(name)}: ${value}`;
-	const read = (name: string) => `e[${JSON.stringify(name)}]`;
-	const parts = CORE_ORDER.map((name) => field(name, read(name)));
+	const extras: readonly string[] = GENERATION_EXTRAS[generation];
+	const e = (name: string) => read('e', name);
+	const parts = CORE_ORDER.map((name) => field(name, e(name)));
 	extras.forEach((name, i) => {
 		if ((present & (1 << i)) === 0) return;
 		const withRupees = name === 'legs' && options.addRupeeAmounts;
-		parts.push(field(name, withRupees ? `${read(name)}.map(legWithRupees)` : read(name)));
+		parts.push(field(name, withRupees ? `${e(name)}.map(legWithRupees)` : e(name)));
 	});
 	if (options.addRupeeAmounts) {
-		RUPEE_FIELDS.forEach((name, i) => parts.push(field(RUPEE_KEYS[i], `rupees(${read(name)})`)));
-		if (extras.includes('ltp')) parts.push(field('ltp_rupees', `rupees(${read('ltp')})`));
+		RUPEE_FIELDS.forEach((name, i) => parts.push(field(RUPEE_KEYS[i], `rupees(${e(name)})`)));
+		if (extras.includes('ltp')) parts.push(field('ltp_rupees', `rupees(${e('ltp')})`));
 	}
 	if (options.includeMetadata) {
 		parts.push(
@@ -227,7 +244,7 @@ function itemBuilder(
 		'receivedIso',
 		`return function item(e, d) { return { ${parts.join(', ')} }; };`,
 	) as (...helpers: unknown[]) => ItemBuilder;
-	return factory(rupees, legWithRupees, receivedIso);
+	return factory(rupees, legBuilder(generation), receivedIso);
 }
 
 /**

@@ -294,6 +294,38 @@ function readStatement(field: FieldPlan, target: string): string {
 			else { ${viaReader(method)} }`;
 }
 
+/** A field of the type that the plan does not read: its number and how it is sent. */
+interface SkippedField {
+	readonly number: number;
+	readonly wireType: number;
+}
+
+/**
+ * The cases that step over the fields a selection leaves out, in place: varints, short
+ * length-delimited values and fixed-size values; anything else (a cut frame included) goes
+ * through the reader's `skip`, which checks and reports as before. Without them every such
+ * field took two calls (`other`, `skip`).
+ */
+function skipCases(skipped: readonly SkippedField[]): string[] {
+	return skipped.map(({ number, wireType }) => {
+		const viaReader = `r.pos = pos; r.skip(${wireType}, ${number}, end); pos = r.pos;`;
+		const tag = number * 8 + wireType;
+		switch (wireType) {
+			case WIRE_VARINT:
+				return `case ${tag}: { let at = pos; while (at < end && buf[at] >= 128) at++; if (at < end && at - pos < 10) pos = at + 1; else { ${viaReader} } break; }`;
+			case WIRE_LENGTH_DELIMITED:
+				return `case ${tag}: if (pos < end && (b0 = buf[pos]) < 128 && b0 < end - pos) pos += 1 + b0; else { ${viaReader} } break;`;
+			case WIRE_FIXED64:
+			case WIRE_FIXED32: {
+				const size = wireType === WIRE_FIXED64 ? 8 : 4;
+				return `case ${tag}: if (${size} <= end - pos) pos += ${size}; else { ${viaReader} } break;`;
+			}
+			default:
+				return `case ${tag}: ${viaReader} break;`;
+		}
+	});
+}
+
 /**
  * Generates the decoder of one message type from its plan, as protobufjs generates its own:
  * one local per field, a switch on the exact tag, and the object made by one literal at the
@@ -308,6 +340,7 @@ function readStatement(field: FieldPlan, target: string): string {
 function generateDecoder(
 	plan: MessagePlan,
 	fields: readonly FieldPlan[],
+	skipped: readonly SkippedField[],
 	reuse: boolean,
 ): MessageDecoder {
 	const locals = fields.map((field) => `v${field.slot} = defaults[${field.slot}]`).join(', ');
@@ -340,7 +373,7 @@ function generateDecoder(
 		else if (pos + 1 < end && (b1 = buf[pos + 1]) < 128) { tag = (tag & 127) | (b1 << 7); pos += 2; }
 		else { r.pos = pos; tag = r.tag(end); pos = r.pos; }
 		switch (tag) {
-		${cases.join('\n\t\t')}
+		${[...cases, ...skipCases(skipped)].join('\n\t\t')}
 		default: r.pos = pos; r.other(tag, plan, end); pos = r.pos;
 		}
 	}
@@ -459,7 +492,20 @@ function plan(
 			reuseNested,
 		);
 	});
-	planned.decode = generateDecoder(planned, fields, reuse);
+	const chosenNumbers = new Set(chosen.map((field) => field.id));
+	const skipped = type.fieldsArray
+		.filter((field) => !chosenNumbers.has(field.id) && !field.map)
+		.flatMap((field): SkippedField[] => {
+			const wireType = WIRE_TYPE_OF_KIND[kindOf(field)];
+			const packed = field.repeated && wireType !== WIRE_LENGTH_DELIMITED;
+			return packed
+				? [
+						{ number: field.id, wireType },
+						{ number: field.id, wireType: WIRE_LENGTH_DELIMITED },
+					]
+				: [{ number: field.id, wireType }];
+		});
+	planned.decode = generateDecoder(planned, fields, skipped, reuse);
 	return planned;
 }
 

@@ -4,7 +4,7 @@ import { shapeConnectionItem, shapeEventItem, type ItemShapeOptions } from '../.
 import { makeEvent } from '../helpers/events';
 import { encodeFrames, scenarioChanges } from '../../bench/frames';
 import { FrameDecoder } from '../../client/codec';
-import { GENERATION_EXTRAS } from '../../client/normalise';
+import { GENERATION_EXTRAS, GENERATION_LEG_FIELDS } from '../../client/normalise';
 import { LiveDelivery } from '../../client/stream/delivered';
 
 const AT = new Date('2025-01-15T09:15:00.000Z');
@@ -291,6 +291,8 @@ describe('items of decoded events (one literal per layout)', () => {
 			for (const payload of encodeFrames(changes, orders, version).payloads) {
 				for (const event of decoder.decode(payload).events) {
 					expect(Object.keys(event)).toEqual([...core, ...GENERATION_EXTRAS[version]]);
+					for (const leg of event.legs ?? [])
+						expect(Object.keys(leg)).toEqual(GENERATION_LEG_FIELDS[version]);
 				}
 			}
 		},
@@ -315,6 +317,8 @@ describe('items of decoded events (one literal per layout)', () => {
 						const fast = shapeEventItem(live, options);
 						const generic = shapeEventItem(plain, options);
 						expect(Object.entries(fast)).toEqual(Object.entries(generic));
+						// Nested legs too, in order.
+						expect(JSON.stringify(fast)).toBe(JSON.stringify(generic));
 						layouts.add(Object.keys(fast).join());
 					}
 				}

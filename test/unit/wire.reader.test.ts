@@ -335,6 +335,31 @@ describe('ProtoReader on bad bytes', () => {
 		expect(threw).toBeGreaterThan(body.length / 2);
 	});
 
+	it('with a selection, throws for exactly the cuts the whole plan throws for (skipped fields are checked too)', () => {
+		const selection: FieldSelection<EverythingView> = {
+			i32: true,
+			text: true,
+			inner: true,
+			inners: true,
+		};
+		const outcome = (run: () => unknown) => {
+			try {
+				run();
+				return 'read';
+			} catch (error) {
+				return error instanceof RangeError ? 'RangeError' : String(error);
+			}
+		};
+		const outcomes = new Set<string>();
+		for (let cut = 1; cut < body.length; cut++) {
+			const slice = body.subarray(0, cut);
+			const whole = outcome(() => read(everything, slice));
+			expect([cut, outcome(() => read(everything, slice, selection))]).toEqual([cut, whole]);
+			outcomes.add(whole);
+		}
+		expect([...outcomes].sort()).toEqual(['RangeError', 'read']);
+	});
+
 	it.each([
 		[
 			'a varint longer than 10 bytes',
