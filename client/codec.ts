@@ -170,19 +170,47 @@ export class FrameDecoder {
 		const reader = this.#reader;
 		const typeUrl = this.#typeUrl;
 		const value = this.#value;
+		const { typeUrlField, valueField } = this.#compiled;
 		typeUrl.start = typeUrl.end = 0;
 		value.start = value.end = 0;
+		const buf = reader.buffer;
 		while (reader.pos < end) {
-			const tag = reader.tag(end);
+			// One-byte tags and lengths of up to two bytes (the usual envelope) are read in place; the reader reads
+			// and checks anything else.
+			const at = reader.pos;
+			const tag = buf[at];
 			const field = tag >>> 3;
-			const { typeUrlField, valueField } = this.#compiled;
-			if (field !== typeUrlField && field !== valueField) {
-				reader.skip(tag & 7, field, end);
-				continue;
+			if (tag < 128 && field !== 0 && (tag & 7) === 2 && at + 2 < end) {
+				const low = buf[at + 1];
+				const twoBytes = low >= 128;
+				const length = twoBytes ? (low & 127) | (buf[at + 2] << 7) : low;
+				const start = at + (twoBytes ? 3 : 2);
+				if ((!twoBytes || buf[at + 2] < 128) && length <= end - start) {
+					const range = field === valueField ? value : field === typeUrlField ? typeUrl : null;
+					if (range !== null) {
+						range.start = start;
+						range.end = start + length;
+					}
+					reader.pos = start + length;
+					continue;
+				}
 			}
-			if ((tag & 7) !== 2) throw new RangeError(`Any field ${field} is not length-delimited`);
-			reader.lengthDelimited(end, field === valueField ? value : typeUrl);
+			this.#scanField(end);
 		}
+	}
+
+	/** One field of an `Any` read by the reader (a long tag or length, or another wire type). */
+	#scanField(end: number): void {
+		const reader = this.#reader;
+		const { typeUrlField, valueField } = this.#compiled;
+		const tag = reader.tag(end);
+		const field = tag >>> 3;
+		if (field !== typeUrlField && field !== valueField) {
+			reader.skip(tag & 7, field, end);
+			return;
+		}
+		if ((tag & 7) !== 2) throw new RangeError(`Any field ${field} is not length-delimited`);
+		reader.lengthDelimited(end, field === valueField ? this.#value : this.#typeUrl);
 	}
 
 	#decodeBody(version: Generation, typeUrl: string, options: DecodeOptions): DecodedFrame {

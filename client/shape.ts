@@ -183,19 +183,32 @@ const itemBuilders: Array<Array<ItemBuilder | undefined>> = GENERATIONS.map(() =
  */
 function decodedItem(delivered: DeliveredEvent, options: ItemShapeOptions): ShapedItem {
 	const event = delivered.event;
-	const generation = GENERATIONS.indexOf(event.api_version);
-	const extras = GENERATION_EXTRAS[event.api_version];
-	let present = 0;
-	for (let i = 0; i < extras.length; i++) if (event[extras[i]] !== undefined) present |= 1 << i;
+	const version = event.api_version;
+	const generation = version === 'v1' ? 0 : version === 'v2' ? 1 : 2;
+	const present = presentExtras[generation](event);
 	const slot = present * 4 + (options.addRupeeAmounts ? 2 : 0) + (options.includeMetadata ? 1 : 0);
 	const builders = itemBuilders[generation];
 	let build = builders[slot];
 	if (build === undefined) {
-		build = itemBuilder(event.api_version, present, options);
+		build = itemBuilder(version, present, options);
 		builders[slot] = build;
 	}
 	return build(event, delivered);
 }
+
+/**
+ * For each generation, the bit set of its extras that an event sets (bit i: extra i is not
+ * undefined), read by name: a loop reading `event[name]` with changing names costs a generic
+ * lookup per field.
+ */
+const presentExtras: ReadonlyArray<(event: NubraEvent) => number> = GENERATIONS.map((version) => {
+	const bits = GENERATION_EXTRAS[version].map(
+		(name, i) => `(e[${JSON.stringify(name)}] !== undefined ? ${1 << i} : 0)`,
+	);
+	return new Function(`return function present(e) { return ${bits.join(' | ')}; };`)() as (
+		event: NubraEvent,
+	) => number;
+});
 
 const field = (name: string, value: string) => `${JSON.stringify(name)}: ${value}`;
 const read = (object: string, name: string) => `${object}[${JSON.stringify(name)}]`;

@@ -534,6 +534,8 @@ export class ProtoReader {
 	#high = 0;
 	/** Recently decoded short ASCII strings, by a hash of their bytes (one per slot). */
 	readonly #texts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
+	/** The hash of the text each slot last missed on (see `text`). */
+	readonly #missed = new Int32Array(TEXT_CACHE_SLOTS);
 
 	/** Points the reader at `buf`; returns its length. */
 	reset(buf: Buffer): number {
@@ -595,7 +597,7 @@ export class ProtoReader {
 		let hash = Math.imul(length, 31) + buf[start];
 		hash = Math.imul(hash, 31) + buf[start + (length >>> 1)];
 		hash = Math.imul(hash, 31) + buf[last - (length >>> 2)];
-		hash = Math.imul(hash, 31) + buf[last];
+		hash = (Math.imul(hash, 31) + buf[last]) | 0;
 		const slot = hash & (TEXT_CACHE_SLOTS - 1);
 		const cached = this.#texts[slot];
 		if (cached.length === length) {
@@ -611,8 +613,13 @@ export class ProtoReader {
 		}
 		const text = buf.toString('utf8', start, end);
 		// As many characters as bytes: every byte was ASCII (a multi-byte sequence gives fewer,
-		// an invalid byte gives U+FFFD, which no byte compares equal to).
-		if (text.length === length) this.#texts[slot] = text;
+		// an invalid byte gives U+FFFD, which no byte compares equal to). A text is cached the
+		// second time in a row its slot misses on it: one seen once (an order's own position id)
+		// would only push out one that repeats.
+		if (text.length === length) {
+			if (this.#missed[slot] === hash) this.#texts[slot] = text;
+			else this.#missed[slot] = hash;
+		}
 		return text;
 	}
 
