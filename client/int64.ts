@@ -51,7 +51,9 @@ function unsignedDecimal(high: number, low: number): string {
 	const carry = Math.floor(below / 10_000);
 	const lastFour = below - carry * 10_000;
 	const top = high * 429_496 + carry;
-	return top === 0 ? String(lastFour) : `${top}${String(lastFour).padStart(4, '0')}`;
+	if (top === 0) return String(lastFour);
+	const padding = lastFour >= 1000 ? '' : lastFour >= 100 ? '0' : lastFour >= 10 ? '00' : '000';
+	return String(top) + padding + lastFour;
 }
 
 function isLong(value: unknown): value is LongLike {

@@ -8,6 +8,7 @@ import type {
 	FieldSelection,
 	WireAlgoParams,
 	WireExecutionsV2,
+	WireExitTriggerV3,
 	WireIntentUpdateV3,
 	WireLegV3,
 	WireOrderParamsV2,
@@ -75,11 +76,13 @@ function text(value: string): string | null {
 
 /** `EXCH_NSE` → `NSE`: V3 sends the exchange as plain text, so every generation does here. */
 function exchangeNames(table: EnumTable): EnumTable {
-	return Object.fromEntries(
-		Object.entries(table).map(([value, name]) => [
-			value,
-			name.startsWith('EXCH_') ? name.slice(5) : name,
-		]),
+	return byValue(
+		Object.fromEntries(
+			Object.entries(table).map(([value, name]) => [
+				value,
+				name.startsWith('EXCH_') ? name.slice(5) : name,
+			]),
+		),
 	);
 }
 
@@ -151,11 +154,23 @@ interface EnumTables {
 	v3ExitTriggerKind: EnumTable;
 }
 
+/**
+ * An enum's names as an array indexed by value: reading an element costs less than looking up
+ * a numeric key in protobufjs' `valuesById` object. Values too large for an array stay there.
+ */
+function byValue(table: EnumTable): EnumTable {
+	const values = Object.keys(table).map(Number);
+	if (!values.every((value) => Number.isInteger(value) && value >= 0 && value < 4096)) return table;
+	const names: string[] = [];
+	for (const value of values) names[value] = table[value];
+	return names;
+}
+
 function loadEnumTables(root: protobuf.Root): EnumTables {
-	const oms = (name: string) => root.lookupEnum(`protos.zanskarsecurities.oms.${name}`).valuesById;
-	const front = (name: string) =>
-		root.lookupEnum(`protos.zanskarsecurities.nubrafrontend.${name}`).valuesById;
-	const v3 = (name: string) => root.lookupEnum(`nubra.trading.v3.${name}`).valuesById;
+	const load = (name: string) => byValue(root.lookupEnum(name).valuesById);
+	const oms = (name: string) => load(`protos.zanskarsecurities.oms.${name}`);
+	const front = (name: string) => load(`protos.zanskarsecurities.nubrafrontend.${name}`);
+	const v3 = (name: string) => load(`nubra.trading.v3.${name}`);
 	return {
 		exchange: oms('ExchangeType'),
 		side: oms('OrderSide'),
@@ -495,9 +510,13 @@ export function createNormaliser(schema: NubraSchema): Normaliser {
 				? stamps.last_modified_at
 				: stamps.last_updated_at
 			: 0;
-		const stopLoss = r.exit_triggers.find(
-			(trigger) => e.v3ExitTriggerKind[trigger.kind] === 'INTENT_EXIT_TRIGGER_KIND_STOPLOSS',
-		);
+		let stopLoss: WireExitTriggerV3 | undefined;
+		for (const trigger of r.exit_triggers) {
+			if (e.v3ExitTriggerKind[trigger.kind] === 'INTENT_EXIT_TRIGGER_KIND_STOPLOSS') {
+				stopLoss = trigger;
+				break;
+			}
+		}
 		const event: NubraEvent = {
 			event: isTrade ? 'trade' : 'order',
 			api_version: 'v3',
