@@ -512,7 +512,7 @@ function plan(
 const TWO_POW_32 = 4_294_967_296;
 const EMPTY = Buffer.alloc(0);
 /** Short ASCII strings are looked up in a small cache before they are decoded (see `text`). */
-const TEXT_CACHE_SLOTS = 512;
+const TEXT_CACHE_SLOTS = 1024;
 const MAX_CACHED_TEXT = 64;
 
 /** The byte range of a length-delimited field, as `readLengthDelimited` leaves it. */
@@ -534,8 +534,8 @@ export class ProtoReader {
 	#high = 0;
 	/** Recently decoded short ASCII strings, by a hash of their bytes (one per slot). */
 	readonly #texts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
-	/** The hash of the text each slot last missed on (see `text`). */
-	readonly #missed = new Int32Array(TEXT_CACHE_SLOTS);
+	/** Whether each slot's text was found since the slot last missed (see `text`). */
+	readonly #hit = new Uint8Array(TEXT_CACHE_SLOTS);
 
 	/** Points the reader at `buf`; returns its length. */
 	reset(buf: Buffer): number {
@@ -586,18 +586,25 @@ export class ProtoReader {
 	 * The UTF-8 text between `start` and `end`. Names, exchanges, tags and type URLs repeat from
 	 * frame to frame: a short string found in the cache is compared, not decoded again, which
 	 * costs a fraction of a native decode and allocates nothing. The slot comes from the length
-	 * and four sampled bytes, so a hit reads the bytes once (to compare them).
+	 * and the bytes (eight sampled of a long text), so a hit reads them at most twice.
 	 */
 	text(start: number, end: number): string {
 		const length = end - start;
 		if (length === 0) return '';
 		const buf = this.#buf;
 		if (length > MAX_CACHED_TEXT) return buf.toString('utf8', start, end);
-		const last = end - 1;
-		let hash = Math.imul(length, 31) + buf[start];
-		hash = Math.imul(hash, 31) + buf[start + (length >>> 1)];
-		hash = Math.imul(hash, 31) + buf[last - (length >>> 2)];
-		hash = (Math.imul(hash, 31) + buf[last]) | 0;
+		// Short texts hash every byte; longer ones eight spread over them (the ends included).
+		let hash = length;
+		if (length <= 16) {
+			for (let i = start; i < end; i++) hash = Math.imul(hash, 31) + buf[i];
+		} else {
+			const step = length >>> 3;
+			for (let i = start; i < end; i += step) hash = Math.imul(hash, 31) + buf[i];
+			hash = Math.imul(hash, 31) + buf[end - 1];
+		}
+		// Mix the high bits into the low ones that pick the slot.
+		hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+		hash ^= hash >>> 13;
 		const slot = hash & (TEXT_CACHE_SLOTS - 1);
 		const cached = this.#texts[slot];
 		if (cached.length === length) {
@@ -609,16 +616,19 @@ export class ProtoReader {
 				}
 			}
 			// Only ASCII text is cached (below), so equal bytes are that text in UTF-8 too.
-			if (same) return cached;
+			if (same) {
+				this.#hit[slot] = 1;
+				return cached;
+			}
 		}
 		const text = buf.toString('utf8', start, end);
 		// As many characters as bytes: every byte was ASCII (a multi-byte sequence gives fewer,
-		// an invalid byte gives U+FFFD, which no byte compares equal to). A text is cached the
-		// second time in a row its slot misses on it: one seen once (an order's own position id)
-		// would only push out one that repeats.
+		// an invalid byte gives U+FFFD, which no byte compares equal to). It takes the slot unless
+		// the text there was found since the last miss (which spares it once): a text that
+		// repeats keeps its slot against those seen a few times (an order's own position id).
 		if (text.length === length) {
-			if (this.#missed[slot] === hash) this.#texts[slot] = text;
-			else this.#missed[slot] = hash;
+			if (this.#hit[slot] === 0) this.#texts[slot] = text;
+			else this.#hit[slot] = 0;
 		}
 		return text;
 	}
