@@ -278,13 +278,26 @@ const INLINE_VARINT: Partial<Record<Kind, (bits: string) => string>> = {
 
 /**
  * The text that reads one value of `field` into `target`. Varints of up to three bytes (enums,
- * flags, quantities, most prices and ids) are read in place, from the decoder's own `buf` and
- * `pos`, checking `end` before each byte; anything longer, and every other kind, goes through
- * the reader's method, which checks and reports as before.
+ * flags, quantities, most prices and ids) and the lengths of strings and nested messages are
+ * read in place, from the decoder's own `buf` and `pos`, checking `end` before each byte;
+ * anything longer, and every other kind, goes through the reader's method, which checks and
+ * reports as before.
  */
 function readStatement(field: FieldPlan, target: string): string {
 	const viaReader = (call: string) => `r.pos = pos; ${target} = ${call}; pos = r.pos;`;
-	if (field.kind === KIND.message) return viaReader(`r.nested(nestedPlans[${field.slot}], end)`);
+	if (field.kind === KIND.message) {
+		// The length in one or two bytes, then the nested decoder up to its end.
+		const decode = `nestedPlans[${field.slot}].decode(r, at + length)`;
+		return `if (pos < end && (b0 = buf[pos]) < 128) { at = pos + 1; length = b0; }
+			else if (pos + 1 < end && (b1 = buf[pos + 1]) < 128) { at = pos + 2; length = (b0 & 127) | (b1 << 7); }
+			else { at = -1; }
+			if (at !== -1 && length <= end - at) { r.pos = at; ${target} = ${decode}; pos = r.pos; }
+			else { ${viaReader(`r.nested(nestedPlans[${field.slot}], end)`)} }`;
+	}
+	if (field.kind === KIND.string) {
+		return `if (pos < end && (b0 = buf[pos]) < 128 && b0 < end - pos) { ${target} = r.text(pos + 1, pos + 1 + b0); pos += 1 + b0; }
+			else { ${viaReader('r.string(end)')} }`;
+	}
 	const method = `r.${READ_METHOD[field.kind]}(end)`;
 	const convert = INLINE_VARINT[field.kind];
 	if (convert === undefined) return viaReader(method);
@@ -366,7 +379,7 @@ function generateDecoder(
 	const body = `${made}return function decode(r, end) {
 	let ${locals || 'unused'};
 	const buf = r.buffer;
-	let pos = r.pos, tag = 0, b0 = 0, b1 = 0, b2 = 0;
+	let pos = r.pos, tag = 0, b0 = 0, b1 = 0, b2 = 0, at = 0, length = 0;
 	while (pos < end) {
 		tag = buf[pos];
 		if (tag < 128) pos += 1;
