@@ -587,14 +587,6 @@ export class ProtoReader {
 		this.#pos = start + length;
 	}
 
-	/** Whether the bytes between `start` and `end` are the ASCII text `text`. */
-	sameText(start: number, end: number, text: string): boolean {
-		if (text.length !== end - start) return false;
-		const buf = this.#buf;
-		for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
-		return true;
-	}
-
 	/**
 	 * The UTF-8 text between `start` and `end`. Names, exchanges, tags and type URLs repeat from
 	 * frame to frame: a short string found in the cache is compared, not decoded again, which

@@ -113,6 +113,19 @@ describe('routing on the inner type-URL suffix', () => {
 		});
 	});
 
+	it('one decoder follows type URLs that change by one byte, frame after frame', () => {
+		const decoder = new FrameDecoder();
+		const urls = ['a.b.Order', 'a.c.Order', 'a.c.Ordes', 'a.c.Order', 'b.c.Order', 'b.c.Order'];
+		for (const typeUrl of [...urls, ...urls.reverse()]) {
+			const decoded = decoder.decode(frameWithTypeUrl(typeUrl, bodies.v1));
+			expect([typeUrl, decoded.typeUrl, decoded.kind]).toEqual([
+				typeUrl,
+				typeUrl,
+				typeUrl.endsWith('.Order') ? 'v1' : 'unknown',
+			]);
+		}
+	});
+
 	it('the outer type URL is ignored', () => {
 		const { any } = loadNubraSchema();
 		const inner = any.encode({ type_url: defaultTypeUrl('v1'), value: bodies.v1 }).finish();
