@@ -19,7 +19,7 @@ export function printTable(result: BenchResult, print: (line: string) => void): 
 	if (result.stages) {
 		print('');
 		print(
-			'Per-frame cost of each stage alone, µs (best of 5 passes; shape: node defaults / rupees + metadata):',
+			'Per-frame cost of each stage alone, µs (best of 10 passes; shape: node defaults / rupees + metadata):',
 		);
 		for (const line of table(
 			[
