@@ -5,6 +5,7 @@ import {
 	stateKey,
 	type TrackerSnapshot,
 } from '../../client/tracker';
+import type { NubraEvent } from '../../client/types';
 import { makeEvent } from '../helpers/events';
 
 const accepted = makeEvent();
@@ -42,6 +43,59 @@ describe('OrderStateTracker', () => {
 			expect(stateKey(accepted)).toBe(stateKey(makeEvent()));
 			expect(stateKey(makeEvent({ order_price: 250_100 }))).not.toBe(stateKey(accepted));
 			expect(stateKey(makeEvent({ request: 'MODIFY' }))).not.toBe(stateKey(accepted));
+		});
+	});
+
+	describe('state key text', () => {
+		/** The key as text, part by part: null and undefined write nothing. */
+		const expected = (event: NubraEvent) =>
+			[
+				String(event.order_id),
+				event.event,
+				event.status,
+				event.filled_qty,
+				event.order_qty,
+				event.order_price,
+				event.response_type,
+				event.request,
+				event.trade_ref_id,
+			]
+				.map((value, i) => (i > 0 && (value === null || value === undefined) ? '' : String(value)))
+				.join('|');
+
+		it('is the same text for every kind of part: numbers of any sign and size, text, nothing', () => {
+			const values: unknown[] = [
+				0,
+				-0,
+				7,
+				-7,
+				10,
+				1_000_005,
+				Number.MAX_SAFE_INTEGER,
+				-Number.MAX_SAFE_INTEGER,
+				2 ** 53 + 2,
+				1.5,
+				1e21,
+				'9007199254741001',
+				'',
+				'Nifty — ₹',
+				'é',
+				'x'.repeat(2_000),
+				null,
+				undefined,
+			];
+			for (const value of values) {
+				for (const field of [
+					'order_id',
+					'filled_qty',
+					'order_price',
+					'response_type',
+					'trade_ref_id',
+				]) {
+					const event = makeEvent({ [field]: value, trade_ref_id: 42 });
+					expect([field, value, stateKey(event)]).toEqual([field, value, expected(event)]);
+				}
+			}
 		});
 	});
 
