@@ -185,8 +185,8 @@ export class FrameDecoder {
 		value.start = value.end = 0;
 		const buf = reader.buffer;
 		while (reader.pos < end) {
-			// One-byte tags and lengths of up to two bytes (the usual envelope) are read in place; the reader reads
-			// and checks anything else.
+			// One-byte tags and lengths of up to two bytes (the usual envelope) are read in
+			// place; the reader reads and checks anything else.
 			const at = reader.pos;
 			const tag = buf[at];
 			const field = tag >>> 3;
