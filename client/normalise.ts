@@ -36,32 +36,21 @@ export const GENERATION_EXTRAS = {
 	v3: ['is_multi', 'ltp', 'position_id', 'execution_mode', 'trade_ref_id', 'legs', 'exit_triggers'],
 } as const satisfies Record<NubraApiVersion, readonly string[]>;
 
+/** The fields every leg starts with. */
+const LEG_FIELDS = [
+	'ref_id',
+	'display_name',
+	'exchange',
+	'side',
+	'order_qty',
+	'filled_qty',
+] as const;
+
 /** The fields of each generation's legs, in order, as `legV2` and `legV3` write them. */
 export const GENERATION_LEG_FIELDS = {
 	v1: [],
-	v2: [
-		'ref_id',
-		'display_name',
-		'exchange',
-		'side',
-		'order_qty',
-		'filled_qty',
-		'order_price',
-		'avg_price',
-		'trade_qty',
-		'trade_price',
-		'exchange_order_id',
-	],
-	v3: [
-		'ref_id',
-		'display_name',
-		'exchange',
-		'side',
-		'order_qty',
-		'filled_qty',
-		'unit_qty',
-		'avg_price',
-	],
+	v2: [...LEG_FIELDS, 'order_price', 'avg_price', 'trade_qty', 'trade_price', 'exchange_order_id'],
+	v3: [...LEG_FIELDS, 'unit_qty', 'avg_price'],
 } as const satisfies Record<NubraApiVersion, readonly (keyof NubraLeg)[]>;
 
 /** Enum number → wire name; an unknown number (a newer server) stays visible as its digits. */

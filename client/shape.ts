@@ -190,7 +190,7 @@ function decodedItem(delivered: DeliveredEvent, options: ItemShapeOptions): Shap
 	const builders = itemBuilders[generation];
 	let build = builders[slot];
 	if (build === undefined) {
-		build = itemBuilder(version, present, options);
+		build = itemBuilder(generation, present, options);
 		builders[slot] = build;
 	}
 	return build(event, delivered);
@@ -213,9 +213,9 @@ const presentExtras: ReadonlyArray<(event: NubraEvent) => number> = GENERATIONS.
 const field = (name: string, value: string) => `${JSON.stringify(name)}: ${value}`;
 const read = (object: string, name: string) => `${object}[${JSON.stringify(name)}]`;
 
-/** What `legWithRupees` makes of a decoded leg of the generation, as one object literal. */
-function legBuilder(generation: NubraApiVersion): (leg: NubraLeg) => ShapedItem {
-	const names: readonly string[] = GENERATION_LEG_FIELDS[generation];
+/** For each generation, what `legWithRupees` makes of a decoded leg, as one object literal. */
+const legsWithRupees: ReadonlyArray<(leg: NubraLeg) => ShapedItem> = GENERATIONS.map((version) => {
+	const names: readonly string[] = GENERATION_LEG_FIELDS[version];
 	const parts = names.map((name) => field(name, read('l', name)));
 	LEG_PAISE_FIELDS.forEach((name, i) => {
 		if (names.includes(name)) parts.push(field(LEG_RUPEE_FIELDS[i], `rupees(${read('l', name)})`));
@@ -225,14 +225,10 @@ function legBuilder(generation: NubraApiVersion): (leg: NubraLeg) => ShapedItem 
 		`return function leg(l) { return { ${parts.join(', ')} }; };`,
 	) as (helper: typeof rupees) => (leg: NubraLeg) => ShapedItem;
 	return factory(rupees);
-}
+});
 
-function itemBuilder(
-	generation: NubraApiVersion,
-	present: number,
-	options: ItemShapeOptions,
-): ItemBuilder {
-	const extras: readonly string[] = GENERATION_EXTRAS[generation];
+function itemBuilder(generation: number, present: number, options: ItemShapeOptions): ItemBuilder {
+	const extras: readonly string[] = GENERATION_EXTRAS[GENERATIONS[generation]];
 	const e = (name: string) => read('e', name);
 	const parts = CORE_ORDER.map((name) => field(name, e(name)));
 	extras.forEach((name, i) => {
@@ -257,7 +253,7 @@ function itemBuilder(
 		'receivedIso',
 		`return function item(e, d) { return { ${parts.join(', ')} }; };`,
 	) as (...helpers: unknown[]) => ItemBuilder;
-	return factory(rupees, legBuilder(generation), receivedIso);
+	return factory(rupees, legsWithRupees[generation], receivedIso);
 }
 
 /**
