@@ -22,7 +22,7 @@ import { measureLatency, type LatencyResult } from './latency';
 import { measureMemory, type MemoryPass } from './memory';
 import { measureN8n, type N8nResult } from './n8n';
 import { printTable } from './report';
-import { measureStages, type StageRow } from './stages';
+import { measureSnapshot, measureStages, type SnapshotRow, type StageRow } from './stages';
 import { round } from './stats';
 import { measureThroughput, type ThroughputRow } from './throughput';
 
@@ -41,6 +41,7 @@ export interface BenchResult {
 	startedAt: string;
 	durationMs: number;
 	stages?: StageRow[];
+	snapshot?: SnapshotRow;
 	throughput?: ThroughputRow[];
 	latency?: LatencyResult;
 	memory?: MemoryPass[];
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
 	if (args.sections.has('stages')) {
 		log('stages: each step of the per-frame path alone, 20 000 frames per generation');
 		result.stages = measureStages({ frames: 20_000, versions: ['v1', 'v2', 'v3'] });
+		log('stages: the tracker snapshot the node takes at every emit, with a busy day remembered');
+		result.snapshot = measureSnapshot({ changes: 125_000 });
 	}
 	const sim = await startSimulator({});
 	const feed = await FeedProcess.start();

@@ -95,3 +95,46 @@ export function measureStages(options: {
 	}
 	return rows;
 }
+
+export interface SnapshotRow {
+	/** Orders the tracker remembers (its default bound is 50,000). */
+	ordersRemembered: number;
+	/** Orders written into each snapshot (the default bound). */
+	ordersWritten: number;
+	/** Milliseconds per snapshot, best of the rounds: the node takes one at every emit. */
+	snapshotMs: number;
+	/** The same with only `ordersWritten` orders remembered: the cost of writing them alone. */
+	baselineMs: number;
+}
+
+/**
+ * What the trigger pays at every emit to keep the tracker's copy in static data current: a
+ * snapshot of a tracker that remembers a busy day's orders, against one that remembers only
+ * as many as a snapshot writes (the difference is stepping over the older orders).
+ */
+export function measureSnapshot(options: { changes: number }): SnapshotRow {
+	const decoder = new FrameDecoder();
+	const { changes, orders } = scenarioChanges({ seed: 9, count: options.changes });
+	const events = encodeFrames(changes, orders, 'v3').payloads.flatMap(
+		(payload) => decoder.decode(payload).events,
+	);
+	const filled = (tracker: OrderStateTracker) => {
+		for (const event of events) tracker.isNewLive(event);
+		return tracker;
+	};
+	const busy = filled(new OrderStateTracker());
+	const written = Object.keys(busy.snapshot().orders).length;
+	const small = filled(new OrderStateTracker({ maxOrders: written }));
+	const time = (tracker: OrderStateTracker) =>
+		best(30, () => {
+			const started = performance.now();
+			escaped.item = tracker.snapshot();
+			return performance.now() - started;
+		});
+	return {
+		ordersRemembered: busy.size,
+		ordersWritten: written,
+		snapshotMs: round(time(busy), 3),
+		baselineMs: round(time(small), 3),
+	};
+}

@@ -305,6 +305,19 @@ describe('OrderStateTracker', () => {
 			for (const id of [1, 2, 3]) tracker.observeLive(makeEvent({ order_id: id }));
 			expect(Object.keys(tracker.snapshot().orders)).toEqual(['2', '3']);
 		});
+
+		it('counts an order that changes again as the most recent one', () => {
+			const tracker = new OrderStateTracker({ maxSnapshotOrders: 2 });
+			for (const id of [1, 2, 3]) tracker.observeLive(makeEvent({ order_id: id }));
+			tracker.observeLive(makeEvent({ order_id: 1, status: 'CANCELLED', request: 'CANCEL' }));
+			const { orders } = tracker.snapshot();
+			expect(Object.keys(orders).sort()).toEqual(['1', '3']);
+			expect(orders['1'][0]).toBe('CANCELLED');
+			// Fewer orders than the bound: all of them.
+			const roomy = new OrderStateTracker({ maxSnapshotOrders: 5 });
+			for (const id of [7, 8, 9]) roomy.observeLive(makeEvent({ order_id: id }));
+			expect(Object.keys(roomy.snapshot().orders)).toEqual(['7', '8', '9']);
+		});
 	});
 
 	describe('snapshot and restore', () => {
