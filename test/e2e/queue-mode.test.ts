@@ -379,8 +379,7 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		).toBe(true);
 		const delivered = new Set(posts.map((post) => post.execution));
 		// Counted by n8n, not from the listing: the public API's paged listing can miss rows here.
-		const notSuccessful =
-			entries.length - ((await executionCount(['success'])) - successfulBefore);
+		const notSuccessful = entries.length - ((await executionCount(['success'])) - successfulBefore);
 		console.log(
 			`worker kill: ${entries.length} events, executions listed by status ${JSON.stringify(Object.fromEntries(statuses))}, ${posts.length} posts, ${notSuccessful} not successful by n8n's count`,
 		);
