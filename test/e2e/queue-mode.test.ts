@@ -339,22 +339,34 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		// queue recovery marks them crashed). Every other execution ends on the surviving worker:
 		// wait until nothing is queued and every execution not ended is one the dead worker held.
 		let progress = 'nothing counted yet';
-		const { ended, endedCount, stillRunning } = await waitFor(
+		// An execution of the survivor may still be running at one poll; one that is still
+		// running a poll later (1 s) is the dead worker's, so the counts must hold still once.
+		let runningBefore = -1;
+		const { ended, endedCount, stillRunning, successful } = await waitFor(
 			async () => {
 				const endedNow = (await endedExecutions()).filter(
 					(execution) => Date.parse(execution.startedAt ?? '') >= burstStartedAt,
 				);
-				const [endedCount, queued, running] = await Promise.all([
+				const [endedCount, queued, running, successCount] = await Promise.all([
 					executionCount(),
 					executionCount(['new']),
 					executionCount(['new', 'running']),
+					executionCount(['success']),
 				]);
 				const endedInBurst = endedCount - endedBefore;
+				const heldStill = running === runningBefore;
+				runningBefore = running;
 				progress = `${endedInBurst} ended (${endedNow.length} listed), ${running} in progress (${queued} queued) of ${entries.length}`;
 				return endedInBurst + running >= entries.length &&
 					queued === 0 &&
-					running <= WORKER_CONCURRENCY
-					? { ended: endedNow, endedCount: endedInBurst, stillRunning: running }
+					running <= WORKER_CONCURRENCY &&
+					heldStill
+					? {
+							ended: endedNow,
+							endedCount: endedInBurst,
+							stillRunning: running,
+							successful: successCount - successfulBefore,
+						}
 					: undefined;
 			},
 			{
@@ -379,7 +391,7 @@ describe(`queue mode with ${n8nHost().label}: main + 2 workers, Redis, PostgreSQ
 		).toBe(true);
 		const delivered = new Set(posts.map((post) => post.execution));
 		// Counted by n8n, not from the listing: the public API's paged listing can miss rows here.
-		const notSuccessful = entries.length - ((await executionCount(['success'])) - successfulBefore);
+		const notSuccessful = entries.length - successful;
 		console.log(
 			`worker kill: ${entries.length} events, executions listed by status ${JSON.stringify(Object.fromEntries(statuses))}, ${posts.length} posts, ${notSuccessful} not successful by n8n's count`,
 		);
