@@ -48,7 +48,7 @@ const RECENT_KEYS_PER_ORDER = 16;
  * id), kept by value: comparing fields costs no text per frame, and the key itself is only
  * written when an item shows it (`dedup_key`).
  */
-class StateMark {
+interface StateMark {
 	readonly event: unknown;
 	readonly status: unknown;
 	readonly filledQty: unknown;
@@ -57,31 +57,51 @@ class StateMark {
 	readonly responseType: unknown;
 	readonly request: unknown;
 	readonly tradeRefId: unknown;
+}
 
-	constructor(event: NubraEvent) {
-		this.event = event.event;
-		this.status = event.status;
-		this.filledQty = event.filled_qty;
-		this.orderQty = event.order_qty;
-		this.orderPrice = event.order_price;
-		this.responseType = event.response_type;
-		this.request = event.request;
-		this.tradeRefId = event.trade_ref_id;
-	}
+/**
+ * Made by an object literal, not a class: the engine tracks where literals are made, and
+ * marks live as long as their order, so it learns to make them in the old generation at once
+ * instead of copying each through the young one (a third of the scavenges' work in a burst).
+ */
+function stateMark(event: NubraEvent): StateMark {
+	return {
+		event: event.event,
+		status: event.status,
+		filledQty: event.filled_qty,
+		orderQty: event.order_qty,
+		orderPrice: event.order_price,
+		responseType: event.response_type,
+		request: event.request,
+		tradeRefId: event.trade_ref_id,
+	};
+}
 
-	/** Whether `event` has this state: the same key, without making it. */
-	matches(event: NubraEvent): boolean {
-		return (
-			samePart(this.filledQty, event.filled_qty) &&
-			samePart(this.status, event.status) &&
-			samePart(this.event, event.event) &&
-			samePart(this.orderQty, event.order_qty) &&
-			samePart(this.orderPrice, event.order_price) &&
-			samePart(this.responseType, event.response_type) &&
-			samePart(this.request, event.request) &&
-			samePart(this.tradeRefId, event.trade_ref_id)
-		);
-	}
+/** Whether `event` has the state of `mark`: the same key, without making it. */
+function matchesMark(mark: StateMark, event: NubraEvent): boolean {
+	return (
+		samePart(mark.filledQty, event.filled_qty) &&
+		samePart(mark.status, event.status) &&
+		samePart(mark.event, event.event) &&
+		samePart(mark.orderQty, event.order_qty) &&
+		samePart(mark.orderPrice, event.order_price) &&
+		samePart(mark.responseType, event.response_type) &&
+		samePart(mark.request, event.request) &&
+		samePart(mark.tradeRefId, event.trade_ref_id)
+	);
+}
+
+/**
+ * The marks with one more, the oldest dropped past the limit. Most orders change two or three
+ * times: their second and third marks go into a new array of just that size, because a push
+ * onto a one-element array reserves room for 17 and every order would keep that room.
+ */
+function withMark(marks: StateMark[], mark: StateMark): StateMark[] {
+	if (marks.length === 1) return [marks[0], mark];
+	if (marks.length === 2) return [marks[0], marks[1], mark];
+	marks.push(mark);
+	if (marks.length > RECENT_KEYS_PER_ORDER) marks.shift();
+	return marks;
 }
 
 /** Whether two parts write the same text into a state key (`join`: null and undefined as ''). */
@@ -93,7 +113,7 @@ function samePart(a: unknown, b: unknown): boolean {
 }
 
 function includesMark(marks: readonly StateMark[], event: NubraEvent): boolean {
-	for (let i = marks.length - 1; i >= 0; i--) if (marks[i].matches(event)) return true;
+	for (let i = marks.length - 1; i >= 0; i--) if (matchesMark(marks[i], event)) return true;
 	return false;
 }
 
@@ -254,7 +274,7 @@ export class OrderStateTracker {
 		state.orderPrice = toApproxNumber(event.order_price);
 		const memory = this.#orders.get(id);
 		if (memory === undefined) {
-			const marks = [new StateMark(event)];
+			const marks = [stateMark(event)];
 			this.#remember(id, newMemory(state, positiveAmount(event.avg_price), marks, NONE_RECOVERED));
 			return true;
 		}
@@ -288,7 +308,7 @@ export class OrderStateTracker {
 		const memory = this.#orders.get(id);
 		const avgPrice = positiveAmount(event.avg_price);
 		if (memory === undefined)
-			this.#remember(id, newMemory(state, avgPrice, [new StateMark(event)], [state]));
+			this.#remember(id, newMemory(state, avgPrice, [stateMark(event)], [state]));
 		else this.#update(id, memory, state, avgPrice, event, true);
 		return stateKeyOf(event, id);
 	}
@@ -300,7 +320,7 @@ export class OrderStateTracker {
 		const state = comparableState(event);
 		this.#remember(
 			id,
-			newMemory(state, positiveAmount(event.avg_price), [new StateMark(event)], [state]),
+			newMemory(state, positiveAmount(event.avg_price), [stateMark(event)], [state]),
 		);
 	}
 
@@ -356,8 +376,7 @@ export class OrderStateTracker {
 		event: NubraEvent,
 		recovered: boolean,
 	) {
-		memory.marks.push(new StateMark(event));
-		if (memory.marks.length > RECENT_KEYS_PER_ORDER) memory.marks.shift();
+		memory.marks = withMark(memory.marks, stateMark(event));
 		if (recovered) {
 			if (memory.recovered === NONE_RECOVERED) memory.recovered = [];
 			memory.recovered.push(state);
