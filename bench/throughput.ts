@@ -16,6 +16,11 @@ export interface ThroughputRow {
 	/** pipeline ÷ bare: the share of the ceiling the whole pipeline keeps. */
 	ratio: number;
 	/**
+	 * The lowest and highest ratio of one repeat (its pipeline burst ÷ the bare burst just
+	 * before it): how far this host moves the figure between bursts.
+	 */
+	ratioPerRepeat: { min: number; max: number };
+	/**
 	 * CPU time this process spent per frame during a burst (median), bare and pipeline: what
 	 * each side costs, whatever share of the cores the other processes on the machine left it.
 	 */
@@ -163,6 +168,7 @@ export async function measureThroughput(
 		}
 		const bareRate = median(bare);
 		const pipelineRate = median(pipeline);
+		const paired = pipeline.map((rate, repeat) => rate / bare[repeat]);
 		options.log(
 			`throughput ${version}: bare ${bare.map((v) => Math.round(v)).join(', ')} ev/s; pipeline ${pipeline.map((v) => Math.round(v)).join(', ')} ev/s`,
 		);
@@ -174,6 +180,7 @@ export async function measureThroughput(
 			bareEventsPerSecond: Math.round(bareRate),
 			pipelineEventsPerSecond: Math.round(pipelineRate),
 			ratio: round(pipelineRate / bareRate, 3),
+			ratioPerRepeat: { min: round(Math.min(...paired), 3), max: round(Math.max(...paired), 3) },
 			bareCpuUsPerFrame: round(median(bareCpu), 2),
 			pipelineCpuUsPerFrame: round(median(pipelineCpu), 2),
 			feedCpuShare: round(median(feedShare), 3),
