@@ -175,8 +175,9 @@ function verify(host) {
 
 /**
  * Runs an npm command in a host folder under a watch: a run that hangs or overruns is ended and
- * tried again, so a stuck npm costs minutes, not the whole CI job. An `npm ci` that did all its
- * work but never exited (npm does this now and then) counts as done when the install verifies.
+ * tried again, so a stuck npm costs minutes, not the whole CI job. A run that did its work but
+ * never exited (npm does this now and then) counts as done when the install is complete (npm
+ * writes node_modules/.package-lock.json last) and verifies.
  */
 async function runNpm(host, args, env) {
 	const where = path.relative(process.cwd(), host.dir) || '.';
@@ -194,11 +195,9 @@ async function runNpm(host, args, env) {
 			problem = `${label} did not start: ${result.error.message}`;
 		} else {
 			log(describeEnding(label, result, NPM_WATCH));
-			const finishedWork = fs.existsSync(path.join(host.dir, 'node_modules', '.package-lock.json'));
-			if (args[0] === 'ci' && finishedWork && verify(host).length === 0) {
-				log(
-					`${label} had written its install before it hung, and the install verifies: keeping it`,
-				);
+			const complete = fs.existsSync(path.join(host.dir, 'node_modules', '.package-lock.json'));
+			if (complete && verify(host).length === 0) {
+				log(`${label} had done its work before it was ended, and the install verifies: keeping it`);
 				return;
 			}
 			problem = `${label} was ended: it ${result.ended === 'stalled' ? 'hung' : 'ran too long'}`;
